@@ -1,0 +1,112 @@
+/**
+ * Decode tokens/s of the runner (greedy, batch 1) against a bare loop of session.run calls that
+ * feeds the same tokens on the same model, each timed after the prefill.
+ * Run: node dist/benchmarks/runner/decode.js
+ */
+import * as ort from "onnxruntime-node";
+import { OnnxBackend } from "../../src/runner/index.js";
+import { benchModelDir, benchPrompt, now, report, round, THREADS } from "./common.js";
+
+const NEW_TOKENS = Number(process.env["LITMUS_BENCH_TOKENS"] ?? 64);
+const REPEATS = 3;
+
+async function main(): Promise<void> {
+  const dir = benchModelDir();
+  const backend = await OnnxBackend.open(dir, { threads: THREADS });
+  const lm = backend.lm;
+  const prompt = benchPrompt(40);
+  const promptIds = lm.tokenizer.encode(prompt);
+
+  // litmus: time from the end of prefill to the end of generation.
+  let litmusBest = Number.POSITIVE_INFINITY;
+  let tokens: number[] = [];
+  for (let r = 0; r < REPEATS + 1; r++) {
+    let t0 = 0;
+    const [c] = await backend.generate(
+      [{ id: "p", prompt }],
+      { maxNewTokens: NEW_TOKENS },
+      {
+        onProgress: (p) => {
+          if (p.phase === "prefill" && p.done === p.total) t0 = now();
+        },
+      },
+    );
+    const dt = now() - t0;
+    tokens = c!.tokenIds;
+    if (r > 0) litmusBest = Math.min(litmusBest, dt); // first run warms up
+  }
+  const steps = tokens.length - 1; // decode runs after the prefill
+  await backend.close();
+
+  // Bare loop: raw onnxruntime-node, the same tokens, present fed back as past.
+  const session = await ort.InferenceSession.create(`${dir}/model.onnx`, {
+    graphOptimizationLevel: "all",
+    ...(THREADS > 0 ? { intraOpNumThreads: THREADS, interOpNumThreads: 1 } : {}),
+  });
+  const { numLayers, kvHeads, headDim } = lm.info;
+  const i64 = (xs: number[], dims: number[]) =>
+    new ort.Tensor("int64", BigInt64Array.from(xs.map(BigInt)), dims);
+  let bareBest = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < REPEATS + 1; r++) {
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: i64(promptIds, [1, promptIds.length]),
+      attention_mask: i64(
+        promptIds.map(() => 1),
+        [1, promptIds.length],
+      ),
+      position_ids: i64(
+        promptIds.map((_, i) => i),
+        [1, promptIds.length],
+      ),
+    };
+    for (let i = 0; i < numLayers; i++) {
+      for (const k of ["key", "value"]) {
+        feeds[`past_key_values.${i}.${k}`] = new ort.Tensor("float32", new Float32Array(0), [
+          1,
+          kvHeads,
+          0,
+          headDim,
+        ]);
+      }
+    }
+    let out = await session.run(feeds);
+    const t0 = now();
+    let len = promptIds.length;
+    for (let s = 0; s < steps; s++) {
+      const f: Record<string, ort.Tensor> = {
+        input_ids: i64([tokens[s]!], [1, 1]),
+        attention_mask: i64(Array(len + 1).fill(1), [1, len + 1]),
+        position_ids: i64([len], [1, 1]),
+      };
+      for (let i = 0; i < numLayers; i++) {
+        f[`past_key_values.${i}.key`] = out[`present.${i}.key`] as ort.Tensor;
+        f[`past_key_values.${i}.value`] = out[`present.${i}.value`] as ort.Tensor;
+      }
+      out = await session.run(f);
+      len++;
+    }
+    const dt = now() - t0;
+    if (r > 0) bareBest = Math.min(bareBest, dt);
+  }
+  await session.release();
+
+  const litmusTps = (steps + 1) / (litmusBest / 1000);
+  const bareTps = steps / (bareBest / 1000);
+  report(
+    [
+      `model ${dir}: ${numLayers} layers, prompt ${promptIds.length} tokens, ${tokens.length} new tokens, threads ${THREADS || "auto"}`,
+      `litmus decode: ${litmusTps.toFixed(2)} tok/s (${(litmusBest / (steps + 1)).toFixed(1)} ms/token)`,
+      `bare session.run loop: ${bareTps.toFixed(2)} tok/s (${(bareBest / steps).toFixed(1)} ms/token)`,
+    ],
+    {
+      layers: numLayers,
+      prompt_tokens: promptIds.length,
+      new_tokens: tokens.length,
+      litmus_decode_tokens_per_s: round(litmusTps, 2),
+      bare_loop_tokens_per_s: round(bareTps, 2),
+      decode_vs_bare_loop: round(litmusTps / bareTps),
+    },
+  );
+}
+
+await main();

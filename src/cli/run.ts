@@ -1,0 +1,56 @@
+import yargs, { type Argv } from "yargs";
+import { InputError } from "../util/errors.js";
+import { LITMUS_VERSION } from "../util/version.js";
+import { commands } from "./commands/index.js";
+
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, gateFailed: 1, usage: 2, runFailed: 3 } as const;
+
+/**
+ * Parses argv and runs one command. Commands set an exit code rather than calling process.exit, so
+ * the CLI is testable in-process and buffered output is always flushed.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  let exitCode: number = EXIT.ok;
+  let parser: Argv = yargs(argv)
+    .scriptName("litmus")
+    .version(LITMUS_VERSION)
+    .option("verbose", { type: "boolean", describe: "Print stack traces for errors", global: true })
+    .strict()
+    .demandCommand(1, "Name a command (see --help).")
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new InputError(msg);
+    });
+  for (const command of commands) {
+    parser = parser.command({
+      command: command.command,
+      describe: command.describe,
+      builder: command.builder,
+      handler: async (args) => {
+        exitCode = await command.run(args as Record<string, unknown>);
+      },
+    });
+  }
+  try {
+    await parser.parseAsync();
+    return exitCode;
+  } catch (err) {
+    return reportError(err, verbose);
+  }
+}
+
+function reportError(err: unknown, verbose: boolean): number {
+  const isInput = err instanceof InputError || (err as { name?: string })?.name === "YError";
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`litmus: ${isInput ? "" : "error: "}${oneLine(message)}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return isInput ? EXIT.usage : EXIT.runFailed;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}

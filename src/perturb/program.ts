@@ -1,0 +1,674 @@
+import { type Expr, evaluate, type Literal } from "./expression.js";
+import { evaluateForm, type FormName, type Quantity, scanQuantities } from "./quantities.js";
+import { Rational } from "./rational.js";
+import { type ParsedSolution, parseSolution, type StepSyntax } from "./solution.js";
+
+/** Where a number used by the solution comes from. */
+export type Source =
+  | { type: "quantity"; quantity: number; form: FormName }
+  | { type: "step"; step: number }
+  | { type: "constant"; value: Rational }
+  /** A value the solution computed off the page from two known values (`7200` from 600 and 12). */
+  | { type: "derived"; op: "+" | "-" | "*" | "/"; left: Source; right: Source };
+
+/** Why a problem cannot be perturbed safely. Stable codes: they are counted in `perturb --stats`. */
+export type NotPerturbableReason =
+  | "no_final_answer"
+  | "annotation_unparseable"
+  | "algebra"
+  | "annotation_mismatch"
+  | "unbound_operand"
+  | "unannotated_value"
+  | "final_answer_unbound"
+  | "division_by_zero";
+
+export interface BoundStep {
+  syntax: StepSyntax;
+  /** Candidate sources of each literal: every source whose original value equals the literal's. */
+  operands: Source[][];
+  /** The step's value in the original problem (exact). */
+  value: Rational;
+  /** Fraction digits the written result was rounded to, when it was rounded (`33.33` for 100/3). */
+  roundedTo: number | null;
+}
+
+/** A worked solution lifted into a program over the question's quantities. */
+export interface Program {
+  question: string;
+  quantities: Quantity[];
+  solution: ParsedSolution;
+  steps: BoundStep[];
+  finalSources: Source[];
+  finalValue: Rational;
+  /** Candidate sources of each prose token (empty when it matches nothing). */
+  proseSources: Source[][];
+  /**
+   * The problem turns on a comparison ("an extra point if they have over 20"). The program does not
+   * model it, and a solution's reasoning about it ("only two of them have over 20") can hide counts
+   * that look like question numbers, so the problem reproduces but must not be changed.
+   */
+  conditional: boolean;
+  /**
+   * The joint readings of the operands that have several candidate sources, or null when there are
+   * too many to enumerate. Each reading picks one source per such operand.
+   */
+  readings: Reading[] | null;
+}
+
+/** One joint choice of sources: for each ambiguous operand (step, operand), the chosen source. */
+export type Reading = Map<string, Source>;
+
+export type LiftResult =
+  | { ok: true; program: Program }
+  | { ok: false; reason: NotPerturbableReason; detail: string };
+
+/**
+ * Conversion factors and implied counts a solution may use without the question stating them,
+ * each only where the question's words call for it (minutes per hour where hours are spoken of).
+ * A question number equal to an active constant makes every use of that value ambiguous.
+ */
+const CONSTANTS: Array<[RegExp | null, Rational]> = [
+  [null, Rational.of(0)],
+  [null, Rational.of(1)],
+  [/%|\bpercent/i, Rational.of(1, 100)],
+  [/%|\bpercent|\bcents?\b|\bpenn(?:y|ies)\b|\bcentur/i, Rational.of(100)],
+  [/\bminutes?\b|\bhours?\b|\bseconds\b|\bmph\b|\bhourly\b/i, Rational.of(60)],
+  [/\bhours?\b|\bdays?\b|\bdaily\b/i, Rational.of(24)],
+  [/\bweeks?\b|\bweekly\b/i, Rational.of(7)],
+  [/\bdozens?\b|\bmonths?\b|\byears?\b|\bannual|\bfeet\b|\bfoot\b|\binch(?:es)?\b/i, Rational.of(12)],
+  [/\bmonths?\b|\bmonthly\b/i, Rational.of(30)],
+  [/\byears?\b|\bannual/i, Rational.of(52)],
+  [/\byears?\b|\bannual/i, Rational.of(365)],
+  [
+    /\bthousand|\bkilo|\bkm\b|\bkg\b|\blit(?:er|re)s?\b|\bml\b|\bgrams?\b|\bmeters?\b|\bmetres?\b/i,
+    Rational.of(1000),
+  ],
+  [/\bdimes?\b|\bdecades?\b/i, Rational.of(10)],
+  [
+    /\b(?:both|round[- ]trip|back|each way|twins?|couple|every other|two-way|return|weekends?)\b/i,
+    Rational.of(2),
+  ],
+  [/\bweek(?:day|end)s?\b/i, Rational.of(5)],
+  [/\bmonths?\b|\bmonthly\b/i, Rational.of(4)],
+  [/\bquarters?\b/i, Rational.of(25)],
+  [/\bnickels?\b/i, Rational.of(5)],
+  [/\bfeet\b|\bfoot\b|\byards?\b/i, Rational.of(3)],
+];
+
+/**
+ * A bound in the question: "over 20 points", "at least $5", "3 or more"; not arithmetic such as
+ * "2 less than 4 times" or "20 more than half", where a number comes just before the comparison.
+ */
+const THRESHOLD =
+  /(?<!\d[\w$%,.]*\s+(?:[A-Za-z]+\s+){0,2})\b(?:over|above|under|below|more than|less than|fewer than|at least|at most|no more than|exceeds?|greater than)\s+\$?\d(?![\d,.]*\s*(?:times|as (?:many|much)))|\d\s+or\s+(?:more|less|fewer|greater|above|below)\b/i;
+/** A condition on a bound that is not a number ("if it exceeds the limit"). */
+const CONDITION = /\b(?:if|when|unless)\b[^.?!]*\b(?:at least|at most|exceeds?|greater than)\b/i;
+/** A comparison in the solution's prose. */
+const COMPARISON = /[<>≥≤]|\bexceed/i;
+
+function isConditional(question: string, answer: string): boolean {
+  const prose = answer.replace(/<<[^<>]*>>/g, " ");
+  const durations =
+    /\bover (?:the (?:next |past )?)?\d+\s+(?:days?|weeks?|months?|years?|hours?|minutes?)\b/gi;
+  const q = question.replace(durations, " ");
+  return THRESHOLD.test(q) || CONDITION.test(q) || COMPARISON.test(prose);
+}
+
+const HUNDRED = Rational.of(100);
+const PERCENT = Rational.of(1, 100);
+
+/** Candidates beyond this many joint readings are not enumerated; each operand must then agree alone. */
+const MAX_READINGS = 4096;
+
+/** Lifts a problem's worked solution into a program, or says why it cannot be done safely. */
+export function liftProgram(question: string, answer: string): LiftResult {
+  const solution = parseSolution(answer);
+  if (solution.problem) return fail(solution.problem, `solution: ${solution.problem.replace(/_/g, " ")}`);
+  const quantities = scanQuantities(question);
+  const constants = CONSTANTS.filter(([cue]) => cue === null || cue.test(question)).map(([, value]) => value);
+  const steps: BoundStep[] = [];
+  const asksPercent = /\bpercent(?:age)?\b[^.?!]*\?|%[^.?!]*\?/i.test(question);
+
+  // Every form of every quantity, evaluated once: binding compares many operands against them.
+  const quantityForms = quantities.flatMap((q) =>
+    q.forms.map((form) => ({
+      source: { type: "quantity", quantity: q.index, form } as Source,
+      value: evaluateForm(q, form, q.value),
+      denominatorOfNonFraction: form === "denominator" && q.kind !== "fraction",
+    })),
+  );
+  const candidates = (value: Rational, divisor: boolean, upToStep: number): Source[] => {
+    const found: Source[] = [];
+    for (const f of quantityForms) {
+      if (f.denominatorOfNonFraction && !divisor) continue;
+      if (f.value.equals(value)) found.push(f.source);
+    }
+    for (let s = 0; s < upToStep; s++) {
+      if ((steps[s] as BoundStep).value.equals(value)) found.push({ type: "step", step: s });
+    }
+    for (const c of constants) if (c.equals(value)) found.push({ type: "constant", value: c });
+    return found;
+  };
+  const knownValues = (upToStep: number): Array<{ source: Source; value: Rational }> => {
+    const known: Array<{ source: Source; value: Rational }> = quantityForms.map((f) => ({
+      source: f.source,
+      value: f.value,
+    }));
+    for (let s = 0; s < upToStep; s++)
+      known.push({ source: { type: "step", step: s }, value: (steps[s] as BoundStep).value });
+    for (const c of constants) known.push({ source: { type: "constant", value: c }, value: c });
+    return known;
+  };
+  const candidatesOrDerived = (value: Rational, divisor: boolean, upToStep: number): Source[] => {
+    const direct = candidates(value, divisor, upToStep);
+    return direct.length > 0 ? direct : derivations(value, knownValues(upToStep));
+  };
+
+  for (const [index, syntax] of solution.steps.entries()) {
+    const hasPercentValue = (k: number): boolean =>
+      candidates((syntax.literals[k] as Literal).value, false, index).some(
+        (s) => s.type === "quantity" && quantities[s.quantity]?.kind === "percent" && s.form === "value",
+      );
+    const operands = syntax.literals.map((lit, j) => {
+      // In a chain (`3/2 = 1.50 + 3.00 = 4.50`) an operand is the very text of an earlier result.
+      const chained = steps.findIndex((s) => s.syntax.results.some((r) => r.start === lit.start));
+      if (chained >= 0) return [{ type: "step", step: chained } as Source];
+      let found = candidatesOrDerived(lit.value, lit.divisor, index);
+      // The 100 of percentages divides, complements or scales a percentage; anywhere else it is
+      // not that constant (it is "$100").
+      const percentUse =
+        lit.divisor || asksPercent || syntax.literals.some((_, k) => k !== j && hasPercentValue(k));
+      // `p * x / 100` with p a percentage: that divisor is the constant, whatever else equals 100.
+      if (lit.divisor && found.some((s) => s.type === "constant" && s.value.equals(HUNDRED))) {
+        const numerator = dividendLiterals(syntax.expr, j);
+        if (numerator.some((k) => k !== j && hasPercentValue(k))) {
+          found = found.filter((s) => s.type === "constant" && s.value.equals(HUNDRED));
+        }
+      }
+      if (!percentUse) {
+        const kept = found.filter(
+          (s) => s.type !== "constant" || !(s.value.equals(HUNDRED) || s.value.equals(PERCENT)),
+        );
+        if (kept.length > 0) found = kept;
+      }
+      // "half" as a factor of 2 is a reading of last resort; as a divisor it is the natural one.
+      const natural = found.filter(
+        (s) =>
+          s.type !== "quantity" ||
+          (quantities[s.quantity]?.kind !== "ordinal-word" &&
+            (lit.divisor || (s.form !== "reciprocal" && s.form !== "denominator"))),
+      );
+      return natural.length > 0 ? natural : found;
+    });
+    const unbound = operands.findIndex((c) => c.length === 0);
+    if (unbound >= 0) {
+      const lit = syntax.literals[unbound];
+      return fail(
+        "unbound_operand",
+        `operand ${lit?.text} of step ${index + 1} matches no quantity, step or constant`,
+      );
+    }
+    // A restated value (`<<8=8>>`) must restate an earlier step; otherwise it was computed off the page.
+    if (syntax.restatement && !operands[0]?.some((s) => s.type === "step" || s.type === "derived")) {
+      return fail(
+        "unannotated_value",
+        `step ${index + 1} restates ${syntax.writtenText} without computing it`,
+      );
+    }
+    let exact: Rational;
+    try {
+      exact = evaluate(
+        syntax.expr,
+        syntax.literals.map((l) => l.value),
+      );
+    } catch {
+      return fail("division_by_zero", `step ${index + 1} divides by zero`);
+    }
+    let roundedTo: number | null = null;
+    if (!exact.equals(syntax.written)) {
+      const places = syntax.written.decimalPlaces() ?? 0;
+      const writtenPlaces = (syntax.writtenText.split(".")[1] ?? "").length;
+      if (
+        writtenPlaces > 0 &&
+        places <= writtenPlaces &&
+        exact.roundTo(writtenPlaces).equals(syntax.written)
+      ) {
+        roundedTo = writtenPlaces;
+      } else {
+        return fail(
+          "annotation_mismatch",
+          `step ${index + 1} computes ${exact.toString()} but the solution writes ${syntax.writtenText}`,
+        );
+      }
+    }
+    steps.push({ syntax, operands, value: roundedTo === null ? exact : syntax.written, roundedTo });
+  }
+  claimMultiplierWords(quantities, steps);
+
+  const finalValue = (solution.final as NonNullable<ParsedSolution["final"]>).value;
+  // By the data set's convention the last computed value is the answer; other equal values are coincidences.
+  const last = steps[steps.length - 1];
+  let finalSources: Source[] = last?.value.equals(finalValue)
+    ? [{ type: "step", step: steps.length - 1 }]
+    : candidatesOrDerived(finalValue, false, steps.length).filter((s) => s.type !== "constant");
+  // An answer asked in other units (cents for a result in dollars) converts the last result.
+  const isLast = (x: Source) => x.type === "step" && x.step === steps.length - 1;
+  const converted = finalSources.filter(
+    (s) =>
+      s.type === "derived" &&
+      ((isLast(s.left) && s.right.type === "constant" && (s.op === "*" || s.op === "/")) ||
+        (isLast(s.right) && s.left.type === "constant" && s.op === "*")),
+  );
+  if (converted.length > 0) finalSources = converted;
+  if (finalSources.length === 0) {
+    return fail(
+      "final_answer_unbound",
+      `final answer ${finalValue.toString()} is no step result or quantity`,
+    );
+  }
+  const proseSources = solution.prose.map((token) => {
+    if (
+      token.kind !== "integer" &&
+      token.kind !== "decimal" &&
+      token.kind !== "percent" &&
+      token.kind !== "number-word"
+    ) {
+      return [];
+    }
+    // Prose can show a result computed on its own line or earlier, never one computed further down.
+    const lineEnd = answer.indexOf("\n", token.end);
+    const visible = steps.filter((s) => s.syntax.at <= (lineEnd < 0 ? answer.length : lineEnd)).length;
+    const found = candidates(token.value, false, visible);
+    // "$5" in prose is an amount of money: a count of 5 people elsewhere is not what it shows.
+    const sameKind = found.filter((s) => {
+      if (s.type !== "quantity") return true;
+      const q = quantities[s.quantity] as Quantity;
+      return q.money === token.money && (q.kind === "percent") === (token.kind === "percent");
+    });
+    return sameKind.length > 0 ? sameKind : found;
+  });
+  narrowByContext(quantities, steps, solution, proseSources);
+  const readings =
+    jointReadings(steps, finalSources)?.filter((r) => percentConstantsFit(r, steps, quantities)) ?? null;
+  return {
+    ok: true,
+    program: {
+      question,
+      quantities,
+      solution,
+      steps,
+      finalSources,
+      finalValue,
+      proseSources,
+      readings,
+      conditional: isConditional(question, answer),
+    },
+  };
+}
+
+/**
+ * Uses what the solution's own words say about an operand with several candidate sources: a prose
+ * copy written as money (`$15 * 33 = <<15*33=495>>`) is not a count or a conversion factor, and a
+ * number on the same line that plainly shows one of the candidates (`pays $15.00 per class ...
+ * 15*495`) names which one the line works with.
+ */
+function narrowByContext(
+  quantities: Quantity[],
+  steps: BoundStep[],
+  solution: ParsedSolution,
+  proseSources: Source[][],
+): void {
+  const lineOf = (pos: number): number => solution.text.slice(0, pos).split("\n").length;
+  for (const step of steps) {
+    const line = lineOf(step.syntax.at);
+    step.operands.forEach((sources, j) => {
+      if (sources.length < 2) return;
+      const mirror = step.syntax.mirrors.find((m) => m.literal === j);
+      let narrowed = sources;
+      if (mirror?.money) {
+        narrowed = narrowed.filter(
+          (s) =>
+            s.type === "step" ||
+            s.type === "derived" ||
+            (s.type === "quantity" && quantities[s.quantity]?.money),
+        );
+      }
+      const literal = step.syntax.literals[j];
+      // The parts of one fraction go together: beside its numerator, a candidate denominator is it.
+      const partner = narrowed.filter(
+        (s) =>
+          s.type === "quantity" &&
+          s.form === "denominator" &&
+          step.operands.some(
+            (o, k) =>
+              k !== j &&
+              o.length === 1 &&
+              o[0]?.type === "quantity" &&
+              o[0].quantity === s.quantity &&
+              o[0].form === "numerator",
+          ),
+      );
+      if (partner.length > 0) narrowed = partner;
+      // Money times a count is money: in a product written as money, the operand that could be
+      // either is the money one when its partner cannot be money.
+      if (step.syntax.money && step.syntax.expr.op === "*" && step.syntax.literals.length === 2) {
+        const other = step.operands[1 - j] ?? [];
+        const otherIsCount = other.every((s) => s.type === "quantity" && !quantities[s.quantity]?.money);
+        const money = narrowed.filter((s) => s.type === "quantity" && quantities[s.quantity]?.money);
+        if (otherIsCount && money.length > 0) narrowed = money;
+      }
+      const shown = new Set<number>();
+      solution.prose.forEach((token, k) => {
+        const bound = proseSources[k] ?? [];
+        const only = bound[0];
+        if (bound.length !== 1 || only?.type !== "quantity" || !literal || !token.value.equals(literal.value))
+          return;
+        if (lineOf(token.start) === line) shown.add(only.quantity);
+      });
+      if (shown.size === 1) {
+        const [quantity] = [...shown];
+        const named = narrowed.filter((s) => s.type === "quantity" && s.quantity === quantity);
+        if (named.length > 0) narrowed = named;
+      }
+      if (narrowed.length > 0) step.operands[j] = narrowed;
+    });
+  }
+}
+
+/**
+ * Words like "half" or "a third" exist in a question to be used. When exactly one operand of the
+ * solution can be such a word, that operand is the word, and other readings of it are dropped.
+ */
+function claimMultiplierWords(quantities: Quantity[], steps: BoundStep[]): void {
+  for (const q of quantities) {
+    if (q.kind !== "multiplier-word" && q.kind !== "fraction") continue;
+    const users: Array<[BoundStep, number]> = [];
+    for (const step of steps) {
+      step.operands.forEach((c, i) => {
+        if (c.some((s) => s.type === "quantity" && s.quantity === q.index)) users.push([step, i]);
+      });
+    }
+    if (users.length !== 1) continue;
+    const [step, i] = users[0] as [BoundStep, number];
+    step.operands[i] = (step.operands[i] as Source[]).filter(
+      (s) => s.type === "quantity" && s.quantity === q.index,
+    );
+  }
+}
+
+const operandKey = (step: number, operand: number): string => `${step}:${operand}`;
+
+function entityKey(source: Source): string | null {
+  if (source.type === "quantity") return `q${source.quantity}`;
+  if (source.type === "step") return `s${source.step}`;
+  return null;
+}
+
+/**
+ * Enumerates the joint readings of all ambiguous operands. A question number or a step result that
+ * only ambiguous operands could use must be used by one of them: problems state numbers to use
+ * them, and solutions compute values to use them. The readings that use the most of them are kept,
+ * and all of those must agree.
+ */
+function jointReadings(steps: BoundStep[], finalSources: Source[]): Reading[] | null {
+  const points: Array<{ key: string; sources: Source[] }> = [];
+  const usedElsewhere = new Set<string>();
+  steps.forEach((step, i) => {
+    step.operands.forEach((sources, j) => {
+      if (sources.length > 1) points.push({ key: operandKey(i, j), sources });
+      else if (sources[0]) markUsed(sources[0], usedElsewhere);
+    });
+  });
+  if (finalSources.length === 1 && finalSources[0]) markUsed(finalSources[0], usedElsewhere);
+  if (points.length === 0) return [];
+  let total = 1;
+  for (const p of points) {
+    total *= p.sources.length;
+    if (total > MAX_READINGS) return null;
+  }
+  const mustUse = new Set<string>();
+  for (const p of points) {
+    for (const source of p.sources) {
+      const key = entityKey(source);
+      if (key && !usedElsewhere.has(key)) mustUse.add(key);
+    }
+  }
+  // Keep the readings that use the most of those numbers and results, then those that reuse
+  // a computed result least (a result computed twice over is a coincidence of values).
+  let best: Reading[] = [];
+  let bestScore: [number, number] = [-1, 0];
+  const choose = (k: number, reading: Reading): void => {
+    if (k === points.length) {
+      const used = new Set<string>();
+      for (const source of reading.values()) markUsed(source, used);
+      const coverage = [...mustUse].filter((key) => used.has(key)).length;
+      const reuse = stepReuse(reading, usedElsewhere);
+      const better = coverage > bestScore[0] || (coverage === bestScore[0] && reuse < bestScore[1]);
+      if (better) {
+        best = [];
+        bestScore = [coverage, reuse];
+      }
+      if (coverage === bestScore[0] && reuse === bestScore[1]) best.push(new Map(reading));
+      return;
+    }
+    const point = points[k] as { key: string; sources: Source[] };
+    for (const source of point.sources) {
+      reading.set(point.key, source);
+      choose(k + 1, reading);
+    }
+    reading.delete(point.key);
+  };
+  choose(0, new Map());
+  return best;
+}
+
+/**
+ * In a reading, the 100 of percentages may stand outside a division only next to a percentage
+ * (100 - 30 with 30%); beside an amount (100 - 30 where 30 is a computed discount) it is not the constant.
+ */
+function percentConstantsFit(reading: Reading, steps: BoundStep[], quantities: Quantity[]): boolean {
+  return steps.every((step, i) =>
+    step.syntax.literals.every((lit, j) => {
+      const chosen =
+        reading.get(operandKey(i, j)) ?? (step.operands[j]?.length === 1 ? step.operands[j]?.[0] : undefined);
+      if (chosen?.type !== "constant" || lit.divisor) return true;
+      if (!chosen.value.equals(HUNDRED) && !chosen.value.equals(PERCENT)) return true;
+      if (!reading.has(operandKey(i, j))) return true;
+      return step.syntax.literals.some((_, k) => {
+        if (k === j) return false;
+        const other =
+          reading.get(operandKey(i, k)) ??
+          (step.operands[k]?.length === 1 ? step.operands[k]?.[0] : undefined);
+        return other?.type === "quantity" && quantities[other.quantity]?.kind === "percent";
+      });
+    }),
+  );
+}
+
+/** How many times a reading uses a step result more than once (counting unambiguous uses too). */
+function stepReuse(reading: Reading, usedElsewhere: Set<string>): number {
+  const counts = new Map<string, number>();
+  for (const source of reading.values()) {
+    if (source.type !== "step") continue;
+    const key = `s${source.step}`;
+    counts.set(key, (counts.get(key) ?? (usedElsewhere.has(key) ? 1 : 0)) + 1);
+  }
+  let reuse = 0;
+  for (const n of counts.values()) reuse += Math.max(0, n - 1);
+  return reuse;
+}
+
+/** The question quantities some operand or the final answer may read, directly or through a derivation. */
+export function quantitiesRead(program: Program): Set<number> {
+  const read = new Set<number>();
+  const visit = (source: Source): void => {
+    if (source.type === "quantity") read.add(source.quantity);
+    if (source.type === "derived") {
+      visit(source.left);
+      visit(source.right);
+    }
+  };
+  for (const step of program.steps) for (const sources of step.operands) sources.forEach(visit);
+  program.finalSources.forEach(visit);
+  return read;
+}
+
+function markUsed(source: Source, used: Set<string>): void {
+  const key = entityKey(source);
+  if (key) used.add(key);
+  if (source.type === "derived") {
+    markUsed(source.left, used);
+    markUsed(source.right, used);
+  }
+}
+
+/** The literals of the dividend of the division whose divisor is literal `j` (empty if none). */
+function dividendLiterals(expr: Expr, j: number): number[] {
+  if (expr.op === "lit") return [];
+  if (expr.op === "neg") return dividendLiterals(expr.arg, j);
+  if (expr.op === "/" && expr.right.op === "lit" && expr.right.literal === j) return literalsOf(expr.left);
+  return [...dividendLiterals(expr.left, j), ...dividendLiterals(expr.right, j)];
+}
+
+function literalsOf(expr: Expr): number[] {
+  if (expr.op === "lit") return [expr.literal];
+  if (expr.op === "neg") return literalsOf(expr.arg);
+  return [...literalsOf(expr.left), ...literalsOf(expr.right)];
+}
+
+function applyOp(op: "+" | "-" | "*" | "/", a: Rational, b: Rational): Rational {
+  return op === "+" ? a.add(b) : op === "-" ? a.sub(b) : op === "*" ? a.mul(b) : a.div(b);
+}
+
+/** Values below this are too easy to hit by coincidence to trust a derivation of them. */
+const MIN_DERIVED = Rational.of(2);
+
+/**
+ * Every way to get `value` with one operation on two sources. A solution sometimes computes a
+ * value in its head; when the value is distinctive (not small), the ways of reaching it are its
+ * candidate sources, and they must all agree under a perturbation like any other candidates.
+ */
+function derivations(value: Rational, sources: Array<{ source: Source; value: Rational }>): Source[] {
+  if (value.compare(MIN_DERIVED) < 0) return [];
+  const found: Source[] = [];
+  for (const a of sources) {
+    for (const b of sources) {
+      if (a === b) continue;
+      for (const op of ["+", "-", "*", "/"] as const) {
+        if (op === "/" && b.value.num === 0n) continue;
+        if ((op === "+" || op === "*") && a.value.compare(b.value) > 0) continue;
+        if (applyOp(op, a.value, b.value).equals(value))
+          found.push({ type: "derived", op, left: a.source, right: b.source });
+      }
+    }
+  }
+  return found;
+}
+
+function fail(reason: NotPerturbableReason, detail: string): LiftResult {
+  return { ok: false, reason, detail };
+}
+
+/** A source's value under new quantity values, or `ambiguous` when its candidates disagree. */
+export class AmbiguityError extends Error {
+  override readonly name = "AmbiguityError";
+}
+
+export interface Execution {
+  stepValues: Rational[];
+  /** Each step's literal values, in order. */
+  literalValues: Rational[][];
+  finalValue: Rational;
+  quantityValues: Rational[];
+}
+
+/**
+ * Runs the program with some quantities replaced. Where an operand has several candidate sources,
+ * every admissible joint reading must give the same step values and answer; if they do not, which
+ * one the solution meant decides the answer, so this throws AmbiguityError instead of guessing.
+ */
+export function execute(program: Program, replaced: ReadonlyMap<number, Rational>): Execution {
+  const result = tryExecute(program, replaced);
+  if (result === null)
+    throw new AmbiguityError("numbers with several possible sources now give different results");
+  return result;
+}
+
+/**
+ * As execute, but returns null on ambiguity: searches try many replacements, and most are refused,
+ * so refusals must not cost an exception each.
+ */
+export function tryExecute(program: Program, replaced: ReadonlyMap<number, Rational>): Execution | null {
+  const quantityValues = program.quantities.map((q) => replaced.get(q.index) ?? q.value);
+  if (program.readings === null || program.readings.length === 0) {
+    return run(program, quantityValues, null);
+  }
+  let first: Execution | null = null;
+  for (const reading of program.readings) {
+    const result = run(program, quantityValues, reading);
+    if (result === null) return null;
+    if (!first) {
+      first = result;
+      continue;
+    }
+    const differs =
+      !result.finalValue.equals(first.finalValue) ||
+      result.stepValues.some((v, i) => !v.equals(first?.stepValues[i] as Rational));
+    if (differs) return null;
+  }
+  return first;
+}
+
+/** One execution under one reading; null when some operand's remaining candidates disagree. */
+function run(program: Program, quantityValues: Rational[], reading: Reading | null): Execution | null {
+  const stepValues: Rational[] = [];
+  const literalValues: Rational[][] = [];
+  const resolve = (sources: Source[]): Rational | null => {
+    let agreed: Rational | null = null;
+    for (const s of sources) {
+      const v = sourceValue(program, s, quantityValues, stepValues);
+      if (agreed && !agreed.equals(v)) return null;
+      agreed ??= v;
+    }
+    return agreed;
+  };
+  for (const [i, step] of program.steps.entries()) {
+    const values: Rational[] = [];
+    for (const [j, sources] of step.operands.entries()) {
+      const chosen = reading?.get(operandKey(i, j));
+      const value = resolve(chosen ? [chosen] : sources);
+      if (value === null) return null;
+      values.push(value);
+    }
+    literalValues.push(values);
+    const exact = evaluate(step.syntax.expr, values);
+    stepValues.push(step.roundedTo === null ? exact : exact.roundTo(step.roundedTo));
+  }
+  const finalValue = resolve(program.finalSources);
+  if (finalValue === null) return null;
+  return { stepValues, literalValues, finalValue, quantityValues };
+}
+
+export function sourceValue(
+  program: Program,
+  source: Source,
+  quantityValues: readonly Rational[],
+  stepValues: readonly Rational[],
+): Rational {
+  switch (source.type) {
+    case "constant":
+      return source.value;
+    case "step":
+      return stepValues[source.step] as Rational;
+    case "quantity": {
+      const q = program.quantities[source.quantity] as Quantity;
+      return evaluateForm(q, source.form, quantityValues[source.quantity] as Rational);
+    }
+    case "derived":
+      return applyOp(
+        source.op,
+        sourceValue(program, source.left, quantityValues, stepValues),
+        sourceValue(program, source.right, quantityValues, stepValues),
+      );
+  }
+}

@@ -1,0 +1,195 @@
+import type { Edit } from "../types/index.js";
+import { formatInStyle, type NumberStyle, styleOfNumeral } from "./numbers.js";
+import { AmbiguityError, type Execution, execute, type Program, sourceValue } from "./program.js";
+import type { Quantity } from "./quantities.js";
+import type { Rational } from "./rational.js";
+
+/** A problem with some quantities replaced, its solution rewritten and its answer recomputed. */
+export interface Rewritten {
+  question: string;
+  edits: Edit[];
+  solution: string;
+  expected: Rational;
+  execution: Execution;
+}
+
+/** Why a replacement could not be carried through safely. */
+export type RewriteFailure =
+  /** Two readings of some number in the solution now give different values. */
+  | "ambiguous_binding"
+  /** A new value cannot be written in the style of the text (e.g. 10/3 where a decimal stood). */
+  | "unwritable_value"
+  | "division_by_zero";
+
+export type RewriteResult =
+  | { ok: true; value: Rewritten }
+  | { ok: false; reason: RewriteFailure; detail: string };
+
+interface Replacement {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Replaces quantities of the question, re-executes the program and rewrites question and solution. */
+export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, Rational>): RewriteResult {
+  let execution: Execution;
+  try {
+    execution = execute(program, replaced);
+  } catch (err) {
+    if (err instanceof AmbiguityError) return { ok: false, reason: "ambiguous_binding", detail: err.message };
+    if (err instanceof RangeError) return { ok: false, reason: "division_by_zero", detail: err.message };
+    throw err;
+  }
+  const questionEdits: Replacement[] = [];
+  for (const [index, value] of replaced) {
+    const q = program.quantities[index] as Quantity;
+    const text = writeQuantity(q, value, false);
+    if (text === null) return unwritable(`${value.toString()} cannot be written like ${q.text}`);
+    questionEdits.push({ start: q.start, end: q.end, text });
+  }
+
+  const solutionEdits: Replacement[] = [];
+  const write = (start: number, end: number, old: string, style: NumberStyle, value: Rational): boolean => {
+    const text = formatInStyle(value, style, true);
+    if (text === null) return false;
+    if (text !== old) solutionEdits.push({ start, end, text });
+    return true;
+  };
+  for (const [i, step] of program.steps.entries()) {
+    const literalValues = execution.literalValues[i] as Rational[];
+    for (const [j, lit] of step.syntax.literals.entries()) {
+      const value = literalValues[j] as Rational;
+      if (value.equals(lit.value)) continue;
+      if (!write(lit.start, lit.end, lit.text, styleOfNumeral(lit.text, ""), value)) {
+        return unwritable(`operand ${lit.text} of step ${i + 1} would be ${value.toString()}`);
+      }
+    }
+    for (const mirror of step.syntax.mirrors) {
+      const value = literalValues[mirror.literal] as Rational;
+      if (value.equals((step.syntax.literals[mirror.literal] as { value: Rational }).value)) continue;
+      if (!write(mirror.start, mirror.end, mirror.text, styleOfNumeral(mirror.text, ""), value)) {
+        return unwritable(`the solution's "${mirror.text}" would be ${value.toString()}`);
+      }
+    }
+    const stepValue = execution.stepValues[i] as Rational;
+    for (const result of step.syntax.results) {
+      if (!write(result.start, result.end, result.text, result.style, stepValue)) {
+        return unwritable(`step ${i + 1} would be ${stepValue.toString()}`);
+      }
+    }
+  }
+  for (const [k, token] of program.solution.prose.entries()) {
+    const sources = program.proseSources[k] ?? [];
+    if (sources.length === 0) continue;
+    const values = sources.map((s) =>
+      sourceValue(program, s, execution.quantityValues, execution.stepValues),
+    );
+    let first = values[0] as Rational;
+    if (values.some((v) => !v.equals(first))) {
+      // A number beside the arithmetic it describes shows that arithmetic's operand or result.
+      const shown = shownOnLine(program, execution, lineOf(program.solution.text, token.start), token.value);
+      const match = shown && values.find((v) => v.equals(shown));
+      if (!match) {
+        return {
+          ok: false,
+          reason: "ambiguous_binding",
+          detail: `the solution's "${token.text}" could now be several values`,
+        };
+      }
+      first = match;
+    }
+    if (first.equals(token.value)) continue;
+    const text = writeQuantity(token, first, true);
+    if (text === null) return unwritable(`the solution's "${token.text}" would be ${first.toString()}`);
+    solutionEdits.push({ start: token.start, end: token.end, text });
+  }
+  const final = program.solution.final;
+  const expectedText = execution.finalValue.toDecimal();
+  if (expectedText === null) return unwritable(`the answer would be ${execution.finalValue.toString()}`);
+  if (final) solutionEdits.push({ start: final.start, end: final.end, text: expectedText });
+
+  return {
+    ok: true,
+    value: {
+      question: applyReplacements(program.question, questionEdits),
+      edits: questionEdits
+        .sort((a, b) => a.start - b.start)
+        .map((r) => ({
+          start: r.start,
+          end: r.end,
+          before: program.question.slice(r.start, r.end),
+          after: r.text,
+        })),
+      solution: applyReplacements(program.solution.text, solutionEdits),
+      expected: execution.finalValue,
+      execution,
+    },
+  };
+}
+
+/** Writes a quantity's new value as the original was written (`$1,250.00`, `40%`, `Seven`). */
+export function writeQuantity(q: Quantity, value: Rational, allowExtraDecimals: boolean): string | null {
+  let formatted = formatInStyle(value, q.style, allowExtraDecimals);
+  // In a worked solution a number word may become digits ("three" -> "3.5"); questions keep words.
+  if (formatted === null && q.style.word && allowExtraDecimals) {
+    formatted = formatInStyle(value, { ...q.style, word: undefined }, true);
+  }
+  if (formatted === null) return null;
+  if (q.kind === "percent") return formatted + q.text.replace(/^[\d.,]+/, "");
+  return formatted;
+}
+
+function lineOf(text: string, pos: number): number {
+  let line = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < pos; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/**
+ * The new value of the operands and results on a line that had `original` as their value, when
+ * they all agree on one; null otherwise.
+ */
+function shownOnLine(
+  program: Program,
+  execution: Execution,
+  line: number,
+  original: Rational,
+): Rational | null {
+  const text = program.solution.text;
+  let shown: Rational | null = null;
+  for (const [i, step] of program.steps.entries()) {
+    if (lineOf(text, step.syntax.at) !== line) continue;
+    const pairs: Array<[Rational, Rational]> = step.syntax.literals.map((lit, j) => [
+      lit.value,
+      (execution.literalValues[i] as Rational[])[j] as Rational,
+    ]);
+    pairs.push([step.value, execution.stepValues[i] as Rational]);
+    for (const [before, after] of pairs) {
+      if (!before.equals(original)) continue;
+      if (shown && !shown.equals(after)) return null;
+      shown = after;
+    }
+  }
+  return shown;
+}
+
+function applyReplacements(text: string, replacements: Replacement[]): string {
+  const sorted = [...replacements].sort((a, b) => b.start - a.start);
+  let out = text;
+  let lastStart = Number.POSITIVE_INFINITY;
+  let last: Replacement | null = null;
+  for (const r of sorted) {
+    // A chained equation shows one number as a result and an operand: it is written once.
+    if (last && r.start === last.start && r.end === last.end && r.text === last.text) continue;
+    if (r.end > lastStart) throw new Error(`overlapping rewrites at ${r.start}-${r.end}`);
+    last = r;
+    out = out.slice(0, r.start) + r.text + out.slice(r.end);
+    lastStart = r.start;
+  }
+  return out;
+}
+
+function unwritable(detail: string): RewriteResult {
+  return { ok: false, reason: "unwritable_value", detail };
+}

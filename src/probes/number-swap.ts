@@ -1,0 +1,158 @@
+import { type AnalyzedProblem, type Program, type Rational, rewriteProblem } from "../perturb/index.js";
+import { type Execution, quantitiesRead, tryExecute } from "../perturb/program.js";
+import { type Quantity, scanQuantities } from "../perturb/quantities.js";
+import { checkSensible } from "../perturb/sensible.js";
+import { valueOptions } from "../perturb/values.js";
+import type { Rng } from "../util/rng.js";
+import type { Probe, ProbeFactory, ProbeOutcome, ProbeVariant } from "./types.js";
+
+interface SwapOptions {
+  name: string;
+  /** Only money amounts may change (the pizza-price probe). */
+  moneyOnly: boolean;
+  /** How many quantities change together, one variant per entry, with the kind name for each. */
+  kinds: Array<{ kind: string; count: number }>;
+  /** Seeded retries (other quantities, other values) before giving up on a kind. */
+  attempts: number;
+}
+
+function makeSwapProbe(options: SwapOptions): Probe {
+  return {
+    name: options.name,
+    changesAnswer: true,
+    params: { kinds: options.kinds, attempts: options.attempts, moneyOnly: options.moneyOnly },
+    apply: (analyzed, rng) => swap(analyzed, rng, options),
+  };
+}
+
+function swap(analyzed: AnalyzedProblem, rng: Rng, options: SwapOptions): ProbeOutcome {
+  const { lift } = analyzed;
+  if (!lift.ok) return { variants: [], reason: lift.reason };
+  const program = lift.program;
+  if (program.conditional) return { variants: [], reason: "conditional_logic" };
+  // Only numbers the program reads may change: an unread number is either a distractor or read in a
+  // way the engine did not see, and the second would make the recomputed answer wrong.
+  const read = quantitiesRead(program);
+  const eligible = program.quantities.filter(
+    (q) => q.perturbable && (!options.moneyOnly || q.money) && read.has(q.index),
+  );
+  if (eligible.length === 0)
+    return { variants: [], reason: options.moneyOnly ? "no_money_amount" : "no_perturbable_quantity" };
+
+  const variants: ProbeVariant[] = [];
+  const failures = new Map<string, number>();
+  for (const { kind, count } of options.kinds) {
+    if (eligible.length < count) continue;
+    const found = searchSwap(program, eligible, count, rng, options.attempts, failures);
+    if (found) variants.push({ kind, ...found });
+  }
+  if (variants.length > 0) return { variants };
+  return { variants, reason: mostFrequent(failures) ?? "no_sensible_value" };
+}
+
+/**
+ * Tries seeded combinations of quantities and values until one gives a verified, sensible problem.
+ * Quantities are visited in random order and each one's admissible values in random order, so a
+ * quantity with few workable values (a price that must stay divisible) is still found.
+ */
+function searchSwap(
+  program: Program,
+  eligible: Quantity[],
+  count: number,
+  rng: Rng,
+  attempts: number,
+  failures: Map<string, number>,
+): Omit<ProbeVariant, "kind"> | null {
+  const choices = eligible.map((q) => ({ q, values: rng.shuffle(valueOptions(q)) }));
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const chosen = count === 1 ? [choices[attempt % choices.length]] : rng.shuffle(choices).slice(0, count);
+    const replaced = new Map<number, Rational>();
+    for (const choice of chosen) {
+      if (!choice || choice.values.length === 0) continue;
+      const round = count === 1 ? Math.floor(attempt / choices.length) : rng.int(0, choice.values.length - 1);
+      const value = choice.values[round % choice.values.length];
+      if (value) replaced.set(choice.q.index, value);
+    }
+    if (replaced.size !== count) {
+      bump(failures, "no_alternative_value");
+      continue;
+    }
+    // Check the arithmetic before writing any text: most candidates fail here, and cheaply.
+    let execution: Execution | null;
+    try {
+      execution = tryExecute(program, replaced);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      execution = null; // the new values divide by zero somewhere
+    }
+    if (!execution) {
+      bump(failures, "ambiguous_binding");
+      continue;
+    }
+    const problem = checkSensible(program, execution);
+    if (problem) {
+      bump(failures, problem);
+      continue;
+    }
+    const result = rewriteProblem(program, replaced);
+    if (!result.ok) {
+      bump(failures, result.reason);
+      continue;
+    }
+    // A new value must read back as the same kind of quantity (1900 would read as a year, 8:16 as a time).
+    const reread = scanQuantities(result.value.question);
+    if (
+      reread.length !== program.quantities.length ||
+      reread.some((q, i) => q.kind !== program.quantities[i]?.kind)
+    ) {
+      bump(failures, "reads_differently");
+      continue;
+    }
+    return {
+      question: result.value.question,
+      edits: result.value.edits,
+      expected: result.value.expected.toDecimal() as string,
+      solution: result.value.solution,
+    };
+  }
+  return null;
+}
+
+function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function mostFrequent(counts: Map<string, number>): string | undefined {
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const [key, n] of counts) {
+    if (n > bestCount) {
+      best = key;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/** Changes one quantity (and, in a second variant, two) to new values of the same kind. */
+export const numberSwap: ProbeFactory = (params = {}) =>
+  makeSwapProbe({
+    name: "number-swap",
+    moneyOnly: false,
+    kinds: [
+      { kind: "one-quantity", count: 1 },
+      { kind: "two-quantities", count: 2 },
+    ],
+    attempts: Number(params.attempts ?? 150),
+  });
+
+/** Changes one money amount: the pizza-price probe. */
+export const priceEdit: ProbeFactory = (params = {}) =>
+  makeSwapProbe({
+    name: "price-edit",
+    moneyOnly: true,
+    kinds: [{ kind: "one-price", count: 1 }],
+    attempts: Number(params.attempts ?? 150),
+  });
+
+export type { Quantity };

@@ -1,0 +1,32 @@
+import { InputError } from "../util/errors.js";
+import { newline } from "./newline.js";
+import { numberSwap, priceEdit } from "./number-swap.js";
+import { rename } from "./rename.js";
+import type { Probe, ProbeFactory } from "./types.js";
+
+/** Every probe by the name users type in `--probes`, in the order they run by default. */
+export const probeFactories: ReadonlyMap<string, ProbeFactory> = new Map([
+  ["newline", newline],
+  ["number-swap", numberSwap],
+  ["price-edit", priceEdit],
+  ["rename", rename],
+]);
+
+export const DEFAULT_PROBES = [...probeFactories.keys()].join(",");
+
+/** Builds the probes of a comma-separated list (`newline,number-swap`) with default parameters. */
+export function parseProbeList(list: string): Probe[] {
+  const names = list.split(",").map((name) => name.trim());
+  const known = [...probeFactories.keys()].join(", ");
+  if (names.every((name) => name === "")) throw new InputError(`no probes given; known probes: ${known}`);
+  const seen = new Set<string>();
+  return names.map((name) => {
+    const factory = probeFactories.get(name);
+    if (name === "") throw new InputError(`empty name in probe list "${list}"; known probes: ${known}`);
+    if (!factory) throw new InputError(`unknown probe "${name}"; known probes: ${known}`);
+    // Variant ids are per probe name, so a repeated probe would emit the same ids twice.
+    if (seen.has(name)) throw new InputError(`probe "${name}" is listed twice`);
+    seen.add(name);
+    return factory();
+  });
+}

@@ -1,0 +1,146 @@
+import { analyzeProblem, Rational } from "../perturb/index.js";
+import type { Problem, Variant } from "../types/index.js";
+import { createRng, deriveSeed } from "../util/rng.js";
+import { canonicalAnswer } from "./answer.js";
+import type { Probe, ProbeOutcome } from "./types.js";
+
+/** Coverage of one probe. `reasons` counts the problems it made no variant for, by reason code. */
+export interface ProbeStats {
+  problems_with_variant: number;
+  variants: number;
+  reasons: Record<string, number>;
+  /** Variants dropped because their expected answer was no number or contradicted the probe (a probe bug). */
+  guarded: number;
+}
+
+/** The summary `litmus perturb --stats` prints; `reasons` counts why problems could not be lifted. */
+export interface PerturbStats {
+  problems: number;
+  identity_ok: number;
+  probes: Record<string, ProbeStats>;
+  reasons: Record<string, number>;
+}
+
+/** A probe that threw on a problem; counted as reason `probe_error` and reported, never fatal. */
+export interface ProbeError {
+  problemId: string;
+  probe: string;
+  message: string;
+}
+
+export interface ProbeRun {
+  variants: Variant[];
+  stats: PerturbStats;
+  errors: ProbeError[];
+}
+
+/**
+ * Runs every probe on every problem. Each probe gets its own generator per problem, seeded from
+ * the run seed, the probe name and the problem id, so a variant depends on nothing else: adding a
+ * probe or a problem, or reordering them, leaves the other variants exactly as they were.
+ */
+export function runProbes(problems: readonly Problem[], probes: readonly Probe[], seed: number): ProbeRun {
+  const variants: Variant[] = [];
+  const errors: ProbeError[] = [];
+  const liftReasons: Record<string, number> = {};
+  const probeStats = new Map<string, ProbeStats>(
+    probes.map((p) => [p.name, { problems_with_variant: 0, variants: 0, reasons: {}, guarded: 0 }]),
+  );
+  let identityOk = 0;
+  for (const problem of problems) {
+    const analyzed = analyzeProblem(problem);
+    if (analyzed.lift.ok) identityOk++;
+    else bump(liftReasons, analyzed.lift.reason);
+    const original = canonicalAnswer(problem.finalAnswer);
+    for (const probe of probes) {
+      const stats = probeStats.get(probe.name) as ProbeStats;
+      const probeSeed = deriveSeed(seed, probe.name, problem.id);
+      let outcome: ProbeOutcome;
+      try {
+        outcome =
+          original === null
+            ? { variants: [], reason: "unparseable_answer" }
+            : probe.apply(analyzed, createRng(probeSeed));
+      } catch (err) {
+        errors.push({
+          problemId: problem.id,
+          probe: probe.name,
+          message: (err as Error).message ?? String(err),
+        });
+        outcome = { variants: [], reason: "probe_error" };
+      }
+      const made = toVariants(problem, probe, outcome, original as string, probeSeed);
+      stats.guarded += outcome.variants.length - made.length;
+      if (made.length > 0) {
+        stats.problems_with_variant++;
+        stats.variants += made.length;
+        variants.push(...made);
+      } else {
+        bump(
+          stats.reasons,
+          outcome.variants.length > 0 ? "guard_rejected" : (outcome.reason ?? "no_variant"),
+        );
+      }
+    }
+  }
+  const probesOut: Record<string, ProbeStats> = {};
+  for (const [name, stats] of probeStats) probesOut[name] = { ...stats, reasons: sortKeys(stats.reasons) };
+  return {
+    variants,
+    stats: {
+      problems: problems.length,
+      identity_ok: identityOk,
+      probes: probesOut,
+      reasons: sortKeys(liftReasons),
+    },
+    errors,
+  };
+}
+
+/**
+ * Turns a probe's outcome into Variant records. A variant whose answer does not match what its
+ * probe promises (changed for number swaps, kept for reformatting) is dropped: one wrong expected
+ * answer would poison every figure computed from the run.
+ */
+function toVariants(
+  problem: Problem,
+  probe: Probe,
+  outcome: ProbeOutcome,
+  original: string,
+  seed: number,
+): Variant[] {
+  const perKind = new Map<string, number>();
+  const out: Variant[] = [];
+  const originalValue = Rational.parse(original);
+  for (const v of outcome.variants) {
+    // Exact values, so `18` and `18.0` from two code paths can never count as different answers.
+    const expected = Rational.parse(v.expected);
+    if (!expected || !originalValue) continue;
+    const answerChanged = !expected.equals(originalValue);
+    if (answerChanged !== probe.changesAnswer) continue;
+    const index = perKind.get(v.kind) ?? 0;
+    perKind.set(v.kind, index + 1);
+    out.push({
+      id: `${problem.id}/${probe.name}/${v.kind}/${index}`,
+      problemId: problem.id,
+      probe: probe.name,
+      kind: v.kind,
+      question: v.question,
+      edits: v.edits,
+      expected: v.expected,
+      originalAnswer: original,
+      solution: v.solution,
+      answerChanged,
+      seed,
+    });
+  }
+  return out;
+}
+
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function sortKeys(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

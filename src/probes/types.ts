@@ -1,0 +1,35 @@
+import type { AnalyzedProblem } from "../perturb/index.js";
+import type { Rng } from "../util/rng.js";
+
+/** A variant as a probe makes it; the runner of probes adds ids, the problem id and the seed. */
+export interface ProbeVariant {
+  kind: string;
+  question: string;
+  edits: Array<{ start: number; end: number; before: string; after: string }>;
+  /** Canonical decimal text of the expected answer. */
+  expected: string;
+  solution: string;
+}
+
+/** What a probe made of one problem: variants, or the reason it made none. */
+export interface ProbeOutcome {
+  variants: ProbeVariant[];
+  /** Stable reason code when `variants` is empty. */
+  reason?: string;
+}
+
+/**
+ * A probe: a pure function of the analysed problem and a seeded generator. The same seed gives the
+ * same variants.
+ */
+export interface Probe {
+  name: string;
+  /** Whether the probe's variants have a different correct answer than the original. */
+  changesAnswer: boolean;
+  /** The parameters it was built with, recorded in runs so the probe can be rebuilt exactly. */
+  params: Record<string, unknown>;
+  apply(problem: AnalyzedProblem, rng: Rng): ProbeOutcome;
+}
+
+/** Builds a probe from parameters. */
+export type ProbeFactory = (params?: Record<string, unknown>) => Probe;

@@ -1,0 +1,176 @@
+/**
+ * The generation loop: one left-padded prefill for a batch of prompts, the prompt caches expanded
+ * to n rows each, then one decode step per token for every unfinished row. Rows draw from their own
+ * generator seeded by (run seed, prompt id, sample index), so a sample does not depend on the batch
+ * it ran in. Finished rows are dropped from the cache (with padding no row needs).
+ */
+import { InputError } from "../util/errors.js";
+import { createRng, deriveSeed, type Rng } from "../util/rng.js";
+import { resolveConfig } from "./config.js";
+import { logSumExp, readLogits } from "./logits.js";
+import type { CausalLM } from "./model.js";
+import type { Tensor } from "./ort.js";
+import { leftPad, prefill, yieldToEventLoop } from "./prefill.js";
+import { type LogitsProcessor, processorsFor } from "./processors.js";
+import { argmax, sampleMultinomial } from "./samplers.js";
+import { type StopCheck, stopCheck } from "./stopping.js";
+import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
+
+export interface GenerateOptions extends RunOptions {
+  maxLogitsBytes?: number;
+}
+
+interface Row {
+  request: number;
+  sample: number;
+  seed: number | null;
+  rng: Rng | undefined;
+  processors: LogitsProcessor[];
+  stop: StopCheck;
+  budget: number;
+  tokens: number[];
+  logprobs: number[];
+  /** Leading padding columns of this row in the cache. */
+  pad: number;
+  /** Position id of the next token. */
+  nextPos: number;
+  finish?: FinishReason;
+  cut?: number;
+}
+
+/** Tokenizes a prompt and checks it fits the context window with room for one new token. */
+export function promptIds(lm: CausalLM, req: GenerateRequest): number[] {
+  const ids = lm.tokenizer.encode(req.prompt);
+  if (ids.length === 0) return [lm.bosId];
+  if (ids.length >= lm.maxContext) {
+    throw new InputError(
+      `prompt ${req.id}: ${ids.length} tokens do not fit the model's context window of ${lm.maxContext} tokens`,
+    );
+  }
+  return ids;
+}
+
+/** Completes one batch of prompts (all rows run together). */
+export async function generateBatch(
+  lm: CausalLM,
+  requests: readonly GenerateRequest[],
+  base: Partial<GenerationConfig> = {},
+  options: GenerateOptions = {},
+): Promise<Completion[]> {
+  if (requests.length === 0) return [];
+  const configs = requests.map((r) => resolveConfig(base, r.config));
+  const prompts = requests.map((r) => promptIds(lm, r));
+  const batch = leftPad(prompts, lm.eosIds[0] ?? lm.bosId);
+
+  const rows: Row[] = [];
+  requests.forEach((req, i) => {
+    const c = configs[i]!;
+    const greedy = c.temperature === 0;
+    for (let s = 0; s < c.n; s++) {
+      const seed = greedy ? null : deriveSeed(c.seed, req.id, s);
+      rows.push({
+        request: i,
+        sample: s,
+        seed,
+        rng: seed === null ? undefined : createRng(seed),
+        processors: greedy ? [] : processorsFor(c),
+        stop: stopCheck(lm.eosIds, c.stop),
+        budget: Math.min(c.maxNewTokens, lm.maxContext - prompts[i]!.length),
+        tokens: [],
+        logprobs: [],
+        pad: batch.pads[i]!,
+        nextPos: prompts[i]!.length,
+      });
+    }
+  });
+  const maxBudget = Math.max(...rows.map((r) => r.budget));
+  options.onProgress?.({ phase: "prefill", done: 0, total: requests.length });
+  const pre = await prefill(lm, batch, {
+    maxLogitsBytes: options.maxLogitsBytes,
+    afterStep: yieldToEventLoop,
+  });
+  options.onProgress?.({ phase: "prefill", done: requests.length, total: requests.length });
+
+  // Expand each prompt's cache to its n rows (one prefill shared by all samples).
+  const rowMap = rows.map((r) => r.request);
+  const identity = rowMap.every((v, i) => v === i);
+  let cache = identity ? pre.cache : pre.cache.selectRows(rowMap);
+  let logits: Tensor = pre.logits;
+  let source = rowMap; // row of `logits` each active row reads
+  let position = pre.lastPosition;
+  let active = rows.slice();
+  const raw = new Float32Array(lm.vocabLimit);
+  const work = new Float32Array(lm.vocabLimit);
+  const missing = lm.tokenizer.missingIds;
+
+  for (let step = 0; active.length > 0; step++) {
+    for (let i = 0; i < active.length; i++) {
+      const row = active[i]!;
+      readLogits(logits, source[i]!, position, raw, missing);
+      const lse = logSumExp(raw);
+      let token: number;
+      if (row.rng) {
+        work.set(raw);
+        for (const p of row.processors) p(work);
+        token = sampleMultinomial(work, row.rng);
+      } else {
+        token = argmax(raw);
+      }
+      if (row.stop.isEos(token)) {
+        row.finish = "eos";
+        continue;
+      }
+      row.tokens.push(token);
+      row.logprobs.push(raw[token]! - lse);
+      row.nextPos++;
+      const text = row.stop.needsText ? lm.tokenizer.decode(row.tokens) : "";
+      const verdict = row.stop.after(text, row.tokens.length, row.budget);
+      if (verdict) {
+        row.finish = verdict.reason;
+        row.cut = verdict.cut;
+      }
+    }
+    options.onProgress?.({ phase: "decode", done: step + 1, total: maxBudget });
+    const keep = active.map((r, i) => (r.finish === undefined ? i : -1)).filter((i) => i >= 0);
+    if (keep.length === 0) break;
+    if (keep.length < active.length) {
+      const next = keep.map((i) => active[i]!);
+      const drop = Math.min(...next.map((r) => r.pad));
+      cache = cache.selectRows(keep, drop);
+      for (const r of next) r.pad -= drop;
+      active = next;
+    }
+    const total = cache.length + 1;
+    const attentionMask: number[] = [];
+    for (const r of active) for (let c = 0; c < total; c++) attentionMask.push(c >= r.pad ? 1 : 0);
+    const out = await lm.forward(
+      {
+        rows: active.length,
+        seqLen: 1,
+        inputIds: active.map((r) => r.tokens[r.tokens.length - 1]!),
+        attentionMask,
+        positionIds: active.map((r) => r.nextPos - 1),
+      },
+      cache,
+    );
+    cache = out.cache;
+    logits = out.logits;
+    source = active.map((_, i) => i);
+    position = 0;
+    await yieldToEventLoop();
+  }
+
+  return rows.map((r) => {
+    const text = lm.tokenizer.decode(r.tokens);
+    return {
+      requestId: requests[r.request]!.id,
+      sampleIndex: r.sample,
+      text: r.finish === "stop" ? text.slice(0, r.cut) : text,
+      tokenIds: r.tokens,
+      logprobs: r.logprobs,
+      finishReason: r.finish ?? "length",
+      promptTokens: prompts[r.request]!.length,
+      seed: r.seed,
+    };
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * Reads and validates a model directory in the layout optimum writes (`config.json`,
+ * `tokenizer.json`, `model.onnx` [+ `model.onnx_data`], optional `generation_config.json`,
+ * `tokenizer_config.json`, `special_tokens_map.json`) or the onnxruntime-genai builder writes
+ * (`genai_config.json`). Every problem a user can fix is one InputError line.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InputError, located } from "../util/errors.js";
+import type { TokenizerJson } from "./tokenizer.js";
+
+/** The model facts read from the directory's JSON files (graph facts come from the graph). */
+export interface ModelConfig {
+  modelType: string | undefined;
+  vocabSize: number | undefined;
+  numLayers: number | undefined;
+  numHeads: number | undefined;
+  numKvHeads: number | undefined;
+  hiddenSize: number | undefined;
+  /** Context window in tokens (max_position_embeddings / context_length). */
+  maxContext: number | undefined;
+  bosTokenId: number | undefined;
+  eosTokenIds: number[];
+}
+
+export interface ModelDir {
+  dir: string;
+  modelPath: string;
+  layout: "optimum" | "genai";
+  config: ModelConfig;
+  tokenizerJson: TokenizerJson;
+  tokenizerConfig: Record<string, unknown>;
+  /** Special-token strings named by tokenizer_config.json / special_tokens_map.json. */
+  bosToken: string | undefined;
+  eosToken: string | undefined;
+}
+
+const EXPORT_HINT =
+  "export one with `optimum-cli export onnx --model microsoft/phi-1_5 --task text-generation-with-past DIR`";
+
+export function readModelDir(dirArg: string): ModelDir {
+  const dir = resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new InputError(`${dirArg}: no such model directory (${EXPORT_HINT})`);
+  }
+  const genaiPath = join(dir, "genai_config.json");
+  const configPath = join(dir, "config.json");
+  const genai = existsSync(genaiPath) ? readJson(genaiPath) : undefined;
+  const hf = existsSync(configPath) ? readJson(configPath) : undefined;
+  if (!hf && !genai) throw new InputError(`${dirArg}: missing config.json (${EXPORT_HINT})`);
+  const genaiModel = obj(obj(genai)?.["model"]);
+  const genaiDecoder = obj(genaiModel?.["decoder"]);
+  const modelFile = str(genaiDecoder?.["filename"]) ?? "model.onnx";
+  const modelPath = join(dir, modelFile);
+  if (!existsSync(modelPath)) throw new InputError(`${dirArg}: missing ${modelFile} (${EXPORT_HINT})`);
+  checkExternalData(dirArg, dir, modelPath, modelFile);
+  const tokPath = join(dir, "tokenizer.json");
+  if (!existsSync(tokPath)) throw new InputError(`${dirArg}: missing tokenizer.json`);
+  const tokenizerJson = readJson(tokPath) as TokenizerJson;
+  const tokenizerConfig = existsSync(join(dir, "tokenizer_config.json"))
+    ? (readJson(join(dir, "tokenizer_config.json")) as Record<string, unknown>)
+    : {};
+  const specialMap = existsSync(join(dir, "special_tokens_map.json"))
+    ? (readJson(join(dir, "special_tokens_map.json")) as Record<string, unknown>)
+    : {};
+  const gen = existsSync(join(dir, "generation_config.json"))
+    ? readJson(join(dir, "generation_config.json"))
+    : {};
+
+  const h = obj(hf) ?? {};
+  const g = obj(gen) ?? {};
+  const eos = [...ids(g["eos_token_id"]), ...ids(h["eos_token_id"]), ...ids(genaiModel?.["eos_token_id"])];
+  const config: ModelConfig = {
+    modelType: str(h["model_type"]) ?? str(genaiModel?.["type"]),
+    vocabSize: int(h["vocab_size"]) ?? int(genaiModel?.["vocab_size"]),
+    numLayers: int(h["num_hidden_layers"]) ?? int(genaiDecoder?.["num_hidden_layers"]),
+    numHeads: int(h["num_attention_heads"]) ?? int(genaiDecoder?.["num_attention_heads"]),
+    numKvHeads: int(h["num_key_value_heads"]) ?? int(genaiDecoder?.["num_key_value_heads"]),
+    hiddenSize: int(h["hidden_size"]) ?? int(genaiDecoder?.["hidden_size"]),
+    maxContext:
+      int(h["max_position_embeddings"]) ??
+      int(genaiModel?.["context_length"]) ??
+      int(tokenizerConfig["model_max_length"]),
+    bosTokenId:
+      ids(g["bos_token_id"])[0] ?? ids(h["bos_token_id"])[0] ?? ids(genaiModel?.["bos_token_id"])[0],
+    eosTokenIds: [...new Set(eos)],
+  };
+  return {
+    dir,
+    modelPath,
+    layout: genai && !hf ? "genai" : "optimum",
+    config,
+    tokenizerJson,
+    tokenizerConfig,
+    bosToken: tokenString(tokenizerConfig["bos_token"]) ?? tokenString(specialMap["bos_token"]),
+    eosToken: tokenString(tokenizerConfig["eos_token"]) ?? tokenString(specialMap["eos_token"]),
+  };
+}
+
+/** A model over 2 GB keeps its weights in `<model>.onnx_data`; say so when that file is missing. */
+function checkExternalData(dirArg: string, dir: string, modelPath: string, modelFile: string): void {
+  const size = statSync(modelPath).size;
+  const dataName = `${modelFile}_data`;
+  if (existsSync(join(dir, dataName))) return;
+  // Graph files that use external data are small; scan the first 64 MB for the data file's name.
+  const fd = openSync(modelPath, "r");
+  try {
+    const buf = Buffer.alloc(Math.min(size, 64 * 1024 * 1024));
+    readSync(fd, buf, 0, buf.length, 0);
+    if (buf.includes(Buffer.from(dataName))) {
+      throw new InputError(`${dirArg}: missing ${dataName} (the external weights ${modelFile} refers to)`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new InputError(located(path, undefined, `cannot read: ${(err as Error).message}`));
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InputError(located(path, undefined, `invalid JSON: ${(err as Error).message}`));
+  }
+}
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+function int(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isInteger(v) ? v : undefined;
+}
+function ids(v: unknown): number[] {
+  if (Array.isArray(v)) return v.filter((x): x is number => Number.isInteger(x));
+  return Number.isInteger(v) ? [v as number] : [];
+}
+function tokenString(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  const o = obj(v);
+  return o && typeof o["content"] === "string" ? o["content"] : undefined;
+}

@@ -1,0 +1,213 @@
+/**
+ * A causal language model in an ONNX graph with optimum's IO (or the onnxruntime-genai builder's,
+ * which lacks position_ids). Every size is read from the graph's IO metadata and config.json.
+ */
+import { InputError } from "../util/errors.js";
+import type { KvLayout } from "./kv-cache.js";
+import { KvCache } from "./kv-cache.js";
+import { type ModelConfig, readModelDir } from "./model-dir.js";
+import { type Device, type IoInfo, makeTensor, OnnxSession, type Tensor } from "./ort.js";
+import { TextTokenizer } from "./tokenizer.js";
+
+export interface GraphInfo extends KvLayout {
+  logitsType: "float32" | "float16";
+  /** Columns of the logits output (config vocab_size; 51200 for phi-1.5). */
+  vocabColumns: number;
+  hasPositionIds: boolean;
+}
+
+export interface OpenOptions {
+  device?: Device;
+  threads?: number;
+}
+
+/** One forward pass over `seqLen` new tokens for `rows` rows. */
+export interface StepInput {
+  rows: number;
+  seqLen: number;
+  /** rows * seqLen token ids. */
+  inputIds: ArrayLike<number>;
+  /** rows * (cache.length + seqLen) zeros and ones. */
+  attentionMask: ArrayLike<number>;
+  /** rows * seqLen positions. */
+  positionIds: ArrayLike<number>;
+}
+
+export class CausalLM {
+  private constructor(
+    readonly dir: string,
+    readonly session: OnnxSession,
+    readonly info: GraphInfo,
+    readonly config: ModelConfig,
+    readonly tokenizer: TextTokenizer,
+    /** Usable vocabulary: ids >= this are never sampled nor normalized over. */
+    readonly vocabLimit: number,
+    readonly bosId: number,
+    readonly eosIds: number[],
+    readonly maxContext: number,
+  ) {}
+
+  static async open(dirArg: string, options: OpenOptions = {}): Promise<CausalLM> {
+    const md = readModelDir(dirArg);
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = new TextTokenizer(md.tokenizerJson, md.tokenizerConfig);
+    } catch (err) {
+      throw new InputError(`${dirArg}/tokenizer.json: cannot build the tokenizer: ${(err as Error).message}`);
+    }
+    const session = await OnnxSession.open(md.modelPath, {
+      device: options.device ?? "cpu",
+      threads: options.threads ?? 0,
+    });
+    try {
+      const info = graphInfo(dirArg, session.inputs, session.outputs, md.config);
+      if (info.vocabColumns < tokenizer.size) {
+        throw new InputError(
+          `${dirArg}: the model has ${info.vocabColumns} logit columns but the tokenizer has ${tokenizer.size} tokens`,
+        );
+      }
+      const special = (s: string | undefined) => (s === undefined ? undefined : tokenizer.tokenToId(s));
+      const eosIds =
+        md.config.eosTokenIds.length > 0
+          ? md.config.eosTokenIds
+          : [special(md.eosToken)].flatMap((x) => (x === undefined ? [] : [x]));
+      const bosId = md.config.bosTokenId ?? special(md.bosToken) ?? eosIds[0];
+      if (bosId === undefined)
+        throw new InputError(`${dirArg}: no bos or eos token in config.json or tokenizer_config.json`);
+      const maxContext = md.config.maxContext ?? Number.MAX_SAFE_INTEGER;
+      return new CausalLM(
+        md.dir,
+        session,
+        info,
+        md.config,
+        tokenizer,
+        tokenizer.size,
+        bosId,
+        eosIds,
+        maxContext,
+      );
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  }
+
+  get device(): "cpu" | "cuda" {
+    return this.session.device;
+  }
+
+  emptyCache(rows: number): KvCache {
+    return KvCache.empty(this.info, rows);
+  }
+
+  /** Runs one step; returns the logits [rows, seqLen, vocabColumns] and the grown cache. */
+  async forward(step: StepInput, cache: KvCache): Promise<{ logits: Tensor; cache: KvCache }> {
+    const total = cache.length + step.seqLen;
+    const feeds: Record<string, Tensor> = {
+      input_ids: int64(step.inputIds, [step.rows, step.seqLen]),
+      attention_mask: int64(step.attentionMask, [step.rows, total]),
+      ...cache.feeds(),
+    };
+    if (this.info.hasPositionIds) feeds["position_ids"] = int64(step.positionIds, [step.rows, step.seqLen]);
+    const out = await this.session.run(feeds);
+    const logits = out["logits"];
+    if (!logits) throw new Error("the graph returned no logits");
+    return { logits, cache: KvCache.fromOutputs(this.info, out) };
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function int64(values: ArrayLike<number>, dims: number[]): Tensor {
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]!);
+  return makeTensor("int64", data, dims);
+}
+
+const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
+const PRESENT = /^present\.(\d+)\.(key|value)$/;
+
+/** Validates the graph's IO names and reads the cache layout from its metadata. */
+export function graphInfo(
+  dirArg: string,
+  inputs: IoInfo[],
+  outputs: IoInfo[],
+  config: ModelConfig,
+): GraphInfo {
+  const where = `${dirArg}/model.onnx`;
+  const unknownIn = inputs.filter(
+    (i) => !["input_ids", "attention_mask", "position_ids"].includes(i.name) && !PAST.test(i.name),
+  );
+  const unknownOut = outputs.filter((o) => o.name !== "logits" && !PRESENT.test(o.name));
+  if (unknownIn.length + unknownOut.length > 0) {
+    const names = [...unknownIn, ...unknownOut].map((x) => x.name).join(", ");
+    throw new InputError(
+      `${where}: unknown graph inputs/outputs ${names} (expected optimum's text-generation-with-past IO)`,
+    );
+  }
+  for (const need of ["input_ids", "attention_mask"]) {
+    if (!inputs.some((i) => i.name === need))
+      throw new InputError(`${where}: the graph has no ${need} input`);
+  }
+  const logits = outputs.find((o) => o.name === "logits");
+  if (!logits) throw new InputError(`${where}: the graph has no logits output`);
+  const past = inputs.filter((i) => PAST.test(i.name));
+  const numLayers = past.length / 2;
+  if (numLayers === 0)
+    throw new InputError(
+      `${where}: the graph has no past_key_values inputs (export with --task text-generation-with-past)`,
+    );
+  for (let i = 0; i < numLayers; i++) {
+    for (const kind of ["key", "value"]) {
+      if (!inputs.some((x) => x.name === `past_key_values.${i}.${kind}`)) {
+        throw new InputError(`${where}: missing input past_key_values.${i}.${kind}`);
+      }
+      if (!outputs.some((x) => x.name === `present.${i}.${kind}`))
+        throw new InputError(`${where}: missing output present.${i}.${kind}`);
+    }
+  }
+  if (config.numLayers !== undefined && config.numLayers !== numLayers) {
+    throw new InputError(
+      `${where}: the graph has ${numLayers} layers but config.json says ${config.numLayers}`,
+    );
+  }
+  const key0 = inputs.find((x) => x.name === "past_key_values.0.key")!;
+  const kvType = key0.type;
+  if (kvType !== "float32" && kvType !== "float16")
+    throw new InputError(`${where}: unsupported KV cache type ${kvType}`);
+  if (logits.type !== "float32" && logits.type !== "float16")
+    throw new InputError(`${where}: unsupported logits type ${logits.type}`);
+  const dim = (v: number | string | undefined): number | undefined =>
+    typeof v === "number" && v > 0 ? v : undefined;
+  const kvHeads = dim(key0.shape[1]) ?? config.numKvHeads ?? config.numHeads;
+  const headDim =
+    dim(key0.shape[3]) ??
+    (config.hiddenSize !== undefined && config.numHeads !== undefined
+      ? config.hiddenSize / config.numHeads
+      : undefined);
+  if (kvHeads === undefined || headDim === undefined) {
+    throw new InputError(
+      `${where}: cannot tell the KV cache's head count and size from the graph or config.json`,
+    );
+  }
+  const graphVocab = dim(logits.shape[2]);
+  if (graphVocab !== undefined && config.vocabSize !== undefined && graphVocab !== config.vocabSize) {
+    throw new InputError(
+      `${where}: logits have ${graphVocab} columns but config.json says vocab_size ${config.vocabSize}`,
+    );
+  }
+  const vocabColumns = graphVocab ?? config.vocabSize;
+  if (vocabColumns === undefined)
+    throw new InputError(`${where}: cannot tell the vocabulary size (no vocab_size in config.json)`);
+  return {
+    numLayers,
+    kvHeads,
+    headDim,
+    kvType,
+    logitsType: logits.type,
+    vocabColumns,
+    hasPositionIds: inputs.some((i) => i.name === "position_ids"),
+  };
+}

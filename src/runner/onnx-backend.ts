@@ -1,0 +1,91 @@
+/** The {@link Backend} over a local ONNX model directory. */
+
+import { resolveConfig } from "./config.js";
+import { generateBatch } from "./generate.js";
+import { CausalLM, type OpenOptions } from "./model.js";
+import { scoreBatch } from "./score.js";
+import type {
+  Backend,
+  Completion,
+  GenerateRequest,
+  GenerationConfig,
+  RunOptions,
+  ScoreRequest,
+  ScoreResult,
+} from "./types.js";
+
+export interface OnnxBackendOptions extends OpenOptions {
+  /** Most rows (prompts x samples) decoded together; prompts are grouped up to it. */
+  maxBatchRows?: number;
+  /** Most texts scored together. */
+  scoreBatchSize?: number;
+  maxLogitsBytes?: number;
+}
+
+export class OnnxBackend implements Backend {
+  private constructor(
+    readonly lm: CausalLM,
+    private readonly options: OnnxBackendOptions,
+  ) {}
+
+  static async open(dir: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
+    return new OnnxBackend(await CausalLM.open(dir, options), options);
+  }
+
+  get id(): string {
+    return `onnx:${this.lm.dir}@${this.lm.device}`;
+  }
+
+  /** Set when `--device auto` fell back to the CPU. */
+  get warning(): string | undefined {
+    return this.lm.session.warning;
+  }
+
+  async generate(
+    requests: GenerateRequest[],
+    config: Partial<GenerationConfig> = {},
+    options: RunOptions = {},
+  ): Promise<Completion[]> {
+    const maxRows = this.options.maxBatchRows ?? 16;
+    const out: Completion[] = [];
+    let group: GenerateRequest[] = [];
+    let rows = 0;
+    const flush = async () => {
+      if (group.length === 0) return;
+      out.push(
+        ...(await generateBatch(this.lm, group, config, {
+          ...options,
+          maxLogitsBytes: this.options.maxLogitsBytes,
+        })),
+      );
+      group = [];
+      rows = 0;
+    };
+    for (const req of requests) {
+      const n = resolveConfig(config, req.config).n;
+      if (rows + n > maxRows && group.length > 0) await flush();
+      group.push(req);
+      rows += n;
+    }
+    await flush();
+    return out;
+  }
+
+  async score(requests: ScoreRequest[], options: RunOptions = {}): Promise<ScoreResult[]> {
+    const size = this.options.scoreBatchSize ?? 8;
+    const out: ScoreResult[] = [];
+    for (let i = 0; i < requests.length; i += size) {
+      out.push(
+        ...(await scoreBatch(this.lm, requests.slice(i, i + size), {
+          ...options,
+          maxLogitsBytes: this.options.maxLogitsBytes,
+        })),
+      );
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.lm.close();
+  }
+}

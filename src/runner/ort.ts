@@ -1,0 +1,147 @@
+/**
+ * The only module that imports onnxruntime-node. Everything else sees {@link OnnxSession} and plain
+ * {@link Tensor} values, so another runtime (or a mock) can replace this seam.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { InputError } from "../util/errors.js";
+
+export type Device = "cpu" | "cuda" | "auto";
+export type TensorType = "float32" | "float16" | "int64" | "int32" | "bool" | "uint8" | "int8";
+export type TensorData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
+
+/** A tensor as the runner handles it; values from {@link OnnxSession.run} can be fed back unchanged. */
+export interface Tensor {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/** One graph input or output: name, element type, shape (numbers, or names of dynamic axes). */
+export interface IoInfo {
+  name: string;
+  type: string;
+  shape: Array<number | string>;
+}
+
+export function makeTensor(type: TensorType, data: TensorData, dims: readonly number[]): Tensor {
+  return new ort.Tensor(type as "float32", data as Float32Array, dims);
+}
+
+export interface SessionOptions {
+  device: Device;
+  /** Intra-op threads; 0 lets ONNX Runtime choose. */
+  threads: number;
+}
+
+/** Where the CUDA build of the provider is expected and how to get it. */
+export const CUDA_INSTALL_HINT =
+  "install onnxruntime-node's CUDA provider with `npm install onnxruntime-node --onnxruntime-node-install=cuda12` " +
+  "(needs CUDA 12 and cuDNN 9 libraries on LD_LIBRARY_PATH; see docs/runner.md)";
+
+export class OnnxSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly device: "cpu" | "cuda",
+    readonly inputs: IoInfo[],
+    readonly outputs: IoInfo[],
+    /** Set when `auto` fell back to CPU. */
+    readonly warning: string | undefined,
+  ) {}
+
+  static async open(modelPath: string, options: SessionOptions): Promise<OnnxSession> {
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: "all",
+      logSeverityLevel: 3,
+      ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    };
+    let session: ort.InferenceSession | undefined;
+    let device: "cpu" | "cuda" = "cpu";
+    let warning: string | undefined;
+    if (options.device === "cuda" || options.device === "auto") {
+      const cudaProblem = cudaUnavailableReason();
+      if (cudaProblem === undefined) {
+        try {
+          session = await ort.InferenceSession.create(modelPath, {
+            ...base,
+            logSeverityLevel: 4,
+            executionProviders: ["cuda", "cpu"],
+          });
+          device = "cuda";
+        } catch (err) {
+          if (options.device === "cuda") {
+            throw new InputError(`CUDA provider failed to start (${firstLine(err)}); ${CUDA_INSTALL_HINT}`);
+          }
+          warning = `CUDA unavailable (${firstLine(err)}); running on CPU`;
+        }
+      } else if (options.device === "cuda") {
+        throw new InputError(`--device cuda: ${cudaProblem}; ${CUDA_INSTALL_HINT}`);
+      } else {
+        warning = `CUDA unavailable (${cudaProblem}); running on CPU`;
+      }
+    }
+    if (!session) {
+      try {
+        session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ["cpu"] });
+      } catch (err) {
+        throw new InputError(`${modelPath}: ONNX Runtime cannot load the model: ${firstLine(err)}`);
+      }
+    }
+    const meta = (list: readonly ort.InferenceSession.ValueMetadata[], names: readonly string[]): IoInfo[] =>
+      names.map((name) => {
+        const m = list.find((x) => x.name === name);
+        if (m?.isTensor) return { name, type: m.type, shape: [...m.shape] };
+        return { name, type: "unknown", shape: [] };
+      });
+    return new OnnxSession(
+      session,
+      device,
+      meta(session.inputMetadata, session.inputNames),
+      meta(session.outputMetadata, session.outputNames),
+      warning,
+    );
+  }
+
+  /**
+   * Runs the graph. `fetches` may name pre-allocated output tensors that ONNX Runtime writes into
+   * (saving one copy per output), or null for outputs it should allocate.
+   */
+  async run(
+    feeds: Record<string, Tensor>,
+    fetches?: Record<string, Tensor | null>,
+  ): Promise<Record<string, Tensor>> {
+    const f = feeds as unknown as ort.InferenceSession.FeedsType;
+    if (fetches)
+      return (await this.session.run(f, fetches as unknown as ort.InferenceSession.FetchesType)) as never;
+    return (await this.session.run(f)) as never;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Why the CUDA provider cannot load, or undefined when its library is present. */
+export function cudaUnavailableReason(): string | undefined {
+  let binDir: string;
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = require.resolve("onnxruntime-node/package.json");
+    binDir = join(dirname(pkg), "bin", "napi-v6", process.platform, process.arch);
+  } catch {
+    return "onnxruntime-node not found";
+  }
+  if (process.platform !== "linux" && process.platform !== "win32")
+    return `no CUDA provider on ${process.platform}`;
+  const files = existsSync(binDir) ? readdirSync(binDir) : [];
+  if (!files.some((f) => f.includes("providers_cuda")))
+    return "onnxruntime-node's CUDA provider library is not installed";
+  return undefined;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split("\n")[0] ?? msg).trim();
+}

@@ -1,0 +1,89 @@
+/**
+ * Left-padded batches and the prefill pass. A prompt runs in chunks of columns so that no single
+ * step returns more than `maxLogitsBytes` of logits (the graph returns logits for every position).
+ */
+import type { KvCache } from "./kv-cache.js";
+import type { CausalLM } from "./model.js";
+import type { Tensor } from "./ort.js";
+
+export interface PaddedBatch {
+  rows: number;
+  width: number;
+  /** Leading padding columns of each row. */
+  pads: number[];
+  /** rows * width ids (padding = padId). */
+  ids: number[];
+}
+
+export function leftPad(seqs: readonly (readonly number[])[], padId: number): PaddedBatch {
+  const width = Math.max(...seqs.map((s) => s.length));
+  const pads = seqs.map((s) => width - s.length);
+  const ids: number[] = [];
+  seqs.forEach((s, r) => {
+    for (let i = 0; i < pads[r]!; i++) ids.push(padId);
+    ids.push(...s);
+  });
+  return { rows: seqs.length, width, pads, ids };
+}
+
+/** Default cap on the logits one prefill step may return (256 MiB). */
+export const DEFAULT_MAX_LOGITS_BYTES = 256 * 1024 * 1024;
+
+export interface PrefillResult {
+  cache: KvCache;
+  /** Logits of the last chunk; every row's last prompt token is at position `lastPosition`. */
+  logits: Tensor;
+  lastPosition: number;
+}
+
+/**
+ * Runs a padded batch through the model. `onChunk(logits, start)` sees each chunk's logits, whose
+ * position p is column start + p of the padded batch.
+ */
+export async function prefill(
+  lm: CausalLM,
+  batch: PaddedBatch,
+  options: {
+    maxLogitsBytes?: number;
+    onChunk?: (logits: Tensor, start: number) => void;
+    afterStep?: () => Promise<void>;
+  } = {},
+): Promise<PrefillResult> {
+  const budget = options.maxLogitsBytes ?? DEFAULT_MAX_LOGITS_BYTES;
+  const bytesPerLogit = lm.info.logitsType === "float16" ? 2 : 4;
+  const chunk = Math.max(1, Math.floor(budget / (batch.rows * lm.info.vocabColumns * bytesPerLogit)));
+  let cache = lm.emptyCache(batch.rows);
+  let logits: Tensor | undefined;
+  let lastPosition = 0;
+  for (let start = 0; start < batch.width; start += chunk) {
+    const len = Math.min(chunk, batch.width - start);
+    const end = start + len;
+    const inputIds: number[] = [];
+    const positionIds: number[] = [];
+    const attentionMask: number[] = [];
+    for (let r = 0; r < batch.rows; r++) {
+      const pad = batch.pads[r]!;
+      for (let c = start; c < end; c++) {
+        inputIds.push(batch.ids[r * batch.width + c]!);
+        // As Hugging Face: cumulative mask - 1, and 1 on padding.
+        positionIds.push(c >= pad ? c - pad : 1);
+      }
+      for (let c = 0; c < end; c++) attentionMask.push(c >= pad ? 1 : 0);
+    }
+    const out = await lm.forward(
+      { rows: batch.rows, seqLen: len, inputIds, attentionMask, positionIds },
+      cache,
+    );
+    cache = out.cache;
+    logits = out.logits;
+    lastPosition = len - 1;
+    options.onChunk?.(logits, start);
+    await options.afterStep?.();
+  }
+  return { cache, logits: logits!, lastPosition };
+}
+
+/** Lets timers and I/O (progress output, signals) run between blocking model steps. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,69 @@
+/**
+ * Teacher-forced scoring: log p of each token of a text after a prefix, and the mean and variance
+ * of log p under the model's own distribution at each position (what Min-K%++ normalizes with).
+ * Probabilities are normalized over the tokenizer's vocabulary (logit columns past it are ids no
+ * text can contain).
+ */
+import { InputError } from "../util/errors.js";
+import { logProbMoments, logSumExp, readLogits } from "./logits.js";
+import type { CausalLM } from "./model.js";
+import type { Tensor } from "./ort.js";
+import { leftPad, prefill, yieldToEventLoop } from "./prefill.js";
+import type { RunOptions, ScoreRequest, ScoreResult } from "./types.js";
+
+export interface ScoreOptions extends RunOptions {
+  maxLogitsBytes?: number;
+}
+
+export async function scoreBatch(
+  lm: CausalLM,
+  requests: readonly ScoreRequest[],
+  options: ScoreOptions = {},
+): Promise<ScoreResult[]> {
+  if (requests.length === 0) return [];
+  const parts = requests.map((req) => {
+    const prefix = req.prefix ? lm.tokenizer.encode(req.prefix) : [];
+    const context = prefix.length > 0 ? prefix : [lm.bosId];
+    const text = lm.tokenizer.encode(req.text);
+    if (context.length + text.length > lm.maxContext) {
+      throw new InputError(
+        `text ${req.id}: ${context.length + text.length} tokens do not fit the model's context window of ${lm.maxContext} tokens`,
+      );
+    }
+    return { context, text };
+  });
+  const results: ScoreResult[] = requests.map((req, i) => ({
+    requestId: req.id,
+    tokenIds: parts[i]!.text,
+    logprobs: [],
+    meanLogprob: [],
+    varLogprob: [],
+  }));
+  const seqs = parts.map((p) => [...p.context, ...p.text]);
+  const batch = leftPad(seqs, lm.eosIds[0] ?? lm.bosId);
+  const buf = new Float32Array(lm.vocabLimit);
+  const missing = lm.tokenizer.missingIds;
+  let done = 0;
+  const onChunk = (logits: Tensor, start: number): void => {
+    const len = logits.dims[1]!;
+    parts.forEach((p, r) => {
+      // Column c predicts the token at column c + 1; text token j sits at column pad + ctx + j.
+      const first = batch.pads[r]! + p.context.length - 1;
+      for (let j = 0; j < p.text.length; j++) {
+        const c = first + j;
+        if (c < start || c >= start + len) continue;
+        readLogits(logits, r, c - start, buf, missing);
+        const lse = logSumExp(buf);
+        const res = results[r]!;
+        res.logprobs.push(buf[p.text[j]!]! - lse);
+        const { mean, variance } = logProbMoments(buf, lse);
+        res.meanLogprob.push(mean);
+        res.varLogprob.push(variance);
+      }
+    });
+    done += len;
+    options.onProgress?.({ phase: "score", done, total: batch.width });
+  };
+  await prefill(lm, batch, { maxLogitsBytes: options.maxLogitsBytes, onChunk, afterStep: yieldToEventLoop });
+  return results;
+}

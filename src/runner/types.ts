@@ -1,0 +1,92 @@
+/**
+ * Records the runner reads and writes. A backend (ONNX here; an HTTP backend or a mock elsewhere)
+ * implements {@link Backend}; everything above the runner talks only to that interface.
+ */
+
+/** How a completion ended. */
+export type FinishReason = "eos" | "stop" | "length";
+
+/** Decoding settings. Temperature 0 means greedy; top-k 0 and top-p 1 disable those filters. */
+export interface GenerationConfig {
+  maxNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  /** Strings that end a completion; the completion's text stops before the first one found. */
+  stop: string[];
+  /** Samples per prompt; they share one prefill. */
+  n: number;
+  /** Run seed; sample j of prompt `id` draws from createRng(deriveSeed(seed, id, j)). */
+  seed: number;
+}
+
+/** One prompt to complete. */
+export interface GenerateRequest {
+  /** Stable prompt id: with the run seed and the sample index it pins every random draw. */
+  id: string;
+  prompt: string;
+  /** Overrides of the run's generation settings for this prompt. */
+  config?: Partial<GenerationConfig>;
+}
+
+/** One sampled (or greedy) continuation of one prompt. */
+export interface Completion {
+  requestId: string;
+  /** 0-based index among the n samples of the request. */
+  sampleIndex: number;
+  /** Decoded continuation, cut before a stop string when one was found. */
+  text: string;
+  /** Generated token ids (eos excluded; tokens of a matched stop string included). */
+  tokenIds: number[];
+  /** Log-probability of each generated token under the model (temperature 1, real vocabulary). */
+  logprobs: number[];
+  finishReason: FinishReason;
+  promptTokens: number;
+  /** The 32-bit seed this sample drew from (null for greedy decoding). */
+  seed: number | null;
+}
+
+/** Teacher-forced scoring of `text` after `prefix`. */
+export interface ScoreRequest {
+  id: string;
+  /** Conditioning text; when empty the text is scored after the bos token. */
+  prefix?: string;
+  text: string;
+}
+
+/** Per-token statistics of a scored text. */
+export interface ScoreResult {
+  requestId: string;
+  /** Token ids of the scored text (tokenized on its own, after the prefix's tokens). */
+  tokenIds: number[];
+  /** log p(token | everything before it), normalized over the tokenizer's vocabulary. */
+  logprobs: number[];
+  /** E[log p] under the model's distribution at each position (Min-K%++'s mu). */
+  meanLogprob: number[];
+  /** Var[log p] under the model's distribution at each position (Min-K%++'s sigma^2). */
+  varLogprob: number[];
+}
+
+/** Progress of a long call, reported between model steps. */
+export interface Progress {
+  phase: "prefill" | "decode" | "score";
+  done: number;
+  total: number;
+}
+
+export interface RunOptions {
+  onProgress?: (progress: Progress) => void;
+}
+
+/** A model that can complete prompts and score texts, in batches. */
+export interface Backend {
+  /** Identifies the model and how it runs, e.g. `onnx:/models/phi-1_5@cpu`. */
+  readonly id: string;
+  generate(
+    requests: GenerateRequest[],
+    config?: Partial<GenerationConfig>,
+    options?: RunOptions,
+  ): Promise<Completion[]>;
+  score(requests: ScoreRequest[], options?: RunOptions): Promise<ScoreResult[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,50 @@
+/**
+ * Records that cross module boundaries. Each pipeline stage reads the previous stage's records:
+ * problems -> variants -> generations -> scores -> report.
+ */
+
+/** One GSM8K-format problem as loaded from a data set. */
+export interface Problem {
+  /** Stable id: `<source>:<line>` where line is the 1-based line of the JSONL file. */
+  id: string;
+  /** Data set name, e.g. `gsm8k-test` or the file's base name. */
+  source: string;
+  /** 1-based line number in the source file. */
+  line: number;
+  question: string;
+  /** Worked solution with `<<expr=result>>` annotations and a final `#### answer` line. */
+  answer: string;
+  /** The text after `####`, trimmed. */
+  finalAnswer: string;
+  /** sha256 (hex) of the question and answer, so a changed problem under the same id is noticed. */
+  hash: string;
+}
+
+/** A replaced span of the original question. Offsets are UTF-16 indices into the original text. */
+export interface Edit {
+  start: number;
+  end: number;
+  before: string;
+  after: string;
+}
+
+/** A probe's perturbation of one problem, with its recomputed expected answer. */
+export interface Variant {
+  /** `<problemId>/<probe>/<kind>/<index>` */
+  id: string;
+  problemId: string;
+  probe: string;
+  /** The named sub-kind of the probe, e.g. `sentence-breaks` or `one-quantity`. */
+  kind: string;
+  question: string;
+  edits: Edit[];
+  /** Expected final answer of the variant, as a canonical decimal string. */
+  expected: string;
+  /** Final answer of the original problem (canonical decimal string). */
+  originalAnswer: string;
+  /** The worked solution rewritten for the variant (annotations and `####` line updated). */
+  solution: string;
+  answerChanged: boolean;
+  /** The seed the probe ran with for this problem. */
+  seed: number;
+}

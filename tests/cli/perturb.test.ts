@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Variant } from "../../src/types/index.js";
+import { makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
+import { MADE_UP, shoppingProblems } from "../probes/fixtures.js";
+import { type CliResult, oneLineError, runLitmus } from "./run-litmus.js";
+
+describe("litmus perturb", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let dataset: string;
+
+  before(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+    const problems = [...MADE_UP, ...shoppingProblems(12)];
+    dataset = await writeFixture(
+      dir,
+      "made-up.jsonl",
+      problems.map((p) => problemLine(p.question, p.answer)).join("\n"),
+    );
+  });
+  after(() => cleanup());
+
+  it("writes one variant per line to --out, the same bytes as on stdout and on every run", async () => {
+    const out = join(dir, "variants.jsonl");
+    const toFile = await runLitmus(["perturb", "--dataset", dataset, "--seed", "11", "--out", out]);
+    assert.equal(toFile.code, 0, toFile.stderr);
+    assert.equal(toFile.stdout, "");
+    const written = await readFile(out, "utf8");
+    const variants = written
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Variant);
+    assert.ok(variants.length > 60);
+    assert.match(toFile.stderr, new RegExp(`wrote ${variants.length} variants of 18 problems to `));
+    assert.deepEqual(
+      new Set(variants.map((v) => v.probe)),
+      new Set(["newline", "number-swap", "price-edit", "rename"]),
+    );
+    for (const v of variants) {
+      assert.equal(v.id, `${v.problemId}/${v.probe}/${v.kind}/0`);
+      assert.equal(typeof v.expected, "string");
+      assert.equal(v.answerChanged, v.expected !== v.originalAnswer);
+    }
+    const toStdout = await runLitmus(["perturb", "--dataset", dataset, "--seed", "11"]);
+    assert.equal(toStdout.code, 0);
+    assert.equal(toStdout.stdout, written);
+    const again = await runLitmus(["perturb", "--dataset", dataset, "--seed", "11"]);
+    assert.equal(again.stdout, written);
+    const otherSeed = await runLitmus(["perturb", "--dataset", dataset, "--seed", "12"]);
+    assert.equal(otherSeed.code, 0);
+    assert.notEqual(otherSeed.stdout, written);
+  });
+
+  it("prints exactly one JSON object with --stats --json", async () => {
+    const result = await runLitmus([
+      "perturb",
+      "--dataset",
+      dataset,
+      "--stats",
+      "--json",
+      "--probes",
+      "newline,number-swap",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trimEnd().split("\n").length, 1);
+    const stats = JSON.parse(result.stdout);
+    assert.equal(stats.problems, 18);
+    assert.equal(stats.identity_ok, 17);
+    assert.deepEqual(stats.reasons, { algebra: 1 });
+    assert.deepEqual(Object.keys(stats.probes), ["newline", "number-swap"]);
+    for (const p of Object.values(stats.probes) as Array<Record<string, unknown>>) {
+      assert.equal(typeof p["problems_with_variant"], "number");
+      assert.equal(typeof p["variants"], "number");
+    }
+    assert.equal(stats.probes["newline"].problems_with_variant, 18);
+  });
+
+  it("prints a readable table with --stats, and honours --limit", async () => {
+    const result = await runLitmus(["perturb", "--dataset", dataset, "--stats", "--limit", "6"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^problems {6}6\nidentity ok {3}5 \(83\.3%\)/);
+    for (const probe of ["newline", "number-swap", "price-edit", "rename"]) {
+      assert.match(result.stdout, new RegExp(`\\n${probe} +\\d+ \\(`));
+    }
+    assert.match(result.stdout, /algebra {2}1/);
+  });
+
+  it("prints a seeded review sheet of 40 variants across probes", async () => {
+    const sheet = await runLitmus(["perturb", "--dataset", dataset, "--review", "40", "--seed", "3"]);
+    assert.equal(sheet.code, 0, sheet.stderr);
+    const entries = sheet.stdout.split("\n## ").slice(1);
+    assert.equal(entries.length, 40);
+    for (const probe of ["newline", "number-swap", "price-edit", "rename"]) {
+      assert.ok(
+        entries.some((e) => e.includes(`Probe \`${probe}\``)),
+        probe,
+      );
+    }
+    assert.ok(
+      entries.every((e) => e.includes("**Original question**") && e.includes("**Variant question**")),
+    );
+    const again = await runLitmus(["perturb", "--dataset", dataset, "--review", "40", "--seed", "3"]);
+    assert.equal(again.stdout, sheet.stdout);
+    const other = await runLitmus(["perturb", "--dataset", dataset, "--review", "40", "--seed", "4"]);
+    assert.notEqual(other.stdout, sheet.stdout);
+  });
+
+  it("exits 2 with one line for bad input", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ["--dataset", dataset, "--probes", "newline,pizza"],
+        /unknown probe "pizza"; known probes: newline, number-swap, price-edit, rename/,
+      ],
+      [["--dataset", join(dir, "missing.jsonl")], /missing\.jsonl: no such file/],
+      [[], /Missing required argument: dataset/],
+      [["--dataset", dataset, "--split", "test"], /applies only to named data sets/],
+      [["--dataset", dataset, "--seed", "-1"], /--seed must be an integer from 0 to 4294967295/],
+      [["--dataset", dataset, "--seed", "1.5"], /--seed must be an integer/],
+      [["--dataset", dataset, "--limit", "0"], /--limit must be an integer/],
+      [["--dataset", dataset, "--json"], /--json only applies to --stats/],
+      [["--dataset", dataset, "--stats", "--review", "3"], /cannot be combined/],
+    ];
+    // Independent runs: started together to keep the suite quick.
+    const results = await Promise.all(cases.map(([args]) => runLitmus(["perturb", ...args])));
+    for (const [i, [args, message]] of cases.entries()) {
+      const result = results[i] as CliResult;
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      const line = oneLineError(result);
+      assert.ok(line, `one line on stderr for ${args.join(" ")}: ${result.stderr}`);
+      assert.match(line, message);
+      assert.equal(result.stdout, "");
+    }
+  });
+});

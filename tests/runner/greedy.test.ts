@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { generateBatch } from "../../src/runner/generate.js";
+import { CausalLM } from "../../src/runner/model.js";
+import { argmax } from "../../src/runner/samplers.js";
+import { assertClose, reference, TINY } from "./helpers.js";
+
+const ref = reference();
+
+describe("greedy decoding on the ONNX fixture matches PyTorch eager", () => {
+  let lm: CausalLM;
+  before(async () => {
+    lm = await CausalLM.open(TINY, { threads: 1 });
+  });
+  after(async () => {
+    await lm.close();
+  });
+
+  it("reads the graph layout from metadata and config.json", () => {
+    assert.equal(lm.info.numLayers, 3);
+    assert.equal(lm.info.kvHeads, 2);
+    assert.equal(lm.info.headDim, 8);
+    assert.equal(lm.info.kvType, "float32");
+    assert.equal(lm.info.vocabColumns, 51200);
+    assert.equal(lm.vocabLimit, 50295);
+    assert.deepEqual(lm.eosIds, [50256]);
+    assert.equal(lm.maxContext, 128);
+  });
+
+  it("tokenizes the reference prompts as the Python builder did", () => {
+    for (const p of ref.prompts) assert.deepEqual(lm.tokenizer.encode(p.text), p.ids, p.text);
+  });
+
+  it("greedy tokens equal PyTorch's and log-probs are within 1e-4, one prompt at a time", async () => {
+    assert.ok(ref.min_greedy_margin > 1e-3, "reference greedy decisions have clear margins");
+    for (const [i, p] of ref.prompts.entries()) {
+      const [c] = await generateBatch(lm, [{ id: `p${i}`, prompt: p.text }], {
+        maxNewTokens: ref.greedy_new_tokens,
+      });
+      assert.deepEqual(c!.tokenIds, p.greedy_ids, p.text);
+      assertClose(c!.logprobs, p.greedy_logprobs, 1e-4, `logprobs of prompt ${i}`);
+      assert.equal(c!.finishReason, p.stopped_by_eos ? "eos" : "length");
+      assert.equal(c!.text, lm.tokenizer.decode(p.greedy_ids));
+    }
+  });
+
+  it("a left-padded batch of different-length prompts gives the same tokens as one by one", async () => {
+    const lengths = new Set(ref.prompts.map((p) => p.ids.length));
+    assert.ok(lengths.size >= 4, "prompts differ in length");
+    const out = await generateBatch(
+      lm,
+      ref.prompts.map((p, i) => ({ id: `p${i}`, prompt: p.text })),
+      { maxNewTokens: ref.greedy_new_tokens },
+    );
+    assert.deepEqual(
+      out.map((c) => c.tokenIds),
+      ref.batch.greedy_ids,
+    );
+    for (const [i, c] of out.entries()) {
+      assertClose(c.logprobs, ref.prompts[i]!.greedy_logprobs, 1e-4, `batched logprobs ${i}`);
+    }
+  });
+
+  it("chunked prefill (tiny logits budget) gives the same result", async () => {
+    const out = await generateBatch(
+      lm,
+      ref.prompts.map((p, i) => ({ id: `p${i}`, prompt: p.text })),
+      { maxNewTokens: 4 },
+      { maxLogitsBytes: 1 },
+    );
+    out.forEach((c, i) => {
+      assert.deepEqual(c.tokenIds, ref.prompts[i]!.greedy_ids.slice(0, 4));
+      assertClose(c.logprobs, ref.prompts[i]!.greedy_logprobs.slice(0, 4), 1e-4, `chunked logprobs ${i}`);
+    });
+  });
+
+  it("never picks an id the tokenizer lacks, though the raw argmax often is one", async () => {
+    assert.ok(ref.fake_id_argmax_steps > 0);
+    const p = ref.prompts[0]!;
+    const ids = [...p.ids, ...p.greedy_ids];
+    const { logits } = await lm.forward(
+      {
+        rows: 1,
+        seqLen: ids.length,
+        inputIds: ids,
+        attentionMask: ids.map(() => 1),
+        positionIds: ids.map((_, i) => i),
+      },
+      lm.emptyCache(1),
+    );
+    const data = logits.data as Float32Array;
+    let fake = 0;
+    for (let t = 0; t < ids.length; t++) {
+      if (argmax(data.subarray(t * 51200, (t + 1) * 51200)) >= lm.vocabLimit) fake++;
+    }
+    assert.ok(fake > 0, "some raw argmax is a fake id");
+    const out = await generateBatch(
+      lm,
+      ref.prompts.map((q, i) => ({ id: `p${i}`, prompt: q.text })),
+      { maxNewTokens: 12, temperature: 1.5, n: 4, seed: 3 },
+    );
+    for (const c of out) for (const t of c.tokenIds) assert.ok(t < lm.vocabLimit, `id ${t}`);
+  });
+});

@@ -1,0 +1,86 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** tests/fixtures, from dist/tests/runner. */
+export const FIXTURES = fileURLToPath(new URL("../../../tests/fixtures/", import.meta.url));
+export const TINY = join(FIXTURES, "phi-tiny");
+export const TINY_FP16 = join(FIXTURES, "phi-tiny-fp16");
+
+export interface Reference {
+  tokenizer_size: number;
+  min_greedy_margin: number;
+  fake_id_argmax_steps: number;
+  greedy_new_tokens: number;
+  prompts: Array<{
+    text: string;
+    ids: number[];
+    greedy_ids: number[];
+    greedy_logprobs: number[];
+    stopped_by_eos: boolean;
+  }>;
+  batch: { greedy_ids: number[][]; greedy_logprobs: number[][] };
+  score: Array<{
+    prefix: string;
+    text: string;
+    context_ids: number[];
+    continuation_ids: number[];
+    logprobs: number[];
+    mean: number[];
+    variance: number[];
+  }>;
+}
+
+export function reference(dir = TINY): Reference {
+  return JSON.parse(readFileSync(join(dir, "reference.json"), "utf8")) as Reference;
+}
+
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
+
+/**
+ * A temporary model directory: links to a fixture's files (tokenizer files from phi-tiny when the
+ * fixture has none), minus `omit`, with JSON files changed by `edit`.
+ */
+export function modelDir(
+  from: string,
+  options: {
+    omit?: string[];
+    edit?: Record<string, (json: Record<string, unknown>) => void>;
+    write?: Record<string, string>;
+  } = {},
+): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "litmus-model-"));
+  const files = ["model.onnx", "config.json", "generation_config.json", ...TOKENIZER_FILES];
+  for (const f of files) {
+    if (options.omit?.includes(f)) continue;
+    const src = TOKENIZER_FILES.includes(f) && from !== TINY ? join(TINY, f) : join(from, f);
+    const edit = options.edit?.[f];
+    if (edit) {
+      const json = JSON.parse(readFileSync(src, "utf8")) as Record<string, unknown>;
+      edit(json);
+      writeFileSync(join(dir, f), JSON.stringify(json));
+    } else if (f === "model.onnx") {
+      symlinkSync(src, join(dir, f));
+    } else {
+      copyFileSync(src, join(dir, f));
+    }
+  }
+  for (const [name, text] of Object.entries(options.write ?? {})) writeFileSync(join(dir, name), text);
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function assertClose(
+  actual: readonly number[],
+  expected: readonly number[],
+  tol: number,
+  what: string,
+): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
+  }
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i]! - expected[i]!);
+    if (!(d <= tol)) throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (|diff| ${d} > ${tol})`);
+  }
+}

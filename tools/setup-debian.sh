@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages litmus needs (run as root, or it says what to install).
+# Node.js 20 and npm are expected on the machine already.
+set -euo pipefail
+
+# Packages the test suite needs; each line says why.
+PACKAGES=(
+  ca-certificates # npm's registry over HTTPS
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "litmus setup: please install: ${missing[*]} (apt-get install)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

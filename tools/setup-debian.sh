@@ -6,6 +6,8 @@ set -euo pipefail
 # Packages the test suite needs; each line says why.
 PACKAGES=(
   ca-certificates # npm's registry over HTTPS
+  build-essential # better-sqlite3 compiles its native addon when no prebuilt binary can be fetched
+  python3         # node-gyp, for the same build
 )
 
 missing=()

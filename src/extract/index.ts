@@ -1,0 +1,14 @@
+/** Answer extraction: named pipelines of rules, number normalisation, exact comparison. */
+export { FREE_NUMBER, NUMBER_SOURCE, normalizeNumber, sameNumber } from "./numbers.js";
+export {
+  cutAtStop,
+  DEFAULT_PIPELINE,
+  extractAll,
+  extractAnswer,
+  FLEXIBLE_EXTRACT,
+  PIPELINES,
+  type PipelineSpec,
+  pipelineByName,
+  STRICT_MATCH,
+} from "./pipelines.js";
+export { type ExtractionRule, RULES } from "./rules.js";

@@ -1,0 +1,115 @@
+import type { AskedProblem, Exemplar, PromptFormatSpec, RenderedPrompt } from "../types/audit.js";
+import type { Problem } from "../types/index.js";
+import { InputError } from "../util/errors.js";
+import { fillTemplate, type ParsedTemplate, parseTemplate } from "./template.js";
+
+/** Placeholders of a prompt template. */
+export const TEMPLATE_PLACEHOLDERS = ["question", "exemplars"] as const;
+/** Placeholders of an exemplar template. */
+export const EXEMPLAR_PLACEHOLDERS = ["question", "answer", "final"] as const;
+
+/** A format ready to render: its spec, its exemplar pool resolved to text, its templates parsed. */
+export interface PromptFormat {
+  spec: PromptFormatSpec;
+  /** Candidate exemplars in order of preference; the first `shots` that are not the asked problem are shown. */
+  pool: Exemplar[];
+  template: ParsedTemplate;
+  exemplarTemplate: ParsedTemplate;
+}
+
+/**
+ * Checks a spec and resolves its exemplars. `train` is the GSM8K train split, needed only by specs
+ * whose exemplars are train lines. Every problem in a spec is an InputError naming the format.
+ */
+export function preparePromptFormat(spec: PromptFormatSpec, train?: readonly Problem[]): PromptFormat {
+  const where = `prompt format ${spec.name}`;
+  const template = parseTemplate(spec.template, TEMPLATE_PLACEHOLDERS, where);
+  const exemplarTemplate = parseTemplate(spec.exemplarTemplate, EXEMPLAR_PLACEHOLDERS, `${where} (exemplar)`);
+  if (!template.placeholders.includes("question")) {
+    throw new InputError(`${where}: the template has no {question} placeholder`);
+  }
+  if (!Number.isInteger(spec.shots) || spec.shots < 0) {
+    throw new InputError(`${where}: shots must be a whole number >= 0, got ${spec.shots}`);
+  }
+  if (spec.shots > 0 && !template.placeholders.includes("exemplars")) {
+    throw new InputError(`${where}: ${spec.shots} shots but the template has no {exemplars} placeholder`);
+  }
+  if (spec.stop.some((s) => s === "")) throw new InputError(`${where}: empty stop string`);
+  const pool = resolvePool(spec, train, where);
+  if (pool.length < spec.shots) {
+    throw new InputError(`${where}: ${spec.shots} shots but only ${pool.length} exemplars`);
+  }
+  return { spec, pool, template, exemplarTemplate };
+}
+
+function resolvePool(
+  spec: PromptFormatSpec,
+  train: readonly Problem[] | undefined,
+  where: string,
+): Exemplar[] {
+  const source = spec.exemplars;
+  switch (source.kind) {
+    case "none":
+      return [];
+    case "inline":
+      return source.exemplars.slice();
+    case "gsm8k-train": {
+      if (!train) throw new InputError(`${where}: needs the GSM8K train split for its exemplars`);
+      const byLine = new Map(train.map((p) => [p.line, p]));
+      return source.lines.map((line) => {
+        const problem = byLine.get(line);
+        if (!problem) throw new InputError(`${where}: the GSM8K train split has no problem on line ${line}`);
+        return {
+          id: `gsm8k-train:${line}`,
+          question: problem.question,
+          answer: problem.answer,
+          final: problem.finalAnswer,
+          hash: problem.hash,
+        };
+      });
+    }
+  }
+}
+
+/**
+ * The first `shots` exemplars of the pool that are not the asked problem. An exemplar is the asked
+ * problem when its content hash or id equals the asked problem's, or its question equals the asked
+ * question or the original question a variant was made from (compared with whitespace and case
+ * folded), so a problem never sees its own solution, perturbed or not.
+ */
+export function selectExemplars(format: PromptFormat, asked: AskedProblem): Exemplar[] {
+  const questions = new Set([fold(asked.question)]);
+  if (asked.originalQuestion !== undefined) questions.add(fold(asked.originalQuestion));
+  const chosen: Exemplar[] = [];
+  for (const exemplar of format.pool) {
+    if (chosen.length === format.spec.shots) break;
+    const same =
+      (asked.problemHash !== undefined && exemplar.hash === asked.problemHash) ||
+      (asked.problemId !== undefined && exemplar.id === asked.problemId) ||
+      questions.has(fold(exemplar.question));
+    if (!same) chosen.push(exemplar);
+  }
+  return chosen;
+}
+
+/** The exact prompt text for a problem, with the format's stop strings and the exemplars shown. */
+export function renderPrompt(format: PromptFormat, asked: AskedProblem): RenderedPrompt {
+  const exemplars = selectExemplars(format, asked);
+  const rendered = exemplars
+    .map(
+      (e) =>
+        fillTemplate(format.exemplarTemplate, { question: e.question, answer: e.answer, final: e.final }) +
+        format.spec.exemplarSeparator,
+    )
+    .join("");
+  return {
+    format: format.spec.name,
+    text: fillTemplate(format.template, { question: asked.question, exemplars: rendered }),
+    stop: format.spec.stop.slice(),
+    exemplarIds: exemplars.map((e) => e.id),
+  };
+}
+
+function fold(text: string): string {
+  return text.replace(/\s+/g, " ").trim().toLowerCase();
+}

@@ -1,0 +1,12 @@
+/** Prompt formats: built-ins as data, user templates from files, rendering with exemplar exclusion. */
+export { BUILTIN_FORMATS, COT_8SHOT, GSM8K_5SHOT, QA } from "./builtin.js";
+export {
+  EXEMPLAR_PLACEHOLDERS,
+  type PromptFormat,
+  preparePromptFormat,
+  renderPrompt,
+  selectExemplars,
+  TEMPLATE_PLACEHOLDERS,
+} from "./format.js";
+export { loadTemplateFile, type ResolveFormatOptions, resolvePromptFormat, specFromJson } from "./load.js";
+export { fillTemplate, type ParsedTemplate, parseTemplate, type Segment } from "./template.js";

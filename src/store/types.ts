@@ -1,0 +1,50 @@
+import type { AuditRequest, CompletionRecord, MetricRecord, RunConfig, RunManifest } from "../types/audit.js";
+import type { Problem, Variant } from "../types/index.js";
+
+/** What begin() found: a fresh store, or a run with the same configuration to resume. */
+export interface BeginResult {
+  resumed: boolean;
+  manifest: RunManifest;
+}
+
+/**
+ * Where an audit keeps everything it produces. Writes are durable when the call returns, so a run
+ * killed at any moment loses at most the completion being generated. Puts are idempotent: a
+ * resumed run puts its problems, variants and requests again and records each completion once.
+ */
+export interface RunStore {
+  /**
+   * Starts a run, or resumes the stored one when its configuration is equal. A different
+   * configuration is refused with an InputError naming the differences.
+   */
+  begin(config: RunConfig, startedAt: string): BeginResult;
+  manifest(): RunManifest | null;
+  /** Records the end time (overwriting an earlier one when a finished run is run again). */
+  finish(finishedAt: string): void;
+
+  /** Adds problems; one already stored must be identical (else InputError). */
+  putProblems(problems: readonly Problem[]): void;
+  /** Adds variants of stored problems; one already stored must be identical. */
+  putVariants(variants: readonly Variant[]): void;
+  /** Adds requests of stored problems (and variants); one already stored must be identical. */
+  putRequests(requests: readonly AuditRequest[]): void;
+  problems(): Problem[];
+  variants(): Variant[];
+  requests(): AuditRequest[];
+
+  /**
+   * Commits one completion of a stored request. Returns false, changing nothing, when that
+   * (requestId, sampleIndex) is already recorded: the first record wins, so a resumed run never
+   * duplicates. A greedy request takes sampleIndex null, a sampled one 0..n-1.
+   */
+  recordCompletion(completion: CompletionRecord): boolean;
+  hasCompletion(requestId: string, sampleIndex: number | null): boolean;
+  /** All completions, ordered by request id then sample (greedy first), whatever order they came in. */
+  completions(): CompletionRecord[];
+
+  /** Replaces the stored metrics (they are derived from the completions, so never merged). */
+  putMetrics(metrics: readonly MetricRecord[]): void;
+  metrics(): MetricRecord[];
+
+  close(): void;
+}

@@ -13,6 +13,8 @@ export interface Literal {
 export type Expr =
   | { op: "lit"; literal: number }
   | { op: "neg"; arg: Expr }
+  /** A rounding step written in words: "round 6.75 up to 7". */
+  | { op: "round"; mode: "up" | "down" | "nearest"; arg: Expr }
   | { op: "+" | "-" | "*" | "/"; left: Expr; right: Expr };
 
 export interface ParsedExpression {
@@ -101,6 +103,10 @@ export function evaluate(expr: Expr, values: readonly Rational[]): Rational {
       return values[expr.literal] as Rational;
     case "neg":
       return evaluate(expr.arg, values).neg();
+    case "round": {
+      const v = evaluate(expr.arg, values);
+      return expr.mode === "up" ? v.ceil() : expr.mode === "down" ? v.floor() : v.roundTo(0);
+    }
     case "+":
       return evaluate(expr.left, values).add(evaluate(expr.right, values));
     case "-":
@@ -116,5 +122,6 @@ export function evaluate(expr: Expr, values: readonly Rational[]): Rational {
 export function operatorCount(expr: Expr): number {
   if (expr.op === "lit") return 0;
   if (expr.op === "neg") return operatorCount(expr.arg);
+  if (expr.op === "round") return 1 + operatorCount(expr.arg);
   return 1 + operatorCount(expr.left) + operatorCount(expr.right);
 }

@@ -61,6 +61,49 @@ export function findPlainEquations(text: string): PlainEquation[] {
   return found;
 }
 
+const ROUNDING_STEPS = [
+  // "round his marigolds up from $2.74 to $3", "rounded 6.75 up to 7"
+  new RegExp(
+    String.raw`\bround(?:s|ed|ing)?\b[^.\n]{0,40}?(?:\b(?<mode1>up|down)\s+)?(?:from\s+)?\$?(?<from>${NUMERAL})%?\s*(?:(?<mode2>up|down)\s+)?to\s+(?:the nearest \w+,?\s+)?\$?(?<to>${NUMERAL})`,
+    "gi",
+  ),
+  // "33.33%, which rounds down to 33%"
+  new RegExp(
+    String.raw`\$?(?<from>${NUMERAL})%?,?\s*(?:which\s+|and\s+)?rounds?\s+(?<mode1>up|down)\s+to\s+\$?(?<to>${NUMERAL})`,
+    "gi",
+  ),
+];
+
+/** Rounding written out in prose ("round 6.75 up to 7"), as steps whose result is checked like any other. */
+export function findRoundingSteps(text: string): PlainEquation[] {
+  const found: PlainEquation[] = [];
+  for (const pattern of ROUNDING_STEPS) {
+    for (const m of text.matchAll(pattern)) {
+      const g = m.groups ?? {};
+      const fromText = g.from as string;
+      const toText = g.to as string;
+      const start = (m.index ?? 0) + m[0].indexOf(fromText, m[0].search(/\d|\.\d/));
+      const resultStart = (m.index ?? 0) + m[0].lastIndexOf(toText);
+      const value = Rational.parse(fromText);
+      const written = Rational.parse(toText);
+      if (!value || !written || found.some((f) => f.start === start)) continue;
+      const mode =
+        (g.mode1 ?? g.mode2)?.toLowerCase() === "down" ? "down" : (g.mode1 ?? g.mode2) ? "up" : "nearest";
+      const expr: Expr = { op: "round", mode, arg: { op: "lit", literal: 0 } };
+      if (!evaluate(expr, [value]).equals(written)) continue;
+      found.push({
+        start,
+        expr,
+        literals: [{ start, end: start + fromText.length, text: fromText, value, divisor: false }],
+        resultStart,
+        resultText: toText,
+        written,
+      });
+    }
+  }
+  return found;
+}
+
 export function matchLeftSide(
   lhs: string,
   offset: number,

@@ -354,8 +354,11 @@ function narrowByContext(
       if (step.syntax.money && step.syntax.expr.op === "*" && step.syntax.literals.length === 2) {
         const other = step.operands[1 - j] ?? [];
         const otherIsCount = other.every((s) => s.type === "quantity" && !quantities[s.quantity]?.money);
+        const otherIsMoney = other.every((s) => s.type === "quantity" && quantities[s.quantity]?.money);
         const money = narrowed.filter((s) => s.type === "quantity" && quantities[s.quantity]?.money);
+        const notMoney = narrowed.filter((s) => !(s.type === "quantity" && quantities[s.quantity]?.money));
         if (otherIsCount && money.length > 0) narrowed = money;
+        else if (otherIsMoney && notMoney.length > 0) narrowed = notMoney;
       }
       const shown = new Set<number>();
       solution.prose.forEach((token, k) => {
@@ -525,14 +528,14 @@ function markUsed(source: Source, used: Set<string>): void {
 /** The literals of the dividend of the division whose divisor is literal `j` (empty if none). */
 function dividendLiterals(expr: Expr, j: number): number[] {
   if (expr.op === "lit") return [];
-  if (expr.op === "neg") return dividendLiterals(expr.arg, j);
+  if (expr.op === "neg" || expr.op === "round") return dividendLiterals(expr.arg, j);
   if (expr.op === "/" && expr.right.op === "lit" && expr.right.literal === j) return literalsOf(expr.left);
   return [...dividendLiterals(expr.left, j), ...dividendLiterals(expr.right, j)];
 }
 
 function literalsOf(expr: Expr): number[] {
   if (expr.op === "lit") return [expr.literal];
-  if (expr.op === "neg") return literalsOf(expr.arg);
+  if (expr.op === "neg" || expr.op === "round") return literalsOf(expr.arg);
   return [...literalsOf(expr.left), ...literalsOf(expr.right)];
 }
 

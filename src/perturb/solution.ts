@@ -1,6 +1,6 @@
 import { type Expr, type Literal, operatorCount, parseExpression } from "./expression.js";
 import { type NumberStyle, styleOfNumeral } from "./numbers.js";
-import { findPlainEquations, matchLeftSide } from "./plain-equations.js";
+import { findPlainEquations, findRoundingSteps, matchLeftSide } from "./plain-equations.js";
 import { type Quantity, scanQuantities } from "./quantities.js";
 import { Rational } from "./rational.js";
 
@@ -185,7 +185,7 @@ export function parseSolution(text: string): ParsedSolution {
   const maskedBody = masked.join("");
   if (ALGEBRA.test(body.replace(/<<[^<>]*>>/g, (m) => " ".repeat(m.length)))) problem ??= "algebra";
   const plainSteps: Array<{ at: number; step: StepSyntax }> = [];
-  for (const eq of findPlainEquations(maskedBody)) {
+  for (const eq of [...findPlainEquations(maskedBody), ...findRoundingSteps(maskedBody)]) {
     plainSteps.push({
       at: eq.start,
       step: {

@@ -48,6 +48,15 @@ describe("parseSolution", () => {
     assert.equal(s.prose.length, 0);
   });
 
+  it("reads rounding written in words as a step", () => {
+    const s = parseSolution("She needs 27/4 = 6.75 boxes, so she must round 6.75 up to 7 boxes.\n#### 7");
+    assert.equal(s.steps.length, 2);
+    assert.equal(s.steps[1]?.expr.op, "round");
+    assert.equal(s.steps[1]?.written.toString(), "7");
+    const p = lifted("Each box holds 4 cups. She has 27 cups to pack.", s.text);
+    assert.equal(execute(p, new Map([[1, Rational.of(29)]])).finalValue.toString(), "8");
+  });
+
   it("flags algebra", () => {
     assert.equal(parseSolution("Let x be the cost.\n3x + 4 = 28\nx=<<8=8>>8\n#### 8").problem, "algebra");
   });

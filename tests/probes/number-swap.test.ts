@@ -25,7 +25,7 @@ describe("number-swap", () => {
       ["one-quantity", "two-quantities"],
     );
     for (const v of out.variants) {
-      const [boxes, each, given] = v.question.match(/\d+/g)?.map(Number) as [number, number, number];
+      const [boxes, each, given] = (v.question.match(/\d+/g) ?? []).map(Number) as [number, number, number];
       assert.equal(v.expected, String(boxes * each - given), v.question);
       assert.ok(v.solution.endsWith(`#### ${v.expected}`));
     }

@@ -1,8 +1,17 @@
+import { auditCommand } from "./audit.js";
 import { generateCommand } from "./generate.js";
+import { mergeCommand } from "./merge.js";
 import { perturbCommand } from "./perturb.js";
 import { recomputeCommand } from "./recompute.js";
 import { scoreCommand } from "./score.js";
 import type { CliCommand } from "./types.js";
 
 /** Every CLI command, in the order `--help` lists them. */
-export const commands: CliCommand[] = [perturbCommand, recomputeCommand, generateCommand, scoreCommand];
+export const commands: CliCommand[] = [
+  perturbCommand,
+  recomputeCommand,
+  generateCommand,
+  scoreCommand,
+  auditCommand,
+  mergeCommand,
+];

@@ -1,0 +1,114 @@
+/**
+ * Runs the planned batches through a backend and commits every completion, scored, as soon as its
+ * batch returns. Batches whose completions are all stored are skipped, so a resumed run does only
+ * what is missing; a batch that is partly stored is run again whole (the same prompts, so the
+ * same completions) and only its missing completions are recorded.
+ */
+import { pipelineByName } from "../extract/index.js";
+import { scoreCompletion } from "../metrics/index.js";
+import type { Backend, Completion, GenerateRequest, GenerationConfig, Progress } from "../runner/types.js";
+import type { RunStore } from "../store/index.js";
+import type { AuditRequest, CompletionRecord } from "../types/audit.js";
+import { rowsOf } from "./plan.js";
+
+export interface ExecuteOptions {
+  /** Run-wide decoding settings (seed, temperature, top-p, top-k, max new tokens). */
+  generation: Pick<GenerationConfig, "seed" | "temperature" | "topP" | "topK" | "maxNewTokens">;
+  pipeline: string;
+  /** Called after each batch is committed. */
+  onBatch?: (event: BatchEvent) => void;
+  /** Called between model steps within a batch. */
+  onStep?: (progress: Progress) => void;
+}
+
+export interface BatchEvent {
+  /** Completions newly recorded by this batch. */
+  recorded: number;
+  /** Generated tokens of those completions. */
+  tokens: number;
+  /** Requests of the batch (all now complete). */
+  requests: readonly AuditRequest[];
+}
+
+export interface ExecuteResult {
+  batchesRun: number;
+  batchesSkipped: number;
+  recorded: number;
+}
+
+/** The (request, sample) keys a request still needs. */
+export function missingSamples(store: RunStore, request: AuditRequest): Array<number | null> {
+  if (request.mode === "greedy") return store.hasCompletion(request.id, null) ? [] : [null];
+  const out: number[] = [];
+  for (let j = 0; j < request.n; j++) if (!store.hasCompletion(request.id, j)) out.push(j);
+  return out;
+}
+
+/** The runner request for an audit request: greedy ones override the sampling settings. */
+export function toGenerateRequest(request: AuditRequest): GenerateRequest {
+  const config: Partial<GenerationConfig> =
+    request.mode === "greedy"
+      ? { temperature: 0, topP: 1, topK: 0, n: 1, stop: request.stop }
+      : { n: request.n, stop: request.stop };
+  return { id: request.id, prompt: request.prompt, config };
+}
+
+/** Extracts, scores and shapes one runner completion as the record the store keeps. */
+export function toRecord(request: AuditRequest, c: Completion, pipeline: string): CompletionRecord {
+  const score = scoreCompletion(c.text, request, pipelineByName(pipeline));
+  return {
+    requestId: request.id,
+    sampleIndex: request.mode === "greedy" ? null : c.sampleIndex,
+    text: c.text,
+    tokenCount: c.tokenIds.length,
+    finishReason: c.finishReason,
+    seed: request.mode === "greedy" ? null : c.seed,
+    answer: score.extraction.answer,
+    rule: score.extraction.rule,
+    correct: score.correct,
+  };
+}
+
+export async function executeBatches(
+  store: RunStore,
+  backend: Backend,
+  batches: readonly AuditRequest[][],
+  options: ExecuteOptions,
+): Promise<ExecuteResult> {
+  const result: ExecuteResult = { batchesRun: 0, batchesSkipped: 0, recorded: 0 };
+  for (const batch of batches) {
+    if (batch.every((r) => missingSamples(store, r).length === 0)) {
+      result.batchesSkipped++;
+      continue;
+    }
+    const byId = new Map(batch.map((r) => [r.id, r]));
+    const completions = await backend.generate(
+      batch.map(toGenerateRequest),
+      { ...options.generation, n: 1, stop: [] },
+      options.onStep ? { onProgress: options.onStep } : {},
+    );
+    let recorded = 0;
+    let tokens = 0;
+    for (const c of completions) {
+      const request = byId.get(c.requestId);
+      if (!request) throw new Error(`backend returned a completion for unknown request ${c.requestId}`);
+      if (request.mode === "greedy" && c.sampleIndex !== 0) continue;
+      // Durable when this returns; a completion already stored (from before a kill) is kept as is.
+      if (store.recordCompletion(toRecord(request, c, options.pipeline))) {
+        recorded++;
+        tokens += c.tokenIds.length;
+      }
+    }
+    const incomplete = batch.find((r) => missingSamples(store, r).length > 0);
+    if (incomplete) throw new Error(`backend returned no completion for ${incomplete.id}`);
+    result.batchesRun++;
+    result.recorded += recorded;
+    options.onBatch?.({ recorded, tokens, requests: batch });
+  }
+  return result;
+}
+
+/** Completions a list of requests needs in all. */
+export function totalCompletions(requests: readonly AuditRequest[]): number {
+  return requests.reduce((sum, r) => sum + rowsOf(r), 0);
+}

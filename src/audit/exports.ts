@@ -1,0 +1,54 @@
+/**
+ * Writes a run's files from its store alone: summary.json, samples.jsonl, summary.md, junit.xml.
+ * Each file is replaced atomically, so a run killed while exporting leaves the old file or the
+ * new one, never a torn one; running the export again gives the same bytes.
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../data/index.js";
+import type { RunStore } from "../store/index.js";
+import type { GateResult } from "./gates.js";
+import { readStoredRun } from "./records.js";
+import { junitXml, summaryMarkdown } from "./report.js";
+import { samplesJsonl } from "./samples.js";
+import { type AuditSummary, buildSummary } from "./summary.js";
+import type { AuditRunConfig } from "./types.js";
+
+export const SUMMARY_FILE = "summary.json";
+export const SAMPLES_FILE = "samples.jsonl";
+export const SUMMARY_MD_FILE = "summary.md";
+export const JUNIT_FILE = "junit.xml";
+
+/** The summary of a stored run, plus its metrics saved back into the store. */
+export function summarizeStore(store: RunStore): { summary: AuditSummary; samples: string } {
+  const manifest = store.manifest();
+  if (!manifest) throw new Error("the run store holds no run");
+  const run = readStoredRun(store, (manifest.config as AuditRunConfig).probes);
+  const summary = buildSummary(manifest, run);
+  store.putMetrics(Object.entries(summary.metrics).map(([name, value]) => ({ name, value })));
+  return { summary, samples: samplesJsonl(run.rows) };
+}
+
+/** summary.json's text: 2-space indented JSON, one trailing newline. */
+export function summaryJson(summary: AuditSummary): string {
+  return `${JSON.stringify(summary, null, 2)}\n`;
+}
+
+export async function writeDataExports(
+  runDir: string,
+  summary: AuditSummary,
+  samples: string,
+): Promise<void> {
+  const enc = new TextEncoder();
+  await writeFileAtomic(join(runDir, SAMPLES_FILE), enc.encode(samples));
+  await writeFileAtomic(join(runDir, SUMMARY_FILE), enc.encode(summaryJson(summary)));
+}
+
+export async function writeGateReports(
+  runDir: string,
+  summary: AuditSummary,
+  gates: readonly GateResult[],
+): Promise<void> {
+  const enc = new TextEncoder();
+  await writeFileAtomic(join(runDir, SUMMARY_MD_FILE), enc.encode(summaryMarkdown(summary, gates)));
+  await writeFileAtomic(join(runDir, JUNIT_FILE), enc.encode(junitXml(gates)));
+}

@@ -1,0 +1,114 @@
+/**
+ * `litmus merge`: combines the stores of shards of one audit into one run, as if it had run
+ * unsharded. Shards must share every setting but `selection.shard`, be of the same count, cover
+ * every index once, and be complete; anything else is refused rather than merged into a run that
+ * would look whole.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { configDifferences, RUN_DB_FILE, type RunStore, SqliteRunStore } from "../store/index.js";
+import type { RunManifest } from "../types/audit.js";
+import { InputError } from "../util/errors.js";
+import { summarizeStore, writeDataExports } from "./exports.js";
+import { readStoredRun } from "./records.js";
+import { parseShard } from "./selection.js";
+import type { AuditSummary } from "./summary.js";
+import type { AuditRunConfig } from "./types.js";
+
+export interface MergeResult {
+  summary: AuditSummary;
+  shards: number;
+  completions: number;
+}
+
+function openExisting(dir: string): SqliteRunStore {
+  if (!existsSync(join(dir, RUN_DB_FILE)))
+    throw new InputError(`${dir}: no ${RUN_DB_FILE} (not a run folder)`);
+  return SqliteRunStore.openDir(dir);
+}
+
+function withoutShard(config: AuditRunConfig): AuditRunConfig {
+  return { ...config, selection: { ...config.selection, shard: null } };
+}
+
+export async function mergeRuns(inputs: readonly string[], out: string): Promise<MergeResult> {
+  if (inputs.length === 0) throw new InputError("merge: name at least one run folder");
+  if (inputs.includes(out)) throw new InputError(`merge: --out ${out} is also an input`);
+  const stores: RunStore[] = [];
+  try {
+    const manifests: RunManifest[] = [];
+    for (const dir of inputs) {
+      const store = openExisting(dir);
+      stores.push(store);
+      const m = store.manifest();
+      if (!m) throw new InputError(`${dir}: the run store holds no run`);
+      manifests.push(m);
+    }
+    const configs = manifests.map((m) => m.config as AuditRunConfig);
+    const base = withoutShard(configs[0] as AuditRunConfig);
+    configs.forEach((c, i) => {
+      const diffs = configDifferences(base, withoutShard(c));
+      if (diffs.length > 0) {
+        throw new InputError(
+          `merge: ${inputs[i]} has a different configuration from ${inputs[0]} (${diffs.slice(0, 5).join(", ")})`,
+        );
+      }
+    });
+    checkShards(
+      configs.map((c) => c.selection["shard"] as string | null),
+      inputs,
+    );
+    stores.forEach((store, i) => {
+      const run = readStoredRun(store, base.probes);
+      const expected = run.requests.reduce((s, r) => s + (r.mode === "greedy" ? 1 : r.n), 0);
+      if (run.rows.length !== expected || manifests[i]?.finishedAt === null) {
+        throw new InputError(
+          `merge: ${inputs[i]} is incomplete (${run.rows.length}/${expected} completions); resume it with the same audit command first`,
+        );
+      }
+    });
+
+    const target = SqliteRunStore.openDir(out);
+    try {
+      const startedAt = manifests.map((m) => m.startedAt).sort()[0] as string;
+      const finishedAt = manifests.map((m) => m.finishedAt as string).sort()[manifests.length - 1] as string;
+      target.begin(base, startedAt);
+      let completions = 0;
+      for (const store of stores) {
+        target.putProblems(store.problems());
+        target.putVariants(store.variants());
+        target.putRequests(store.requests());
+        for (const c of store.completions()) if (target.recordCompletion(c)) completions++;
+      }
+      target.finish(finishedAt);
+      const { summary, samples } = summarizeStore(target);
+      await writeDataExports(out, summary, samples);
+      return { summary, shards: inputs.length, completions };
+    } finally {
+      target.close();
+    }
+  } finally {
+    for (const s of stores) s.close();
+  }
+}
+
+/** Shards must be i/m of one m, each index once, all of 1..m. */
+function checkShards(shards: Array<string | null>, inputs: readonly string[]): void {
+  const parsed = shards.map((s, i) => {
+    if (s === null) throw new InputError(`merge: ${inputs[i]} is not a shard (it ran without --shard)`);
+    return parseShard(s);
+  });
+  const count = parsed[0]?.count as number;
+  const seen = new Map<number, string>();
+  parsed.forEach((s, i) => {
+    if (s.count !== count) throw new InputError(`merge: ${inputs[i]} is shard ${shards[i]}, not of ${count}`);
+    const other = seen.get(s.index);
+    if (other !== undefined)
+      throw new InputError(`merge: ${inputs[i]} and ${other} are both shard ${shards[i]}`);
+    seen.set(s.index, inputs[i] as string);
+  });
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length > 0) {
+    throw new InputError(`merge: missing shard(s) ${missing.map((i) => `${i}/${count}`).join(", ")}`);
+  }
+}

@@ -1,0 +1,174 @@
+/** Human-facing renderings of a summary: the terminal table, summary.md and junit.xml. */
+import type { GateResult } from "./gates.js";
+import type { AuditSummary } from "./summary.js";
+
+interface Row {
+  label: string;
+  units: string;
+  greedy: string;
+  pass: string[];
+  drop: string;
+  mcnemar: string;
+  stale: string;
+}
+
+function pct(v: unknown): string {
+  return typeof v === "number" ? `${(v * 100).toFixed(1)}` : "-";
+}
+
+function interval(value: unknown, ci: unknown): string {
+  if (typeof value !== "number") return "-";
+  const c = Array.isArray(ci) ? ` [${pct(ci[0])}, ${pct(ci[1])}]` : "";
+  return `${pct(value)}${c}`;
+}
+
+function rows(summary: AuditSummary, ks: readonly number[]): Row[] {
+  return summary.probes.map((p) => {
+    const g = p["greedy_accuracy"] as { value: number | null; ci: unknown };
+    const pk = p["pass_at_k"] as Record<string, { value: number | null; ci: unknown }>;
+    const d = p["drop"] as { drop: number | null; ci: unknown; mcnemar: { p_value: number } } | null;
+    const s = p["stale"] as { rate: { value: number | null; ci: unknown }; baseline: number | null } | null;
+    return {
+      label: p.probe,
+      units: String(p["units"]),
+      greedy: interval(g.value, g.ci),
+      pass: ks.map((k) => interval(pk[k]?.value, pk[k]?.ci)),
+      drop: d ? interval(d.drop, d.ci) : "",
+      mcnemar: d && d.drop !== null ? d.mcnemar.p_value.toPrecision(2) : "",
+      stale: s ? `${interval(s.rate.value, s.rate.ci)} (chance ${pct(s.baseline)})` : "",
+    };
+  });
+}
+
+/** The k columns shown: the run's --k list, limited to k <= n. */
+export function shownKs(summary: AuditSummary): number[] {
+  const n = summary.manifest.config.decoding.n;
+  return summary.manifest.config.ks.filter((k) => k <= n);
+}
+
+function header(ks: readonly number[]): string[] {
+  return [
+    "label",
+    "prompts",
+    "greedy % [95% CI]",
+    ...ks.map((k) => `pass@${k} %`),
+    "drop pts [CI]",
+    "McNemar p",
+    "stale % [CI] (chance)",
+  ];
+}
+
+function cells(r: Row): string[] {
+  return [r.label, r.units, r.greedy, ...r.pass, r.drop, r.mcnemar, r.stale];
+}
+
+function verdictLine(summary: AuditSummary): string {
+  const v = summary.verdict_counts;
+  return `verdicts: memorized ${v["memorized"]}, fragile ${v["fragile"]}, robust ${v["robust"]}, unsolved ${v["unsolved"]} (of ${summary.counts.problems} problems)`;
+}
+
+/** A plain-text table for the terminal (one screen: one row per probe). */
+export function terminalTable(summary: AuditSummary): string {
+  const ks = shownKs(summary);
+  const table = [header(ks), ...rows(summary, ks).map(cells)];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  const out = [line(table[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...table.slice(1).map(line)];
+  const s = summary.stale as {
+    rate: { value: number | null; ci: unknown };
+    baseline: number | null;
+    lift: number | null;
+  };
+  out.push("");
+  out.push(
+    `stale answers (all answer-changing probes): ${interval(s.rate.value, s.rate.ci)} %, chance ${pct(s.baseline)} %, lift ${s.lift === null ? "-" : s.lift.toFixed(2)}`,
+  );
+  out.push(verdictLine(summary));
+  out.push(
+    `${summary.counts.completions}/${summary.counts.expected_completions} completions, ${summary.counts.no_answer} without an answer`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+function mdEscape(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
+
+/** summary.md: GitHub-flavoured Markdown, ready for $GITHUB_STEP_SUMMARY. */
+export function summaryMarkdown(summary: AuditSummary, gates: readonly GateResult[]): string {
+  const ks = shownKs(summary);
+  const c = summary.manifest.config;
+  const out: string[] = [];
+  const failed = gates.filter((g) => g.failed).length;
+  out.push(`## litmus audit: ${c.dataset.name}`);
+  out.push("");
+  out.push(
+    `Model files: ${Object.keys(c.modelFiles).length} (${c.executionProvider}, onnxruntime ${c.onnxruntimeVersion}); ` +
+      `probes: ${c.probes.join(", ")}; format \`${c.promptFormat.name}\`; n = ${c.decoding.n}, ` +
+      `temperature ${c.decoding.temperature}, top-p ${c.decoding.topP}, max ${c.decoding.maxNewTokens} tokens; seed ${c.seeds.run}.`,
+  );
+  out.push("");
+  if (gates.length > 0) {
+    out.push(
+      failed === 0
+        ? `**All ${gates.length} gates passed.**`
+        : `**${failed} of ${gates.length} gates failed.**`,
+    );
+    out.push("");
+    out.push("| gate | result | detail |");
+    out.push("| --- | --- | --- |");
+    for (const g of gates)
+      out.push(`| \`${mdEscape(g.name)}\` | ${g.failed ? "❌ fail" : "✅ pass"} | ${mdEscape(g.message)} |`);
+    out.push("");
+  }
+  const h = header(ks);
+  out.push(`| ${h.join(" | ")} |`);
+  out.push(`| ${h.map(() => "---").join(" | ")} |`);
+  for (const r of rows(summary, ks)) out.push(`| ${cells(r).map(mdEscape).join(" | ")} |`);
+  out.push("");
+  out.push(verdictLine(summary));
+  out.push("");
+  out.push(
+    `Intervals: ${Math.round(summary.bootstrap.level * 100)}% (Wilson for proportions, bootstrap over problems with ` +
+      `${summary.bootstrap.resamples} resamples for pass@k and drops). Drops are percentage points, original minus variant.`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+function xml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
+}
+
+/** junit.xml: one test case per gate (a failed gate is a failed test case). */
+export function junitXml(gates: readonly GateResult[]): string {
+  const failures = gates.filter((g) => g.failed).length;
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites name="litmus" tests="${gates.length}" failures="${failures}">`);
+  out.push(
+    `  <testsuite name="litmus.audit.gates" tests="${gates.length}" failures="${failures}" errors="0">`,
+  );
+  for (const g of gates) {
+    const name = xml(g.name);
+    if (g.failed) {
+      out.push(`    <testcase classname="litmus.audit" name="${name}">`);
+      out.push(`      <failure message="${xml(g.message)}">${xml(g.message)}</failure>`);
+      out.push("    </testcase>");
+    } else {
+      out.push(
+        `    <testcase classname="litmus.audit" name="${name}"><system-out>${xml(g.message)}</system-out></testcase>`,
+      );
+    }
+  }
+  out.push("  </testsuite>");
+  out.push("</testsuites>");
+  return `${out.join("\n")}\n`;
+}

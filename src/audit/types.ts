@@ -1,0 +1,65 @@
+/**
+ * Records of the audit orchestration. The pipeline records themselves (requests, completions,
+ * RunConfig) live in src/types/audit.ts; these are the audit's own additions.
+ */
+import type { RunConfig } from "../types/audit.js";
+
+/** A deterministic slice of the selected problems: 1-based `index` of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * The stored configuration of an audit: RunConfig plus what else determines its results (probe
+ * parameters, extraction pipeline, summary settings). The store compares it as canonical JSON, so
+ * every field here is part of the run's identity and a resume with any difference is refused.
+ */
+export interface AuditRunConfig extends RunConfig {
+  /** Parameters each probe was built with, by probe name, so the probes can be rebuilt exactly. */
+  probeParams: Record<string, Record<string, unknown>>;
+  extraction: { pipeline: string };
+  summary: {
+    resamples: number;
+    level: number;
+    thresholds: { solvedMinAccuracy: number; memorizedMinStaleShare: number; variantFailBelow: number };
+  };
+}
+
+/** What `litmus audit` was asked to do, validated at the CLI boundary. */
+export interface AuditOptions {
+  model: string;
+  dataset: string;
+  split?: string;
+  probes: string;
+  /** A built-in prompt format name or a template file. */
+  format: string;
+  n: number;
+  ks: number[];
+  temperature: number;
+  topP: number;
+  topK: number;
+  maxNewTokens: number;
+  seed: number;
+  limit?: number;
+  idsFile?: string;
+  shard?: Shard;
+  out: string;
+  device: "cpu" | "cuda" | "auto";
+  threads: number;
+  /** Most rows (prompts x samples) decoded together. */
+  batchSize: number;
+  resamples: number;
+  level: number;
+  thresholds: AuditRunConfig["summary"]["thresholds"];
+  pipeline: string;
+}
+
+/** Counts of a run's work, for progress and the end-of-run message. */
+export interface RunCounts {
+  problems: number;
+  variants: number;
+  requests: number;
+  /** Completions the run needs in all (greedy + samples). */
+  completions: number;
+}

@@ -1,0 +1,223 @@
+import type { Argv } from "yargs";
+import { type AuditDeps, DEFAULT_SUMMARY_SETTINGS, runAudit } from "../../audit/run.js";
+import { parseShard } from "../../audit/selection.js";
+import type { AuditOptions } from "../../audit/types.js";
+import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
+import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
+import { DEFAULT_PROBES } from "../../probes/registry.js";
+import { OnnxBackend } from "../../runner/index.js";
+import { InputError } from "../../util/errors.js";
+import { EXIT } from "../run.js";
+import type { CliCommand } from "./types.js";
+
+const DEFAULT_KS = [1, 5, 10];
+
+/** `litmus audit`: probes x samples through a model into a resumable run folder, with CI gates. */
+export const auditCommand: CliCommand = {
+  command: "audit",
+  describe: "Audit a model: originals and probe variants, greedy and sampled, into a resumable run folder",
+  builder: (y: Argv) =>
+    y
+      .option("model", {
+        type: "string",
+        demandOption: true,
+        describe: "Model directory (optimum ONNX export)",
+      })
+      .option("dataset", {
+        type: "string",
+        demandOption: true,
+        describe: "gsm8k, or a GSM8K-format JSONL file",
+      })
+      .option("split", { type: "string", describe: "Split of a named data set (gsm8k: test or train)" })
+      .option("probes", { type: "string", default: DEFAULT_PROBES, describe: "Comma-separated probe names" })
+      .option("format", {
+        type: "string",
+        default: "qa",
+        describe: "Prompt format: qa, gsm8k-5shot, cot-8shot, or a template file (see src/prompts/README.md)",
+      })
+      .option("prompt-template", {
+        type: "string",
+        describe: "Template file (same as --format FILE; overrides --format)",
+      })
+      .option("n", {
+        type: "number",
+        default: 10,
+        describe: "Sampled completions per prompt (0: greedy only)",
+      })
+      .option("k", {
+        type: "string",
+        describe: "pass@k columns shown, e.g. 1,5,10 (each <= n; default: those of 1,5,10 <= n)",
+      })
+      .option("temperature", { type: "number", default: 0.8 })
+      .option("top-p", { type: "number", default: 0.95 })
+      .option("top-k", { type: "number", default: 0 })
+      .option("max-new-tokens", { type: "number", default: 256 })
+      .option("seed", { type: "number", default: 1, describe: "Seed of probes, samples and bootstrap" })
+      .option("limit", { type: "number", describe: "Only the first N problems" })
+      .option("ids", { type: "string", describe: "File of problem ids, one per line" })
+      .option("shard", {
+        type: "string",
+        describe: "Run shard i of m (i/m, 1-based) of the selected problems",
+      })
+      .option("out", {
+        type: "string",
+        demandOption: true,
+        describe: "Run folder (created; resumed when it holds this run)",
+      })
+      .option("device", { choices: ["cpu", "cuda", "auto"], default: "cpu", describe: "Execution provider" })
+      .option("threads", { type: "number", default: 0, describe: "CPU threads (0: ONNX Runtime's choice)" })
+      .option("batch-size", {
+        type: "number",
+        default: 16,
+        describe: "Rows (prompts x samples) decoded together",
+      })
+      .option("quiet", { type: "boolean", default: false, describe: "No progress line" })
+      .option("fail-on", {
+        type: "string",
+        array: true,
+        default: [],
+        describe: "Gate: fail (exit 1) when METRIC OP NUMBER holds, e.g. stale_rate>0.05 (repeatable)",
+      })
+      .option("baseline", {
+        type: "string",
+        describe: "summary.json of an earlier run: fail on significant regressions",
+      })
+      .option("baseline-alpha", {
+        type: "number",
+        default: 0.05,
+        describe: "Significance level of --baseline",
+      })
+      .option("resamples", {
+        type: "number",
+        default: DEFAULT_SUMMARY_SETTINGS.resamples,
+        describe: "Bootstrap resamples",
+      })
+      .option("level", {
+        type: "number",
+        default: DEFAULT_SUMMARY_SETTINGS.level,
+        describe: "Interval level",
+      })
+      .option("pipeline", {
+        type: "string",
+        default: DEFAULT_PIPELINE,
+        describe: "Answer extraction pipeline",
+      })
+      .option("solved-min-accuracy", { type: "number", default: DEFAULT_THRESHOLDS.solvedMinAccuracy })
+      .option("memorized-min-stale-share", {
+        type: "number",
+        default: DEFAULT_THRESHOLDS.memorizedMinStaleShare,
+      })
+      .option("variant-fail-below", { type: "number", default: DEFAULT_THRESHOLDS.variantFailBelow })
+      .conflicts("limit", "ids"),
+  run: async (args) => {
+    const options = auditOptions(args);
+    const quiet = Boolean(args["quiet"]);
+    const deps: AuditDeps = {
+      openBackend: async (o) => {
+        const backend = await OnnxBackend.open(o.model, {
+          device: o.device,
+          threads: o.threads,
+          maxBatchRows: o.batchSize,
+        });
+        return {
+          backend,
+          executionProvider: backend.lm.device,
+          ...(backend.warning ? { warning: backend.warning } : {}),
+        };
+      },
+      progress: !quiet && process.stderr.isTTY ? process.stderr : null,
+      log: (text) => void process.stderr.write(text),
+      print: (text) => void process.stdout.write(text),
+    };
+    const result = await runAudit(
+      options,
+      {
+        failOn: (args["fail-on"] as string[] | undefined) ?? [],
+        ...(args["baseline"] === undefined ? {} : { baseline: String(args["baseline"]) }),
+        baselineAlpha: number(args["baseline-alpha"], "--baseline-alpha", 0, 1),
+      },
+      deps,
+    );
+    const failed = result.gates.filter((g) => g.failed);
+    for (const g of result.gates)
+      process.stdout.write(`gate ${g.failed ? "FAIL" : "pass"}  ${g.name}: ${g.message}\n`);
+    return failed.length > 0 ? EXIT.gateFailed : EXIT.ok;
+  },
+};
+
+function integer(value: unknown, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InputError(`${flag} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return n;
+}
+
+function number(value: unknown, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new InputError(`${flag} must be a number from ${min} to ${max}, got ${String(value)}`);
+  }
+  return n;
+}
+
+/** Validates the flags into AuditOptions; every problem is an InputError (exit 2). */
+export function auditOptions(args: Record<string, unknown>): AuditOptions {
+  const n = integer(args["n"], "--n", 0, 100_000);
+  let ks: number[];
+  if (args["k"] === undefined) ks = DEFAULT_KS.filter((k) => k <= n);
+  else {
+    ks = String(args["k"])
+      .split(",")
+      .filter((s) => s.trim() !== "")
+      .map((s) => integer(s.trim(), "--k", 1, 100_000));
+    const tooBig = ks.find((k) => k > n);
+    if (tooBig !== undefined) throw new InputError(`--k ${tooBig} is more than --n ${n} samples`);
+    ks = [...new Set(ks)].sort((a, b) => a - b);
+  }
+  const thresholds = {
+    solvedMinAccuracy: Number(args["solved-min-accuracy"]),
+    memorizedMinStaleShare: Number(args["memorized-min-stale-share"]),
+    variantFailBelow: Number(args["variant-fail-below"]),
+  };
+  const bad = checkThresholds(thresholds);
+  if (bad) throw new InputError(`verdict thresholds: ${bad}`);
+  const pipeline = String(args["pipeline"]);
+  try {
+    pipelineByName(pipeline);
+  } catch (err) {
+    throw new InputError(`--pipeline: ${(err as Error).message}`);
+  }
+  const temperature = number(args["temperature"], "--temperature", 0, 100);
+  if (n > 0 && temperature === 0)
+    throw new InputError(
+      "--temperature 0 with --n > 0: the samples would all equal the greedy completion; use --n 0",
+    );
+  const options: AuditOptions = {
+    model: String(args["model"]),
+    dataset: String(args["dataset"]),
+    probes: String(args["probes"]),
+    format: String(args["prompt-template"] ?? args["format"]),
+    n,
+    ks,
+    temperature,
+    topP: number(args["top-p"], "--top-p", Number.MIN_VALUE, 1),
+    topK: integer(args["top-k"], "--top-k", 0, 1_000_000),
+    maxNewTokens: integer(args["max-new-tokens"], "--max-new-tokens", 1, 1_000_000),
+    seed: integer(args["seed"], "--seed", 0, 0xffffffff),
+    out: String(args["out"]),
+    device: args["device"] as AuditOptions["device"],
+    threads: integer(args["threads"], "--threads", 0, 1024),
+    batchSize: integer(args["batch-size"], "--batch-size", 1, 1_000_000),
+    resamples: integer(args["resamples"], "--resamples", 1, 10_000_000),
+    level: number(args["level"], "--level", 0.5, 0.9999),
+    thresholds,
+    pipeline,
+  };
+  if (args["split"] !== undefined) options.split = String(args["split"]);
+  if (args["limit"] !== undefined)
+    options.limit = integer(args["limit"], "--limit", 1, Number.MAX_SAFE_INTEGER);
+  if (args["ids"] !== undefined) options.idsFile = String(args["ids"]);
+  if (args["shard"] !== undefined) options.shard = parseShard(String(args["shard"]));
+  return options;
+}

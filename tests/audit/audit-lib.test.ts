@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { compareWithBaseline } from "../../src/audit/baseline.js";
+import { mergeRuns } from "../../src/audit/merge.js";
+import { runAudit } from "../../src/audit/run.js";
+import type { AuditSummary } from "../../src/audit/summary.js";
+import { SqliteRunStore } from "../../src/store/index.js";
+import { InputError } from "../../src/util/errors.js";
+import { makeTempDir, writeFixture } from "../helpers/data-fixtures.js";
+import {
+  auditOptions,
+  MADE_UP,
+  MemorizingBackend,
+  madeUpJsonl,
+  mockDeps,
+  samplesOf,
+  summaryWithoutTimes,
+} from "./helpers.js";
+
+describe("runAudit with a mock backend", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let dataset: string;
+  before(async () => {
+    ({ dir, cleanup } = await makeTempDir("litmus-audit-"));
+    dataset = await writeFixture(dir, "made-up.jsonl", madeUpJsonl());
+  });
+  after(() => cleanup());
+
+  it("stores every completion and measures memorization", async () => {
+    const out = join(dir, "full");
+    const backend = new MemorizingBackend(MADE_UP);
+    const result = await runAudit(auditOptions(dataset, out), { failOn: [] }, mockDeps(backend));
+    const s = result.summary;
+    assert.equal(s.complete, true);
+    assert.equal(s.counts.problems, MADE_UP.length);
+    assert.equal(s.counts.completions, s.counts.expected_completions);
+    // One greedy + n = 4 samples per prompt, every prompt.
+    assert.equal(s.counts.completions, (s.counts.requests / 2) * 5);
+    assert.equal(backend.completions, s.counts.completions);
+    assert.equal(s.metrics["accuracy.original"], 1);
+    assert.equal(
+      s.metrics["stale_rate.number-swap"] !== null && (s.metrics["stale_rate.number-swap"] as number) > 0.4,
+      true,
+    );
+    assert.equal(s.metrics["accuracy.number-swap"], 0);
+    assert.ok((s.metrics["drop.number-swap"] as number) > 0.9);
+    assert.ok(s.verdict_counts["memorized"]! > 0);
+    // pass@k for every k <= n, with intervals.
+    const original = s.probes[0]!;
+    assert.equal(original.probe, "original");
+    assert.deepEqual(Object.keys(original["pass_at_k"] as object), ["1", "2", "3", "4"]);
+    // Samples: one line per completion with the required fields.
+    const lines = samplesOf(out)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, s.counts.completions);
+    for (const key of [
+      "problem_id",
+      "variant_id",
+      "probe",
+      "sample_index",
+      "prompt",
+      "completion",
+      "answer",
+      "expected",
+      "correct",
+    ]) {
+      assert.ok(key in lines[0]!, key);
+    }
+    assert.equal(lines[0]!["sample_index"], null);
+    assert.equal(lines[0]!["variant_id"], null);
+    // Re-derivable from the store alone: summary metrics were saved into it.
+    const store = SqliteRunStore.openDir(out);
+    assert.equal(store.metrics().find((m) => m.name === "accuracy.original")?.value, 1);
+    store.close();
+  });
+
+  it("resumes after crashes: nothing lost or duplicated, the same files as an uninterrupted run", async () => {
+    const full = join(dir, "full");
+    const out = join(dir, "crashed");
+    let generated = 0;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const backend = new MemorizingBackend(MADE_UP, 2);
+      await assert.rejects(
+        runAudit(auditOptions(dataset, out), { failOn: [] }, mockDeps(backend)),
+        /simulated crash/,
+      );
+      generated += backend.completions;
+    }
+    const last = new MemorizingBackend(MADE_UP);
+    const result = await runAudit(auditOptions(dataset, out), { failOn: [] }, mockDeps(last));
+    assert.equal(result.resumed, true);
+    assert.ok(generated > 0 && last.completions < result.summary.counts.completions);
+    assert.deepEqual(summaryWithoutTimes(out), summaryWithoutTimes(full));
+    assert.equal(samplesOf(out), samplesOf(full));
+    // A finished run run again generates nothing and rewrites the same exports.
+    const again = new MemorizingBackend(MADE_UP);
+    await runAudit(auditOptions(dataset, out), { failOn: [] }, mockDeps(again));
+    assert.equal(again.completions, 0);
+    assert.equal(samplesOf(out), samplesOf(full));
+  });
+
+  it("refuses a different configuration in an existing run folder", async () => {
+    const out = join(dir, "full");
+    await assert.rejects(
+      runAudit(
+        auditOptions(dataset, out, { temperature: 0.5 }),
+        { failOn: [] },
+        mockDeps(new MemorizingBackend(MADE_UP)),
+      ),
+      (err: unknown) => err instanceof InputError && /decoding\.temperature: 0\.8 -> 0\.5/.test(err.message),
+    );
+  });
+
+  it("evaluates gates and flags regressions against a baseline", async () => {
+    const out = join(dir, "full");
+    const r = await runAudit(
+      auditOptions(dataset, out),
+      { failOn: ["stale_rate>0.05", "accuracy.original<0.5", "drop.rename>0.5"] },
+      mockDeps(new MemorizingBackend(MADE_UP)),
+    );
+    assert.deepEqual(
+      r.gates.map((g) => [g.name, g.failed]),
+      [
+        ["stale_rate>0.05", true],
+        ["accuracy.original<0.5", false],
+        ["drop.rename>0.5", false],
+      ],
+    );
+    const junit = readFileSync(join(out, "junit.xml"), "utf8");
+    assert.equal((junit.match(/<testcase /g) ?? []).length, 3);
+    assert.equal((junit.match(/<failure /g) ?? []).length, 1);
+    assert.match(readFileSync(join(out, "summary.md"), "utf8"), /1 of 3 gates failed/);
+    // A baseline where the originals were all solved vs a current run where they all fail.
+    const good = r.summary;
+    const bad = JSON.parse(JSON.stringify(good)) as AuditSummary;
+    const orig = bad.probes[0] as Record<string, { value: number; ci: [number, number] }>;
+    orig["greedy_accuracy"] = { ...orig["greedy_accuracy"]!, value: 0, ci: [0, 0.39] };
+    const flagged = compareWithBaseline(bad, good);
+    assert.equal(flagged.find((g) => g.name === "baseline:accuracy.original")?.failed, true);
+    assert.ok(compareWithBaseline(good, good).every((g) => !g.failed));
+  });
+
+  it("refuses unknown metrics before loading the model", async () => {
+    for (const gate of [
+      "foo>1",
+      "drop.nope>0.1",
+      "pass@9.original<0.3",
+      "stale_rate.newline>0",
+      "stale_rate>>1",
+    ]) {
+      await assert.rejects(
+        runAudit(
+          auditOptions(dataset, join(dir, "never")),
+          { failOn: [gate] },
+          mockDeps(new MemorizingBackend(MADE_UP)),
+        ),
+        InputError,
+        gate,
+      );
+    }
+  });
+
+  it("sharded then merged equals unsharded", async () => {
+    const shards = [1, 2, 3].map((i) => join(dir, `shard-${i}`));
+    for (const [i, out] of shards.entries()) {
+      await runAudit(
+        auditOptions(dataset, out, { shard: { index: i + 1, count: 3 } }),
+        { failOn: [] },
+        mockDeps(new MemorizingBackend(MADE_UP)),
+      );
+    }
+    const merged = join(dir, "merged");
+    await mergeRuns(shards, merged);
+    assert.deepEqual(summaryWithoutTimes(merged), summaryWithoutTimes(join(dir, "full")));
+    assert.equal(samplesOf(merged), samplesOf(join(dir, "full")));
+    await assert.rejects(mergeRuns(shards.slice(0, 2), join(dir, "m2")), /missing shard\(s\) 3\/3/);
+    await assert.rejects(mergeRuns([shards[0]!, shards[0]!, shards[1]!], join(dir, "m3")), /both shard 1\/3/);
+    await assert.rejects(mergeRuns([shards[0]!, join(dir, "full")], join(dir, "m4")), /not a shard/);
+  });
+});

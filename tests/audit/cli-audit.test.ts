@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { oneLineError, runLitmus } from "../cli/run-litmus.js";
+import { makeTempDir, writeFixture } from "../helpers/data-fixtures.js";
+import { madeUpJsonl, samplesOf, summaryWithoutTimes, TINY } from "./helpers.js";
+
+/** End to end on the real tiny phi model (random weights: garbage answers, real plumbing). */
+describe("litmus audit on the tiny phi model", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let dataset: string;
+  let run: string;
+  const common = (out: string, extra: string[] = []) => [
+    "audit",
+    "--model",
+    TINY,
+    "--dataset",
+    dataset,
+    "--probes",
+    "newline,number-swap,rename",
+    "--n",
+    "2",
+    "--k",
+    "1,2",
+    "--max-new-tokens",
+    "5",
+    "--batch-size",
+    "6",
+    "--threads",
+    "1",
+    "--resamples",
+    "500",
+    "--out",
+    out,
+    ...extra,
+  ];
+
+  before(async () => {
+    ({ dir, cleanup } = await makeTempDir("litmus-audit-cli-"));
+    dataset = await writeFixture(dir, "made-up.jsonl", madeUpJsonl());
+    run = join(dir, "run");
+  });
+  after(() => cleanup());
+
+  it("writes the store, summary.json, samples.jsonl, summary.md and junit.xml (exit 0)", async () => {
+    const r = await runLitmus(common(run));
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of ["run.sqlite", "summary.json", "samples.jsonl", "summary.md", "junit.xml"]) {
+      assert.ok(existsSync(join(run, f)), f);
+    }
+    assert.match(r.stdout, /^label\s+prompts\s+greedy/m);
+    assert.equal(r.stderr, "", "no progress line when stderr is not a terminal");
+    const s = JSON.parse(readFileSync(join(run, "summary.json"), "utf8"));
+    assert.equal(s.schema, "litmus/audit-summary");
+    assert.equal(s.schema_version, 1);
+    assert.equal(s.complete, true);
+    const c = s.manifest.config;
+    assert.equal(c.executionProvider, "cpu");
+    assert.match(c.modelFiles["model.onnx"], /^[0-9a-f]{64}$/);
+    assert.match(c.dataset.sha256, /^[0-9a-f]{64}$/);
+    assert.match(c.onnxruntimeVersion, /^\d+\.\d+/);
+    assert.deepEqual(c.probes, ["newline", "number-swap", "rename"]);
+    assert.equal(c.decoding.n, 2);
+    assert.ok(s.manifest.started_at <= s.manifest.finished_at);
+    const lines = samplesOf(run).trim().split("\n");
+    assert.equal(lines.length, s.counts.completions);
+    const greedy = lines.map((l) => JSON.parse(l)).filter((l) => l.sample_index === null);
+    assert.equal(greedy.length * 3, lines.length, "one greedy and two samples per prompt");
+  });
+
+  it("run again: nothing generated, byte-identical exports", async () => {
+    const before = samplesOf(run);
+    const summary = summaryWithoutTimes(run);
+    const r = await runLitmus(common(run, ["--quiet"]));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(samplesOf(run), before);
+    assert.deepEqual(summaryWithoutTimes(run), summary);
+  });
+
+  it("refuses another configuration in the run folder (exit 2, one clear line)", async () => {
+    const r = await runLitmus(common(run, ["--temperature", "0.7"]));
+    assert.equal(r.code, 2);
+    assert.match(oneLineError(r) ?? "", /different configuration \(decoding\.temperature: 0\.8 -> 0\.7\)/);
+  });
+
+  it("gates: exit 1 when one fails, 0 when all pass, 2 for an unknown metric; junit has one case per gate", async () => {
+    const failing = await runLitmus(
+      common(run, ["--fail-on", "pass@1.original<0.30", "--fail-on", "stale_rate>0.5"]),
+    );
+    assert.equal(failing.code, 1, failing.stderr);
+    const junit = readFileSync(join(run, "junit.xml"), "utf8");
+    assert.equal((junit.match(/<testcase /g) ?? []).length, 2);
+    assert.equal((junit.match(/<failure /g) ?? []).length, 1);
+    assert.match(readFileSync(join(run, "summary.md"), "utf8"), /1 of 2 gates failed/);
+    const passing = await runLitmus(
+      common(run, ["--fail-on", "no_answer_rate>1", "--baseline", join(run, "summary.json")]),
+    );
+    assert.equal(passing.code, 0, passing.stderr);
+    assert.match(passing.stdout, /gate pass {2}baseline:accuracy\.original/);
+    const unknown = await runLitmus(common(run, ["--fail-on", "drop.nope>0.1"]));
+    assert.equal(unknown.code, 2);
+    assert.match(oneLineError(unknown) ?? "", /unknown probe "nope"/);
+  });
+
+  it("exit 3 when the run itself fails (an export cannot be written)", async () => {
+    const broken = join(dir, "broken");
+    cpSync(run, broken, { recursive: true });
+    // samples.jsonl becomes a non-empty folder: the atomic rename over it fails.
+    const target = join(broken, "samples.jsonl");
+    rmSync(target);
+    mkdirSync(join(target, "x"), { recursive: true });
+    const r = await runLitmus(common(broken));
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^litmus: error: /);
+  });
+
+  it("shards 1/2 and 2/2 merged equal the unsharded run; mismatched shards are refused", async () => {
+    const a = join(dir, "shard-a");
+    const b = join(dir, "shard-b");
+    assert.equal((await runLitmus(common(a, ["--shard", "1/2"]))).code, 0);
+    assert.equal((await runLitmus(common(b, ["--shard", "2/2"]))).code, 0);
+    const merged = join(dir, "merged");
+    const m = await runLitmus(["merge", a, b, "--out", merged]);
+    assert.equal(m.code, 0, m.stderr);
+    assert.deepEqual(summaryWithoutTimes(merged), summaryWithoutTimes(run));
+    assert.equal(samplesOf(merged), samplesOf(run));
+    const other = join(dir, "shard-other");
+    assert.equal((await runLitmus(common(other, ["--shard", "2/2", "--seed", "2"]))).code, 0);
+    const bad = await runLitmus(["merge", a, other, "--out", join(dir, "bad-merge")]);
+    assert.equal(bad.code, 2);
+    assert.match(oneLineError(bad) ?? "", /different configuration .*seeds/);
+  });
+});

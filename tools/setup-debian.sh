@@ -8,6 +8,15 @@ PACKAGES=(
   ca-certificates # npm's registry over HTTPS
   build-essential # better-sqlite3 compiles its native addon when no prebuilt binary can be fetched
   python3         # node-gyp, for the same build
+  # canvas (under chartjs-node-canvas, for PNG charts) compiles against these
+  libcairo2-dev
+  libpango1.0-dev
+  libjpeg-dev
+  libgif-dev
+  librsvg2-dev
+  # headless browser for the report tests (driven by playwright-core)
+  chromium
+  fonts-dejavu-core
 )
 
 missing=()

@@ -2,6 +2,8 @@
  * The work of an audit as data: one greedy and one sampled request per prompt (the original and
  * each variant), and a fixed partition of those requests into batches.
  */
+
+import { answerUnitOf } from "../extract/units.js";
 import { ORIGINAL } from "../metrics/index.js";
 import { canonicalAnswer } from "../probes/answer.js";
 import { type PromptFormat, renderPrompt } from "../prompts/index.js";
@@ -42,6 +44,7 @@ export function buildRequests(
       expected: original,
       originalAnswer: original,
       answerChanged: false,
+      ...unitOf(problem.question),
     });
     for (const v of byProblem.get(problem.id) ?? []) {
       const r = renderPrompt(format, { ...asked, question: v.question, originalQuestion: problem.question });
@@ -54,6 +57,7 @@ export function buildRequests(
         expected: v.expected,
         originalAnswer: v.originalAnswer,
         answerChanged: v.answerChanged,
+        ...unitOf(v.question),
       });
     }
     for (const u of units) {
@@ -63,6 +67,12 @@ export function buildRequests(
     }
   }
   return out;
+}
+
+/** The answer unit a question asks for, as an optional field (absent when it says nothing). */
+function unitOf(question: string): Pick<AuditRequest, "answerUnit"> {
+  const unit = answerUnitOf(question);
+  return unit ? { answerUnit: unit } : {};
 }
 
 /** Rows a request occupies in a decoding batch. */

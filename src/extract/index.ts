@@ -12,3 +12,4 @@ export {
   STRICT_MATCH,
 } from "./pipelines.js";
 export { type ExtractionRule, RULES } from "./rules.js";
+export { type AnswerUnit, answerUnitOf, convertToUnit } from "./units.js";

@@ -2,6 +2,7 @@ import type { Extraction, ExtractionRuleName } from "../types/audit.js";
 import { InputError } from "../util/errors.js";
 import { normalizeNumber } from "./numbers.js";
 import { RULES } from "./rules.js";
+import { type AnswerUnit, convertToUnit } from "./units.js";
 
 /** A named extraction pipeline: rules tried in order; the first that finds a number wins. */
 export interface PipelineSpec {
@@ -36,19 +37,24 @@ export function cutAtStop(text: string, stop: readonly string[]): string {
 /**
  * Extracts the answer of one completion: cut at the stop strings (the runner may not have cut a
  * completion that ended by length), then try the pipeline's rules in order. A rule whose match does
- * not normalise to a number is skipped. Nothing found -> answer and rule null ("no answer").
+ * not normalise to a number is skipped. Nothing found -> answer and rule null ("no answer"). When
+ * the question asks for cents or dollars, an amount written in the other unit is converted.
  */
 export function extractAnswer(
   completion: string,
   stop: readonly string[] = [],
   pipeline: PipelineSpec | string = DEFAULT_PIPELINE,
+  unit: AnswerUnit | null = null,
 ): Extraction {
   const spec = typeof pipeline === "string" ? pipelineByName(pipeline) : pipeline;
   const text = cutAtStop(completion, stop);
   for (const name of spec.rules) {
-    const raw = RULES[name].find(text);
-    const answer = raw === null ? null : normalizeNumber(raw);
-    if (raw !== null && answer !== null) return { pipeline: spec.name, answer, rule: name, raw: raw.trim() };
+    const match = RULES[name].find(text);
+    const answer = match === null ? null : normalizeNumber(match.raw);
+    if (match !== null && answer !== null) {
+      const converted = convertToUnit(answer, match.raw, text.slice(match.end, match.end + 12), unit);
+      return { pipeline: spec.name, answer: converted, rule: name, raw: match.raw.trim() };
+    }
   }
   return { pipeline: spec.name, answer: null, rule: null, raw: null };
 }

@@ -14,10 +14,13 @@ export interface CompletionScore {
 /** Scores one completion of `request`. The extraction cuts at the request's own stop strings. */
 export function scoreCompletion(
   text: string,
-  request: Pick<AuditRequest, "stop" | "expected" | "originalAnswer" | "answerChanged" | "variantId">,
+  request: Pick<
+    AuditRequest,
+    "stop" | "expected" | "originalAnswer" | "answerChanged" | "variantId" | "answerUnit"
+  >,
   pipeline?: PipelineSpec | string,
 ): CompletionScore {
-  const extraction = extractAnswer(text, request.stop, pipeline);
+  const extraction = extractAnswer(text, request.stop, pipeline, request.answerUnit ?? null);
   return {
     extraction,
     correct: sameNumber(extraction.answer, request.expected),

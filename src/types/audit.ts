@@ -105,6 +105,8 @@ export interface AuditRequest {
   /** Canonical answer of the original problem (equal to `expected` for the original). */
   originalAnswer: string;
   answerChanged: boolean;
+  /** Set when the question asks for cents or dollars: answers in the other unit are converted. */
+  answerUnit?: "cents" | "dollars";
 }
 
 /** One stored completion with its extraction and verdict. Keyed by (requestId, sampleIndex). */

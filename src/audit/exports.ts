@@ -5,6 +5,8 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../data/index.js";
+import { computeDetectorScores, type DetectorReport } from "../detectors/index.js";
+import type { Backend } from "../runner/index.js";
 import type { RunStore } from "../store/index.js";
 import type { GateResult } from "./gates.js";
 import { readStoredRun } from "./records.js";
@@ -19,13 +21,51 @@ export const SUMMARY_MD_FILE = "summary.md";
 export const JUNIT_FILE = "junit.xml";
 
 /** The summary of a stored run, plus its metrics saved back into the store. */
-export function summarizeStore(store: RunStore): { summary: AuditSummary; samples: string } {
+export function summarizeStore(
+  store: RunStore,
+  detectors: DetectorReport | null = null,
+): { summary: AuditSummary; samples: string } {
   const manifest = store.manifest();
   if (!manifest) throw new Error("the run store holds no run");
   const run = readStoredRun(store, (manifest.config as AuditRunConfig).probes);
-  const summary = buildSummary(manifest, run);
+  const summary = buildSummary(manifest, run, detectors);
   store.putMetrics(Object.entries(summary.metrics).map(([name, value]) => ({ name, value })));
   return { summary, samples: samplesJsonl(run.rows) };
+}
+
+/**
+ * The detector scores of a stored run: CDD from the stored completions, and with a backend the
+ * likelihood scores and (with a budget) the exchangeability test. Deterministic for a run, so a
+ * resumed or re-exported run gets the same figures.
+ */
+export async function detectStoredRun(
+  store: RunStore,
+  backend: Backend | null,
+  options: { seed: number; resamples: number; level: number; budget: number },
+): Promise<DetectorReport> {
+  const manifest = store.manifest();
+  if (!manifest) throw new Error("the run store holds no run");
+  const run = readStoredRun(store, (manifest.config as AuditRunConfig).probes);
+  return computeDetectorScores(
+    {
+      problems: run.problems,
+      variants: run.variants,
+      completions: run.rows.map((r) => ({
+        problemId: r.problem.id,
+        variantId: r.variant?.id ?? null,
+        probe: r.request.probe,
+        sampleIndex: r.completion.sampleIndex,
+        text: r.completion.text,
+      })),
+    },
+    backend,
+    {
+      seed: options.seed,
+      resamples: options.resamples,
+      level: options.level,
+      exchangeabilityBudget: options.budget,
+    },
+  );
 }
 
 /** summary.json's text: 2-space indented JSON, one trailing newline. */

@@ -4,16 +4,18 @@
  * comes, and finally derive every export from the store.
  */
 import { resolveDataset } from "../data/index.js";
+import type { DetectorReport } from "../detectors/index.js";
 import { DEFAULT_RESAMPLES } from "../metrics/index.js";
 import { parseProbeList } from "../probes/registry.js";
 import { runProbes } from "../probes/run.js";
 import { resolvePromptFormat } from "../prompts/index.js";
+import { writeReport } from "../report/index.js";
 import type { Backend } from "../runner/types.js";
 import { SqliteRunStore } from "../store/index.js";
 import { LITMUS_VERSION } from "../util/version.js";
 import { compareWithBaseline, readSummaryFile } from "./baseline.js";
 import { executeBatches, missingSamples, totalCompletions } from "./execute.js";
-import { summarizeStore, writeDataExports, writeGateReports } from "./exports.js";
+import { detectStoredRun, summarizeStore, writeDataExports, writeGateReports } from "./exports.js";
 import { hashModelDir, onnxruntimeVersion } from "./fingerprint.js";
 import { evaluateGates, type GateResult, parseGate } from "./gates.js";
 import { buildRequests, planBatches } from "./plan.js";
@@ -132,6 +134,7 @@ export async function runAudit(
     const already = total - pending.reduce((s, r) => s + missingSamples(store, r).length, 0);
     const progress = new ProgressLine(deps.progress, pending, selection.problems.length, already, total);
     let generated = 0;
+    let detectors: DetectorReport | null = null;
     try {
       const result = await executeBatches(store, opened.backend, batches, {
         generation: {
@@ -146,18 +149,29 @@ export async function runAudit(
         onStep: (p) => progress.stepProgress(p),
       });
       generated = result.recorded;
+      progress.end();
+      if (options.detectors) {
+        detectors = await detectStoredRun(store, opened.backend, {
+          seed: options.seed,
+          resamples: options.resamples,
+          level: options.level,
+          budget: options.budget ?? 0,
+        });
+      }
     } finally {
       progress.end();
       await opened.backend.close();
     }
     store.finish(now().toISOString());
-    const { summary, samples } = summarizeStore(store);
+    const { summary, samples } = summarizeStore(store, detectors);
     await writeDataExports(options.out, summary, samples);
     const gateResults = [
       ...evaluateGates(gates, summary),
       ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
     ];
     await writeGateReports(options.out, summary, gateResults);
+    // The HTML report and its PNG charts are derived from the store like every other export.
+    await writeReport(options.out, { modelPath: options.model });
     deps.print(terminalTable(summary));
     return { summary, gates: gateResults, resumed: begun.resumed, generated };
   } finally {

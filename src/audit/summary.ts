@@ -2,6 +2,7 @@
  * summary.json: every figure of a run, derived from the stored run alone (see README.md for the
  * schema). Timestamps appear only in `manifest.started_at` / `manifest.finished_at`.
  */
+import { type DetectorReport, detectorMetrics } from "../detectors/index.js";
 import { ORIGINAL, type ProbeSummary, summarizeDataset } from "../metrics/index.js";
 import type { RunManifest } from "../types/audit.js";
 import { type StoredRun, toScored } from "./records.js";
@@ -37,10 +38,16 @@ export interface AuditSummary {
   metrics: Record<string, number | null>;
   /** Per-problem verdicts in problem order. */
   verdicts: Array<Record<string, unknown>>;
+  /** Contamination detectors (likelihood, CDD, exchangeability); null when not computed. */
+  detectors: Record<string, unknown> | null;
 }
 
 /** Builds the summary of a stored run. `run` is the store read back by readStoredRun. */
-export function buildSummary(manifest: RunManifest, run: StoredRun): AuditSummary {
+export function buildSummary(
+  manifest: RunManifest,
+  run: StoredRun,
+  detectors: DetectorReport | null = null,
+): AuditSummary {
   const config = manifest.config as AuditRunConfig;
   const n = config.decoding.n;
   const ks = Array.from({ length: n }, (_, i) => i + 1);
@@ -84,8 +91,13 @@ export function buildSummary(manifest: RunManifest, run: StoredRun): AuditSummar
     bootstrap: { ...data.bootstrap },
     metrics: {},
     verdicts: data.verdicts.map((v) => snakeKeys(v) as Record<string, unknown>),
+    detectors: detectors ? (snakeKeys(detectors) as Record<string, unknown>) : null,
   };
-  summary.metrics = flatMetrics(probes, data.stale, data.verdictCounts, run.rows.length, noAnswer);
+  const flat = {
+    ...flatMetrics(probes, data.stale, data.verdictCounts, run.rows.length, noAnswer),
+    ...(detectors ? detectorMetrics(detectors) : {}),
+  };
+  summary.metrics = Object.fromEntries(Object.entries(flat).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return summary;
 }
 

@@ -53,6 +53,14 @@ export interface AuditOptions {
   level: number;
   thresholds: AuditRunConfig["summary"]["thresholds"];
   pipeline: string;
+  /**
+   * Compute the contamination detectors (likelihood scores with the model, CDD, and with a budget
+   * the exchangeability test) into summary.json. They change no completion, so they are not part
+   * of the run's configuration; `litmus merge` does not recompute them.
+   */
+  detectors?: boolean;
+  /** Forward passes for the exchangeability test (0 skips it). */
+  budget?: number;
 }
 
 /** Counts of a run's work, for progress and the end-of-run message. */

@@ -44,6 +44,22 @@ describe("litmus audit on the tiny phi model", () => {
   });
   after(() => cleanup());
 
+  it("adds the contamination detectors to summary.json with --detectors", async () => {
+    const out = join(dir, "run-detectors");
+    const r = await runLitmus(common(out, ["--detectors", "--budget", "8"]));
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    assert.ok(s.detectors, "summary.detectors");
+    const original = s.detectors.likelihood.original;
+    assert.ok(Number.isFinite(original.min_k_plus_plus.mean), "Min-K%++ of the originals");
+    assert.ok(original.min_k.mean < 0, "Min-K% is a mean of log-probabilities");
+    assert.ok(Object.keys(s.metrics).some((k) => k.startsWith("detector.")));
+    // The detectors change no completion: the samples equal a run without them.
+    const plain = join(dir, "run-plain");
+    assert.equal((await runLitmus(common(plain))).code, 0);
+    assert.equal(samplesOf(out), samplesOf(plain));
+  });
+
   it("writes the store, summary.json, samples.jsonl, summary.md and junit.xml (exit 0)", async () => {
     const r = await runLitmus(common(run));
     assert.equal(r.code, 0, r.stderr);

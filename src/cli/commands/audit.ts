@@ -92,6 +92,16 @@ export const auditCommand: CliCommand = {
         default: DEFAULT_SUMMARY_SETTINGS.resamples,
         describe: "Bootstrap resamples",
       })
+      .option("detectors", {
+        type: "boolean",
+        default: false,
+        describe: "Also compute the contamination detectors (Min-K%, Min-K%++, zlib, neighbourhood gap, CDD)",
+      })
+      .option("budget", {
+        type: "number",
+        default: 0,
+        describe: "With --detectors: forward passes for the exchangeability test (0 skips it)",
+      })
       .option("level", {
         type: "number",
         default: DEFAULT_SUMMARY_SETTINGS.level,
@@ -213,6 +223,8 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
     level: number(args["level"], "--level", 0.5, 0.9999),
     thresholds,
     pipeline,
+    detectors: Boolean(args["detectors"]),
+    budget: integer(args["budget"], "--budget", 0, 100_000_000),
   };
   if (args["split"] !== undefined) options.split = String(args["split"]);
   if (args["limit"] !== undefined)

@@ -3,6 +3,7 @@ import { generateCommand } from "./generate.js";
 import { mergeCommand } from "./merge.js";
 import { perturbCommand } from "./perturb.js";
 import { recomputeCommand } from "./recompute.js";
+import { reportCommand } from "./report.js";
 import { scoreCommand } from "./score.js";
 import type { CliCommand } from "./types.js";
 
@@ -14,4 +15,5 @@ export const commands: CliCommand[] = [
   scoreCommand,
   auditCommand,
   mergeCommand,
+  reportCommand,
 ];

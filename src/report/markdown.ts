@@ -1,0 +1,76 @@
+/** report.md (and the section the audit appends to summary.md): headline, per-probe table, PNG charts. */
+import type { ChartSpec } from "./charts.js";
+import { pct, pctCi, pValue, score } from "./format.js";
+import { headline } from "./headline.js";
+import { tableKs } from "./html.js";
+import { type ReportModel, VERDICTS } from "./model.js";
+
+function md(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * The Markdown report. `pngDir` is the charts' folder relative to the Markdown file (e.g.
+ * `charts`); `charts` and `pngs` are the charts and the file names written for them.
+ */
+export function reportMarkdown(
+  model: ReportModel,
+  charts: ReadonlyArray<ChartSpec>,
+  pngs: readonly string[],
+  pngDir = "charts",
+): string {
+  const h = headline(model);
+  const out: string[] = [];
+  out.push(`## ${md(model.title)}`, "");
+  out.push(`**${md(h.title)}**`, "");
+  for (const f of h.findings) out.push(`- ${md(f)}`);
+  if (h.findings.length) out.push("");
+  const v = model.verdictCounts;
+  out.push(`Per problem: ${VERDICTS.map((k) => `${k} ${v[k] ?? 0}`).join(", ")}.`);
+  out.push(
+    model.detectors.length === 0
+      ? "Contamination detectors: not measured in this run."
+      : `Contamination detectors: ${model.detectors.map((d) => md(d.label)).join(", ")}.`,
+  );
+  out.push("");
+  const ks = tableKs(model);
+  const det = model.detectors.filter((d) => Object.keys(d.byLabel).length > 0);
+  const head = [
+    "label",
+    "prompts",
+    "greedy % [CI]",
+    ...ks.map((k) => `pass@${k} %`),
+    "drop pts [CI]",
+    "McNemar p",
+    "stale % [CI]",
+    "chance %",
+    ...det.map((d) => md(d.label)),
+  ];
+  out.push(`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`);
+  for (const r of model.rows) {
+    const cells = [
+      md(r.label),
+      String(r.units),
+      pctCi(r.greedy.value, r.greedy.ci),
+      ...ks.map((k) => {
+        const p = r.passAtK.find((x) => x.k === k);
+        return p ? pctCi(p.value, p.ci) : "–";
+      }),
+      r.drop ? pctCi(r.drop.value, r.drop.ci) : "",
+      r.drop ? pValue(r.drop.p) : "",
+      r.stale ? pctCi(r.stale.value, r.stale.ci) : "",
+      r.stale ? pct(r.stale.baseline) : "",
+      ...det.map((d) => score(d.byLabel[r.label]?.value)),
+    ];
+    out.push(`| ${cells.join(" | ")} |`);
+  }
+  out.push("");
+  out.push(`<details><summary>How the verdict was reached</summary>`, "");
+  for (const r of h.rules) out.push(`- ${md(r)}`);
+  out.push("", "</details>", "");
+  charts.forEach((c, i) => {
+    const file = pngs[i];
+    if (file) out.push(`![${md(c.title)}](${pngDir}/${file})`, "");
+  });
+  return `${out.join("\n").trimEnd()}\n`;
+}

@@ -1,0 +1,266 @@
+/**
+ * The report's view of a run: what the header, the headline, the per-probe table, the charts and
+ * the drill-down show, derived from summary.json and the stored rows alone. Every string in it
+ * that came from a data set or a model is untrusted and is escaped where it is rendered.
+ */
+import type { StoredRun } from "../audit/records.js";
+import type { AuditSummary } from "../audit/summary.js";
+import type { AuditRunConfig } from "../audit/types.js";
+import { sameNumber } from "../extract/numbers.js";
+import { ORIGINAL } from "../metrics/index.js";
+import { type DetectorView, readDetectors } from "./detectors.js";
+
+export interface Interval {
+  value: number | null;
+  ci: [number, number] | null;
+}
+
+/** One row of the per-probe table (`original` first). */
+export interface ProbeRow {
+  label: string;
+  problems: number;
+  units: number;
+  greedy: Interval & { successes: number; total: number };
+  /** pass@k for k = 1..n. */
+  passAtK: Array<Interval & { k: number }>;
+  drop: (Interval & { p: number | null; pairs: number }) | null;
+  stale:
+    | (Interval & { successes: number; total: number; baseline: number | null; lift: number | null })
+    | null;
+}
+
+/** Completion status in the drill-down: 0 wrong, 1 right, 2 stale (the original answer on a changed problem). */
+export type CompletionStatus = 0 | 1 | 2;
+/** [sample index (-1 for greedy), text, extracted answer or null, status]. */
+export type CompactCompletion = [number, string, string | null, CompletionStatus];
+
+/** One prompt of a problem: the original or a variant, with its completions. */
+export interface DrillUnit {
+  /** `original` or the probe. */
+  p: string;
+  /** Probe kind (null for the original). */
+  k: string | null;
+  /** Variant id (null for the original). */
+  id: string | null;
+  /** The variant's question (null for the original: the problem's question). */
+  q: string | null;
+  /** Expected answer. */
+  e: string;
+  /** The expected answer differs from the original one. */
+  ch: boolean;
+  c: CompactCompletion[];
+}
+
+export interface DrillProblem {
+  id: string;
+  q: string;
+  /** Original answer. */
+  a: string;
+  /** Verdict. */
+  v: string;
+  /** Original accuracy and stale share (null when not measured). */
+  oa: number | null;
+  ss: number | null;
+  /** The baseline run's verdict of this problem, in a comparison report. */
+  bv?: string | null;
+  u: DrillUnit[];
+}
+
+export interface ReportHeader {
+  modelPath: string | null;
+  modelFiles: Array<[string, string]>;
+  dataset: { name: string; sha256: string; problems: number; variants: number };
+  probes: string[];
+  promptFormat: string;
+  decoding: AuditRunConfig["decoding"];
+  ks: number[];
+  seeds: AuditRunConfig["seeds"];
+  litmusVersion: string;
+  onnxruntimeVersion: string;
+  executionProvider: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Seconds between start and finish, or null. */
+  runSeconds: number | null;
+  complete: boolean;
+  completions: number;
+  expectedCompletions: number;
+  noAnswer: number;
+  level: number;
+  resamples: number;
+}
+
+export interface ReportModel {
+  title: string;
+  header: ReportHeader;
+  rows: ProbeRow[];
+  overallStale: ProbeRow["stale"];
+  verdictCounts: Record<string, number>;
+  thresholds: Record<string, number>;
+  detectors: DetectorView[];
+  /** Per problem, in the run's order; empty when the rows are not available. */
+  problems: DrillProblem[];
+  summary: AuditSummary;
+}
+
+export const VERDICTS = ["memorized", "fragile", "robust", "unsolved"] as const;
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+function ci(v: unknown): [number, number] | null {
+  return Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "number" ? [v[0], v[1]] : null;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v !== null && typeof v === "object" ? (v as Obj) : {});
+
+function staleOf(s: unknown): ProbeRow["stale"] {
+  if (s === null || typeof s !== "object") return null;
+  const rate = obj(obj(s)["rate"]);
+  return {
+    value: num(rate["value"]),
+    ci: ci(rate["ci"]),
+    successes: num(rate["successes"]) ?? 0,
+    total: num(rate["total"]) ?? 0,
+    baseline: num(obj(s)["baseline"]),
+    lift: num(obj(s)["lift"]),
+  };
+}
+
+/** The per-probe rows of a summary. */
+export function probeRows(summary: AuditSummary): ProbeRow[] {
+  return summary.probes.map((p) => {
+    const g = obj(p["greedy_accuracy"]);
+    const pk = obj(p["pass_at_k"]);
+    const d = p["drop"] === null || p["drop"] === undefined ? null : obj(p["drop"]);
+    return {
+      label: p.probe,
+      problems: num(p["problems"]) ?? 0,
+      units: num(p["units"]) ?? 0,
+      greedy: {
+        value: num(g["value"]),
+        ci: ci(g["ci"]),
+        successes: num(g["successes"]) ?? 0,
+        total: num(g["total"]) ?? 0,
+      },
+      passAtK: Object.keys(pk)
+        .map(Number)
+        .filter((k) => Number.isInteger(k) && k > 0)
+        .sort((a, b) => a - b)
+        .map((k) => ({ k, value: num(obj(pk[k])["value"]), ci: ci(obj(pk[k])["ci"]) })),
+      drop: d
+        ? {
+            value: num(d["drop"]),
+            ci: ci(d["ci"]),
+            p: num(obj(d["mcnemar"])["p_value"]),
+            pairs: num(d["pairs"]) ?? 0,
+          }
+        : null,
+      stale: staleOf(p["stale"]),
+    };
+  });
+}
+
+/** The header figures of a summary; `modelPath` when the caller knows it (the run does not record it). */
+export function reportHeader(summary: AuditSummary, modelPath?: string | null): ReportHeader {
+  const c = summary.manifest.config;
+  const started = Date.parse(summary.manifest.started_at);
+  const finished =
+    summary.manifest.finished_at === null ? Number.NaN : Date.parse(summary.manifest.finished_at);
+  const recordedPath = (c as unknown as Obj)["model"] ?? (c as unknown as Obj)["modelPath"];
+  return {
+    modelPath: modelPath ?? (typeof recordedPath === "string" ? recordedPath : null),
+    modelFiles: Object.entries(c.modelFiles ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    dataset: {
+      name: c.dataset.name,
+      sha256: c.dataset.sha256,
+      problems: summary.counts.problems,
+      variants: summary.counts.variants,
+    },
+    probes: [...c.probes],
+    promptFormat: c.promptFormat.name,
+    decoding: c.decoding,
+    ks: [...c.ks],
+    seeds: c.seeds,
+    litmusVersion: c.litmusVersion,
+    onnxruntimeVersion: c.onnxruntimeVersion,
+    executionProvider: c.executionProvider,
+    startedAt: summary.manifest.started_at,
+    finishedAt: summary.manifest.finished_at,
+    runSeconds: Number.isFinite(started) && Number.isFinite(finished) ? (finished - started) / 1000 : null,
+    complete: summary.complete,
+    completions: summary.counts.completions,
+    expectedCompletions: summary.counts.expected_completions,
+    noAnswer: summary.counts.no_answer,
+    level: summary.bootstrap.level,
+    resamples: summary.bootstrap.resamples,
+  };
+}
+
+/** The drill-down records: one per problem, its original then its variants, each with its completions. */
+export function drillProblems(summary: AuditSummary, run: StoredRun): DrillProblem[] {
+  const verdicts = new Map(summary.verdicts.map((v) => [String(v["problem_id"]), obj(v)]));
+  const byProblem = new Map<string, DrillProblem>();
+  const units = new Map<string, DrillUnit>();
+  for (const p of run.problems) {
+    const v = verdicts.get(p.id) ?? {};
+    byProblem.set(p.id, {
+      id: p.id,
+      q: p.question,
+      a: p.finalAnswer,
+      v: typeof v["verdict"] === "string" ? v["verdict"] : "unsolved",
+      oa: num(v["original_accuracy"]),
+      ss: num(v["stale_share"]),
+      u: [],
+    });
+  }
+  for (const row of run.rows) {
+    const problem = byProblem.get(row.problem.id);
+    if (!problem) continue;
+    const key = `${row.problem.id}\u0000${row.request.variantId ?? ""}`;
+    let unit = units.get(key);
+    if (!unit) {
+      unit = {
+        p: row.request.variantId === null ? ORIGINAL : row.request.probe,
+        k: row.variant?.kind ?? null,
+        id: row.request.variantId,
+        q: row.variant ? row.variant.question : null,
+        e: row.request.expected,
+        ch: row.request.answerChanged,
+        c: [],
+      };
+      units.set(key, unit);
+      problem.u.push(unit);
+    }
+    const c = row.completion;
+    const stale = row.request.answerChanged && sameNumber(c.answer, row.request.originalAnswer);
+    unit.c.push([c.sampleIndex ?? -1, c.text, c.answer, c.correct ? 1 : stale ? 2 : 0]);
+  }
+  return [...byProblem.values()];
+}
+
+export interface ModelOptions {
+  modelPath?: string | null;
+  title?: string;
+}
+
+export function buildModel(
+  summary: AuditSummary,
+  run: StoredRun | null,
+  options: ModelOptions = {},
+): ReportModel {
+  const header = reportHeader(summary, options.modelPath);
+  return {
+    title: options.title ?? `litmus audit: ${header.dataset.name}`,
+    header,
+    rows: probeRows(summary),
+    overallStale: staleOf(summary.stale),
+    verdictCounts: { ...summary.verdict_counts },
+    thresholds: { ...summary.thresholds },
+    detectors: readDetectors(summary),
+    problems: run ? drillProblems(summary, run) : [],
+    summary,
+  };
+}

@@ -1,0 +1,69 @@
+/** The report's stylesheet: light and dark (prefers-color-scheme) and print. */
+export const REPORT_CSS = `
+:root{--bg:#fff;--fg:#1d1f23;--muted:#5d6470;--line:#d9dce1;--panel:#f5f6f8;--accent:#2f6db5;--grid:rgba(0,0,0,.1);
+--right:#1b7f3b;--right-bg:#dff3e4;--wrong:#6b7280;--wrong-bg:#eceef1;--stale:#b42318;--stale-bg:#fde4e1;
+--ins-bg:#c9f0d3;--del-bg:#fbd3cf;--mem:#e15759;--fra:#f28e2b;--rob:#59a14f;--uns:#9a9a9a;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--bg:#15171b;--fg:#e6e8eb;--muted:#9aa3af;--line:#343842;--panel:#1f2228;--accent:#7fb0ff;--grid:rgba(255,255,255,.12);
+--right:#7ad99a;--right-bg:#17351f;--wrong:#aeb6c2;--wrong-bg:#2a2e36;--stale:#ff8f80;--stale-bg:#45201c;--ins-bg:#1f5130;--del-bg:#5a2520}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
+header,main,footer{max-width:1280px;margin:0 auto;padding:0 20px}
+h1{font-size:22px;margin:18px 0 8px}h2{font-size:18px;margin:26px 0 10px}h3{font-size:15px}
+code,pre{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
+.hash{word-break:break-all;color:var(--muted)}
+.muted{color:var(--muted)}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:0;padding:12px 14px;background:var(--panel);border:1px solid var(--line);border-radius:8px}
+dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}
+table.files td{padding:1px 10px 1px 0}
+.headline{margin-top:18px;padding:14px 18px;border-radius:8px;border:1px solid var(--line);border-left:6px solid var(--uns);background:var(--panel)}
+.headline h2{margin:0 0 6px}
+.headline.memorization{border-left-color:var(--mem)}.headline.fragile{border-left-color:var(--fra)}.headline.clean{border-left-color:var(--rob)}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse}
+table.probes,table.compare,table.matrix{font-variant-numeric:tabular-nums}
+table.probes th,table.probes td,table.compare th,table.compare td,table.matrix th,table.matrix td{border-bottom:1px solid var(--line);padding:5px 9px;text-align:left;white-space:nowrap}
+td.n{text-align:right}
+thead th{font-weight:600;color:var(--muted);font-size:12.5px}
+tr.worse td,tr.worse th{background:var(--stale-bg)}tr.better td,tr.better th{background:var(--right-bg)}
+td.same{font-weight:600}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:16px}
+figure.chart{margin:0;padding:10px 12px;border:1px solid var(--line);border-radius:8px;background:var(--panel);break-inside:avoid}
+figure.chart figcaption{margin-bottom:6px}
+.canvas-box{position:relative;height:280px}
+.controls{display:flex;flex-wrap:wrap;gap:10px 16px;align-items:center;padding:10px 12px;background:var(--panel);border:1px solid var(--line);border-radius:8px;margin-bottom:8px}
+.controls .grow{flex:1 1 240px;display:flex;gap:6px;align-items:center}.controls .grow input{flex:1}
+select,input[type=search],button{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);border-radius:5px;padding:3px 6px}
+button{cursor:pointer}
+table.drill{width:100%;table-layout:fixed}
+table.drill th,table.drill td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow:hidden;text-overflow:ellipsis}
+table.drill th:nth-child(1){width:130px}table.drill th:nth-child(2),table.drill th:nth-child(3){width:105px}table.drill th:nth-child(n+4):not(:last-child){width:95px}
+table.drill tr.problem{cursor:pointer}table.drill tr.problem:hover{background:var(--panel)}
+table.drill tr.problem.open{background:var(--panel)}
+table.drill td.q{white-space:nowrap}
+tr.detail>td{background:var(--bg);padding:10px 8px 18px}
+.badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;font-weight:600;line-height:18px;color:#fff}
+.v-memorized{background:var(--mem)}.v-fragile{background:var(--fra)}.v-robust{background:var(--rob)}.v-unsolved{background:var(--uns)}
+.s-1{background:var(--right-bg);color:var(--right)}.s-0{background:var(--wrong-bg);color:var(--wrong)}.s-2{background:var(--stale-bg);color:var(--stale)}
+.unit{border:1px solid var(--line);border-radius:8px;padding:8px 10px;margin:8px 0}
+.unit h4{margin:0 0 6px;font-size:13.5px}
+.sbs{display:grid;grid-template-columns:1fr 1fr;gap:10px}
+.sbs>div{background:var(--panel);border-radius:6px;padding:6px 8px;white-space:pre-wrap;overflow-wrap:anywhere}
+.sbs .lbl{display:block;font-size:12px;color:var(--muted);white-space:normal}
+mark.ins{background:var(--ins-bg);color:inherit;border-radius:2px}mark.del{background:var(--del-bg);color:inherit;text-decoration:line-through;border-radius:2px}
+.comps{list-style:none;margin:6px 0 0;padding:0}
+.comps li{border-top:1px dashed var(--line);padding:4px 0}
+.comps pre{margin:3px 0 0;white-space:pre-wrap;overflow-wrap:anywhere;max-height:14em;overflow:auto;background:var(--panel);padding:4px 6px;border-radius:5px}
+.comp-head{display:flex;gap:8px;align-items:center;font-size:12.5px}
+details.samples>summary{cursor:pointer;margin-top:4px}
+#drill-more{text-align:center;margin:10px}
+footer{margin-top:30px;padding-bottom:30px;font-size:12.5px}
+@media (max-width:800px){.sbs{grid-template-columns:1fr}.charts{grid-template-columns:1fr}}
+@media print{
+:root{--bg:#fff;--fg:#000;--muted:#444;--panel:#fff;--line:#bbb}
+body{font-size:11px}.controls,#drill-more,#drill{display:none}
+.charts{grid-template-columns:1fr 1fr}.canvas-box{height:220px}
+figure.chart,section,.headline{break-inside:avoid}
+details>summary{list-style:none}
+a{color:inherit}
+}
+`;

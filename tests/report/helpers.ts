@@ -1,0 +1,61 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { summaryJson } from "../../src/audit/exports.js";
+import { buildSyntheticRun, problemsFrom, type SyntheticOptions } from "../../src/report/synthetic.js";
+import { SqliteRunStore } from "../../src/store/index.js";
+import { shoppingProblems } from "../probes/fixtures.js";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+];
+
+/** Strings a hostile data set or model could produce; each sets window.__pwned if it ever runs. */
+export const HOSTILE = [
+  "<script>window.__pwned = 'script'</script>",
+  "<img src=x onerror=\"window.__pwned = 'img'\">",
+  "</script><script>window.__pwned = 'breakout'</script>",
+  "<!-- <script>window.__pwned = 'comment'</script>",
+  "javascript:window.__pwned = 'js-url'",
+  "<a href=\"javascript:window.__pwned = 'href'\">click</a>",
+  "<svg onload=\"window.__pwned = 'svg'\"></svg>",
+  "\u2028\u2029 line separators \u2028 </SCRIPT><script>window.__pwned = 'upper'</script>",
+  "\"'><iframe srcdoc=\"<script>parent.__pwned = 'iframe'</script>\"></iframe>",
+];
+
+/** A synthetic run folder (run.sqlite + summary.json) of made-up shopping problems. */
+export async function makeRunDir(
+  count = 12,
+  options: Partial<SyntheticOptions> & { hostile?: boolean; prefix?: string } = {},
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), options.prefix ?? "litmus-report-"));
+  let records = shoppingProblems(count);
+  if (options.hostile)
+    records = records.map((r, i) => ({ ...r, question: `${r.question} ${HOSTILE[i % HOSTILE.length]}` }));
+  const store = SqliteRunStore.openDir(dir);
+  try {
+    const { summary } = await buildSyntheticRun(store, {
+      problems: problemsFrom(records, "made-up"),
+      n: 4,
+      resamples: 200,
+      ...(options.hostile
+        ? {
+            completionText: (_r, sample, text) =>
+              `${HOSTILE[(sample ?? 0) % HOSTILE.length]} ${text} ${HOSTILE.join(" ")}`,
+            variantQuestion: (v) => `${v.question} ${HOSTILE[v.id.length % HOSTILE.length]}`,
+          }
+        : {}),
+      ...options,
+    });
+    await writeFile(join(dir, "summary.json"), summaryJson(summary));
+  } finally {
+    store.close();
+  }
+  return dir;
+}

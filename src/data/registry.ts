@@ -1,5 +1,6 @@
 import type { CacheOptions } from "./cache.js";
 import { gsm8k } from "./gsm8k.js";
+import { litmusMini } from "./litmus-mini.js";
 
 /** Options every named data set receives; file paths ignore all but `split` (which they reject). */
 export interface DatasetOptions extends CacheOptions {
@@ -35,4 +36,7 @@ export interface NamedDataset {
 }
 
 /** Every named data set, keyed by the name users type. Names win over file paths: use `./gsm8k` for a file. */
-export const namedDatasets: ReadonlyMap<string, NamedDataset> = new Map([[gsm8k.name, gsm8k]]);
+export const namedDatasets: ReadonlyMap<string, NamedDataset> = new Map([
+  [gsm8k.name, gsm8k],
+  [litmusMini.name, litmusMini],
+]);

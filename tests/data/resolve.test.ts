@@ -53,7 +53,7 @@ describe("resolveDataset with a file path", () => {
     const missing = join(dir, "absent.jsonl");
     await assert.rejects(
       resolveDataset(missing),
-      assertInputError(/absent\.jsonl: no such file; .*\(gsm8k\)/),
+      assertInputError(/absent\.jsonl: no such file; .*\(gsm8k, litmus-mini\)/),
     );
     await assert.rejects(resolveDataset(""), assertInputError(/^empty data set/));
   });

@@ -1,7 +1,9 @@
+import { join } from "node:path";
 import type { Argv } from "yargs";
 import { type AuditDeps, DEFAULT_SUMMARY_SETTINGS, runAudit } from "../../audit/run.js";
 import { parseShard } from "../../audit/selection.js";
 import type { AuditOptions } from "../../audit/types.js";
+import { CANARY_MODEL_DIR } from "../../data/litmus-mini.js";
 import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
 import { DEFAULT_PROBES } from "../../probes/registry.js";
@@ -12,6 +14,9 @@ import type { CliCommand } from "./types.js";
 
 const DEFAULT_KS = [1, 5, 10];
 
+/** `litmus audit` with no --model: the canary on litmus-mini, greedy + 3 samples, with detectors. */
+export const EMBEDDED_DEFAULT = { dataset: "litmus-mini", out: "reports/latest", n: 3, detectors: true };
+
 /** `litmus audit`: probes x samples through a model into a resumable run folder, with CI gates. */
 export const auditCommand: CliCommand = {
   command: "audit",
@@ -20,13 +25,11 @@ export const auditCommand: CliCommand = {
     y
       .option("model", {
         type: "string",
-        demandOption: true,
-        describe: "Model directory (optimum ONNX export)",
+        describe: "Model directory (optimum ONNX export); none: the embedded default (canary on litmus-mini)",
       })
       .option("dataset", {
         type: "string",
-        demandOption: true,
-        describe: "gsm8k, or a GSM8K-format JSONL file",
+        describe: "gsm8k, litmus-mini, or a GSM8K-format JSONL file (required with --model)",
       })
       .option("split", { type: "string", describe: "Split of a named data set (gsm8k: test or train)" })
       .option("probes", { type: "string", default: DEFAULT_PROBES, describe: "Comma-separated probe names" })
@@ -41,8 +44,7 @@ export const auditCommand: CliCommand = {
       })
       .option("n", {
         type: "number",
-        default: 10,
-        describe: "Sampled completions per prompt (0: greedy only)",
+        describe: "Sampled completions per prompt (0: greedy only; default 10, embedded default 3)",
       })
       .option("k", {
         type: "string",
@@ -61,8 +63,7 @@ export const auditCommand: CliCommand = {
       })
       .option("out", {
         type: "string",
-        demandOption: true,
-        describe: "Run folder (created; resumed when it holds this run)",
+        describe: "Run folder (created; resumed when it holds this run); embedded default: reports/latest",
       })
       .option("device", { choices: ["cpu", "cuda", "auto"], default: "cpu", describe: "Execution provider" })
       .option("threads", { type: "number", default: 0, describe: "CPU threads (0: ONNX Runtime's choice)" })
@@ -151,6 +152,7 @@ export const auditCommand: CliCommand = {
     const failed = result.gates.filter((g) => g.failed);
     for (const g of result.gates)
       process.stdout.write(`gate ${g.failed ? "FAIL" : "pass"}  ${g.name}: ${g.message}\n`);
+    process.stdout.write(`report: ${join(options.out, "report.html")}\n`);
     return failed.length > 0 ? EXIT.gateFailed : EXIT.ok;
   },
 };
@@ -173,7 +175,14 @@ function number(value: unknown, flag: string, min: number, max: number): number 
 
 /** Validates the flags into AuditOptions; every problem is an InputError (exit 2). */
 export function auditOptions(args: Record<string, unknown>): AuditOptions {
-  const n = integer(args["n"], "--n", 0, 100_000);
+  const embedded = args["model"] === undefined;
+  if (embedded && args["dataset"] !== undefined)
+    throw new InputError(
+      "--dataset needs --model (without --model, litmus audits its canary on litmus-mini)",
+    );
+  if (!embedded && args["dataset"] === undefined) throw new InputError("--model needs --dataset");
+  if (!embedded && args["out"] === undefined) throw new InputError("--out is required with --model");
+  const n = integer(args["n"] ?? (embedded ? EMBEDDED_DEFAULT.n : 10), "--n", 0, 100_000);
   let ks: number[];
   if (args["k"] === undefined) ks = DEFAULT_KS.filter((k) => k <= n);
   else {
@@ -204,8 +213,8 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
       "--temperature 0 with --n > 0: the samples would all equal the greedy completion; use --n 0",
     );
   const options: AuditOptions = {
-    model: String(args["model"]),
-    dataset: String(args["dataset"]),
+    model: embedded ? CANARY_MODEL_DIR : String(args["model"]),
+    dataset: embedded ? EMBEDDED_DEFAULT.dataset : String(args["dataset"]),
     probes: String(args["probes"]),
     format: String(args["prompt-template"] ?? args["format"]),
     n,
@@ -215,7 +224,7 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
     topK: integer(args["top-k"], "--top-k", 0, 1_000_000),
     maxNewTokens: integer(args["max-new-tokens"], "--max-new-tokens", 1, 1_000_000),
     seed: integer(args["seed"], "--seed", 0, 0xffffffff),
-    out: String(args["out"]),
+    out: String(args["out"] ?? EMBEDDED_DEFAULT.out),
     device: args["device"] as AuditOptions["device"],
     threads: integer(args["threads"], "--threads", 0, 1024),
     batchSize: integer(args["batch-size"], "--batch-size", 1, 1_000_000),
@@ -223,7 +232,7 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
     level: number(args["level"], "--level", 0.5, 0.9999),
     thresholds,
     pipeline,
-    detectors: Boolean(args["detectors"]),
+    detectors: Boolean(args["detectors"]) || embedded,
     budget: integer(args["budget"], "--budget", 0, 100_000_000),
   };
   if (args["split"] !== undefined) options.split = String(args["split"]);

@@ -1,9 +1,11 @@
 import { auditCommand } from "./audit.js";
+import { calibrateCommand } from "./calibrate.js";
 import { generateCommand } from "./generate.js";
 import { mergeCommand } from "./merge.js";
 import { perturbCommand } from "./perturb.js";
 import { recomputeCommand } from "./recompute.js";
 import { reportCommand } from "./report.js";
+import { reproduceCommand } from "./reproduce.js";
 import { scoreCommand } from "./score.js";
 import type { CliCommand } from "./types.js";
 
@@ -16,4 +18,6 @@ export const commands: CliCommand[] = [
   auditCommand,
   mergeCommand,
   reportCommand,
+  calibrateCommand,
+  reproduceCommand,
 ];

@@ -1,6 +1,9 @@
 /**
  * Decode tokens/s of the runner (greedy, batch 1) against a bare loop of session.run calls that
- * feeds the same tokens on the same model, each timed after the prefill.
+ * feeds the same tokens on the same model, each timed after the prefill. The runner is timed with
+ * its session in a worker thread (the default) and in this thread (`worker: false`). The three
+ * are run in turn, round after round (best of REPEATS after a warm-up round), so that load from
+ * other processes hits them alike.
  * Run: node dist/benchmarks/runner/decode.js
  */
 import * as ort from "onnxruntime-node";
@@ -8,46 +11,40 @@ import { OnnxBackend } from "../../src/runner/index.js";
 import { benchModelDir, benchPrompt, now, report, round, THREADS } from "./common.js";
 
 const NEW_TOKENS = Number(process.env["LITMUS_BENCH_TOKENS"] ?? 64);
-const REPEATS = 3;
+const REPEATS = Number(process.env["LITMUS_BENCH_ROUNDS"] ?? 3);
+
+/** litmus: ms from the end of prefill to the end of generation, and the tokens generated. */
+async function litmusOnce(backend: OnnxBackend, prompt: string): Promise<{ ms: number; tokens: number[] }> {
+  let t0 = 0;
+  const [c] = await backend.generate(
+    [{ id: "p", prompt }],
+    { maxNewTokens: NEW_TOKENS },
+    {
+      onProgress: (p) => {
+        if (p.phase === "prefill" && p.done === p.total) t0 = now();
+      },
+    },
+  );
+  return { ms: now() - t0, tokens: c!.tokenIds };
+}
 
 async function main(): Promise<void> {
   const dir = benchModelDir();
-  const backend = await OnnxBackend.open(dir, { threads: THREADS });
-  const lm = backend.lm;
   const prompt = benchPrompt(40);
+  const inWorker = await OnnxBackend.open(dir, { threads: THREADS });
+  const inThread = await OnnxBackend.open(dir, { threads: THREADS, worker: false });
+  const lm = inWorker.lm;
   const promptIds = lm.tokenizer.encode(prompt);
-
-  // litmus: time from the end of prefill to the end of generation.
-  let litmusBest = Number.POSITIVE_INFINITY;
-  let tokens: number[] = [];
-  for (let r = 0; r < REPEATS + 1; r++) {
-    let t0 = 0;
-    const [c] = await backend.generate(
-      [{ id: "p", prompt }],
-      { maxNewTokens: NEW_TOKENS },
-      {
-        onProgress: (p) => {
-          if (p.phase === "prefill" && p.done === p.total) t0 = now();
-        },
-      },
-    );
-    const dt = now() - t0;
-    tokens = c!.tokenIds;
-    if (r > 0) litmusBest = Math.min(litmusBest, dt); // first run warms up
-  }
-  const steps = tokens.length - 1; // decode runs after the prefill
-  await backend.close();
+  const { numLayers, kvHeads, headDim } = lm.info;
 
   // Bare loop: raw onnxruntime-node, the same tokens, present fed back as past.
   const session = await ort.InferenceSession.create(`${dir}/model.onnx`, {
     graphOptimizationLevel: "all",
     ...(THREADS > 0 ? { intraOpNumThreads: THREADS, interOpNumThreads: 1 } : {}),
   });
-  const { numLayers, kvHeads, headDim } = lm.info;
   const i64 = (xs: number[], dims: number[]) =>
     new ort.Tensor("int64", BigInt64Array.from(xs.map(BigInt)), dims);
-  let bareBest = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < REPEATS + 1; r++) {
+  const bareOnce = async (tokens: number[]): Promise<number> => {
     const feeds: Record<string, ort.Tensor> = {
       input_ids: i64(promptIds, [1, promptIds.length]),
       attention_mask: i64(
@@ -72,7 +69,7 @@ async function main(): Promise<void> {
     let out = await session.run(feeds);
     const t0 = now();
     let len = promptIds.length;
-    for (let s = 0; s < steps; s++) {
+    for (let s = 0; s < tokens.length - 1; s++) {
       const f: Record<string, ort.Tensor> = {
         input_ids: i64([tokens[s]!], [1, 1]),
         attention_mask: i64(Array(len + 1).fill(1), [1, len + 1]),
@@ -85,17 +82,38 @@ async function main(): Promise<void> {
       out = await session.run(f);
       len++;
     }
-    const dt = now() - t0;
-    if (r > 0) bareBest = Math.min(bareBest, dt);
+    return now() - t0;
+  };
+
+  let workerBest = Number.POSITIVE_INFINITY;
+  let threadBest = Number.POSITIVE_INFINITY;
+  let bareBest = Number.POSITIVE_INFINITY;
+  let tokens: number[] = [];
+  for (let r = 0; r < REPEATS + 1; r++) {
+    const w = await litmusOnce(inWorker, prompt);
+    const t = await litmusOnce(inThread, prompt);
+    tokens = w.tokens;
+    const b = await bareOnce(tokens);
+    if (r === 0) continue; // warm-up
+    workerBest = Math.min(workerBest, w.ms);
+    threadBest = Math.min(threadBest, t.ms);
+    bareBest = Math.min(bareBest, b);
   }
   await session.release();
+  await inWorker.close();
+  await inThread.close();
 
-  const litmusTps = (steps + 1) / (litmusBest / 1000);
+  // litmus' timed span covers all new tokens (the first is sampled from the prefill's logits);
+  // the bare loop runs one step per token after the first.
+  const steps = tokens.length - 1;
+  const litmusTps = (steps + 1) / (workerBest / 1000);
+  const inThreadTps = (steps + 1) / (threadBest / 1000);
   const bareTps = steps / (bareBest / 1000);
   report(
     [
       `model ${dir}: ${numLayers} layers, prompt ${promptIds.length} tokens, ${tokens.length} new tokens, threads ${THREADS || "auto"}`,
-      `litmus decode: ${litmusTps.toFixed(2)} tok/s (${(litmusBest / (steps + 1)).toFixed(1)} ms/token)`,
+      `litmus decode: ${litmusTps.toFixed(2)} tok/s (${(workerBest / (steps + 1)).toFixed(1)} ms/token)`,
+      `litmus decode, session in this thread (worker: false): ${inThreadTps.toFixed(2)} tok/s`,
       `bare session.run loop: ${bareTps.toFixed(2)} tok/s (${(bareBest / steps).toFixed(1)} ms/token)`,
     ],
     {
@@ -103,8 +121,10 @@ async function main(): Promise<void> {
       prompt_tokens: promptIds.length,
       new_tokens: tokens.length,
       litmus_decode_tokens_per_s: round(litmusTps, 2),
+      in_thread_decode_tokens_per_s: round(inThreadTps, 2),
       bare_loop_tokens_per_s: round(bareTps, 2),
       decode_vs_bare_loop: round(litmusTps / bareTps),
+      in_thread_decode_vs_bare_loop: round(inThreadTps / bareTps),
     },
   );
 }

@@ -7,12 +7,12 @@
 import { InputError } from "../util/errors.js";
 import { createRng, deriveSeed, type Rng } from "../util/rng.js";
 import { resolveConfig } from "./config.js";
-import { logSumExp, readLogits } from "./logits.js";
+import { expsAndSum, logSumExp, readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
 import { leftPad, prefill, yieldToEventLoop } from "./prefill.js";
-import { type LogitsProcessor, processorsFor } from "./processors.js";
-import { argmax, sampleMultinomial } from "./samplers.js";
+import { applyTopP, type LogitsProcessor, nucleusScratch, processorsFor } from "./processors.js";
+import { argmax, sampleFromExps, sampleMultinomial } from "./samplers.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
 
@@ -26,6 +26,11 @@ interface Row {
   seed: number | null;
   rng: Rng | undefined;
   processors: LogitsProcessor[];
+  /**
+   * Set when the row samples at temperature 1 without top-k (top-p = this, 1 for none): the exps of
+   * the log-prob's softmax then serve top-p and the draw too (the same draw as the processors').
+   */
+  nucleus: number | undefined;
   stop: StopCheck;
   budget: number;
   tokens: number[];
@@ -74,6 +79,7 @@ export async function generateBatch(
         seed,
         rng: seed === null ? undefined : createRng(seed),
         processors: greedy ? [] : processorsFor(c),
+        nucleus: !greedy && c.temperature === 1 && c.topK <= 0 ? c.topP : undefined,
         stop: stopCheck(lm.eosIds, c.stop),
         budget: Math.min(c.maxNewTokens, lm.maxContext - prompts[i]!.length),
         tokens: [],
@@ -101,19 +107,29 @@ export async function generateBatch(
   let active = rows.slice();
   const raw = new Float32Array(lm.vocabLimit);
   const work = new Float32Array(lm.vocabLimit);
+  const exps = new Float64Array(lm.vocabLimit);
+  const scratch = nucleusScratch();
   const missing = lm.tokenizer.missingIds;
 
   for (let step = 0; active.length > 0; step++) {
     for (let i = 0; i < active.length; i++) {
       const row = active[i]!;
       readLogits(logits, source[i]!, position, raw, missing);
-      const lse = logSumExp(raw);
       let token: number;
-      if (row.rng) {
+      let lse: number;
+      if (row.rng && row.nucleus !== undefined) {
+        const { max, sum } = expsAndSum(raw, exps);
+        lse = max + Math.log(sum);
+        work.set(raw);
+        applyTopP(work, exps, max, sum, row.nucleus, scratch);
+        token = sampleFromExps(work, exps, row.rng);
+      } else if (row.rng) {
+        lse = logSumExp(raw);
         work.set(raw);
         for (const p of row.processors) p(work);
         token = sampleMultinomial(work, row.rng);
       } else {
+        lse = logSumExp(raw);
         token = argmax(raw);
       }
       if (row.stop.isEos(token)) {

@@ -54,6 +54,27 @@ export function logSumExp(x: Float32Array): number {
   return max + Math.log(sum);
 }
 
+/**
+ * Fills `exps[i] = exp(x[i] - max)` (0 for -Infinity) and returns max and the float64 sum, in the
+ * order {@link logSumExp} adds them: `max + log(sum)` is bit for bit its result, and samplers and
+ * top-p reuse the same exps instead of computing them again.
+ */
+export function expsAndSum(x: Float32Array, exps: Float64Array): { max: number; sum: number } {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < x.length; i++) if (x[i]! > max) max = x[i]!;
+  let sum = 0;
+  if (max === Number.NEGATIVE_INFINITY) {
+    exps.fill(0, 0, x.length);
+    return { max, sum };
+  }
+  for (let i = 0; i < x.length; i++) {
+    const e = Math.exp(x[i]! - max);
+    exps[i] = e;
+    sum += e;
+  }
+  return { max, sum };
+}
+
 /** Mean and variance of log p under p = softmax(x) (Min-K%++'s mu and sigma^2), given lse. */
 export function logProbMoments(x: Float32Array, lse: number): { mean: number; variance: number } {
   let m1 = 0;

@@ -6,8 +6,9 @@ import { InputError } from "../util/errors.js";
 import type { KvLayout } from "./kv-cache.js";
 import { KvCache } from "./kv-cache.js";
 import { type ModelConfig, readModelDir } from "./model-dir.js";
-import { type Device, type IoInfo, makeTensor, OnnxSession, type Tensor } from "./ort.js";
+import { type Device, type IoInfo, type ModelSession, makeTensor, OnnxSession, type Tensor } from "./ort.js";
 import { TextTokenizer } from "./tokenizer.js";
+import { WorkerSession } from "./worker-session.js";
 
 export interface GraphInfo extends KvLayout {
   logitsType: "float32" | "float16";
@@ -19,6 +20,11 @@ export interface GraphInfo extends KvLayout {
 export interface OpenOptions {
   device?: Device;
   threads?: number;
+  /**
+   * Run ONNX Runtime in a worker thread (default true), so the event loop stays free while a step
+   * runs: timers, progress output and signals go on during a long prefill or decode step.
+   */
+  worker?: boolean;
 }
 
 /** One forward pass over `seqLen` new tokens for `rows` rows. */
@@ -36,7 +42,7 @@ export interface StepInput {
 export class CausalLM {
   private constructor(
     readonly dir: string,
-    readonly session: OnnxSession,
+    readonly session: ModelSession,
     readonly info: GraphInfo,
     readonly config: ModelConfig,
     readonly tokenizer: TextTokenizer,
@@ -55,10 +61,11 @@ export class CausalLM {
     } catch (err) {
       throw new InputError(`${dirArg}/tokenizer.json: cannot build the tokenizer: ${(err as Error).message}`);
     }
-    const session = await OnnxSession.open(md.modelPath, {
-      device: options.device ?? "cpu",
-      threads: options.threads ?? 0,
-    });
+    const sessionOptions = { device: options.device ?? "cpu", threads: options.threads ?? 0 };
+    const session =
+      options.worker === false
+        ? await OnnxSession.open(md.modelPath, sessionOptions)
+        : await WorkerSession.open(md.modelPath, sessionOptions);
     try {
       const info = graphInfo(dirArg, session.inputs, session.outputs, md.config);
       if (info.vocabColumns < tokenizer.size) {
@@ -100,7 +107,11 @@ export class CausalLM {
     return KvCache.empty(this.info, rows);
   }
 
-  /** Runs one step; returns the logits [rows, seqLen, vocabColumns] and the grown cache. */
+  /**
+   * Runs one step; returns the logits [rows, seqLen, vocabColumns] and the grown cache. `cache` is
+   * consumed: its `present.*` buffers are fed to the graph as they are (moved, not copied, to a
+   * worker session), so it must not be read afterwards; use the returned cache.
+   */
   async forward(step: StepInput, cache: KvCache): Promise<{ logits: Tensor; cache: KvCache }> {
     const total = cache.length + step.seqLen;
     const feeds: Record<string, Tensor> = {
@@ -109,7 +120,7 @@ export class CausalLM {
       ...cache.feeds(),
     };
     if (this.info.hasPositionIds) feeds["position_ids"] = int64(step.positionIds, [step.rows, step.seqLen]);
-    const out = await this.session.run(feeds);
+    const out = await this.session.run(feeds, undefined, { consumeFeeds: true });
     const logits = out["logits"];
     if (!logits) throw new Error("the graph returned no logits");
     return { logits, cache: KvCache.fromOutputs(this.info, out) };
@@ -120,11 +131,20 @@ export class CausalLM {
   }
 }
 
+/** int64 tensor from small integers, written as 32-bit halves (no BigInt per element). */
 function int64(values: ArrayLike<number>, dims: number[]): Tensor {
   const data = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]!);
+  const halves = new Int32Array(data.buffer);
+  const lo = littleEndian ? 0 : 1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    halves[2 * i + lo] = v;
+    halves[2 * i + 1 - lo] = v < 0 ? -1 : 0;
+  }
   return makeTensor("int64", data, dims);
 }
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 const PRESENT = /^present\.(\d+)\.(key|value)$/;

@@ -36,12 +36,39 @@ export interface SessionOptions {
   threads: number;
 }
 
+export interface RunCallOptions {
+  /**
+   * The caller gives up the feeds' buffers: a session in a worker thread moves them there instead
+   * of copying them (they read as empty afterwards). The in-process session ignores it.
+   */
+  consumeFeeds?: boolean;
+}
+
+/** What the model needs of a session, in this thread ({@link OnnxSession}) or a worker's. */
+export interface ModelSession {
+  readonly device: "cpu" | "cuda";
+  readonly inputs: IoInfo[];
+  readonly outputs: IoInfo[];
+  /** Set when `auto` fell back to CPU. */
+  readonly warning: string | undefined;
+  run(
+    feeds: Record<string, Tensor>,
+    fetches?: Record<string, Tensor | null>,
+    options?: RunCallOptions,
+  ): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
 /** Where the CUDA build of the provider is expected and how to get it. */
 export const CUDA_INSTALL_HINT =
   "install onnxruntime-node's CUDA provider with `npm install onnxruntime-node --onnxruntime-node-install=cuda12` " +
   "(needs CUDA 12 and cuDNN 9 libraries on LD_LIBRARY_PATH; see docs/runner.md)";
 
-export class OnnxSession {
+/**
+ * A session in this thread. onnxruntime-node 1.30 runs it synchronously (`session.run` blocks the
+ * event loop for the whole step), and copies every output into a fresh JS buffer.
+ */
+export class OnnxSession implements ModelSession {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly device: "cpu" | "cuda",
@@ -105,8 +132,10 @@ export class OnnxSession {
   }
 
   /**
-   * Runs the graph. `fetches` may name pre-allocated output tensors that ONNX Runtime writes into
-   * (saving one copy per output), or null for outputs it should allocate.
+   * Runs the graph. `fetches` may name pre-allocated output tensors, or null for outputs ONNX
+   * Runtime allocates. onnxruntime-node 1.30 does write a pre-allocated output in place, but then
+   * still copies it into a fresh JS buffer and returns that copy (its OrtValueToNapiValue always
+   * memcpys CPU tensors), so pre-allocating saves no copy: see benchmarks/runner/kv-copy.ts.
    */
   async run(
     feeds: Record<string, Tensor>,

@@ -30,63 +30,97 @@ export function topK(k: number): LogitsProcessor {
  * where the mass crosses p is sorted.
  */
 export function topP(p: number): LogitsProcessor {
-  const BINS = 2048;
-  let probs = new Float64Array(0);
-  const binMass = new Float64Array(BINS);
+  const scratch = nucleusScratch();
+  let exps = new Float64Array(0);
   return (logits) => {
     if (p >= 1) return;
-    if (probs.length !== logits.length) probs = new Float64Array(logits.length);
+    if (exps.length !== logits.length) exps = new Float64Array(logits.length);
     let max = Number.NEGATIVE_INFINITY;
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < logits.length; i++) {
-      const v = logits[i]!;
-      if (v > max) max = v;
-      if (v < min && v !== Number.NEGATIVE_INFINITY) min = v;
-    }
+    for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
     let sum = 0;
     for (let i = 0; i < logits.length; i++) {
       const e = Math.exp(logits[i]! - max);
-      probs[i] = e;
+      exps[i] = e;
       sum += e;
     }
-    const range = max - min;
-    const scale = range > 0 ? (BINS - 1) / range : 0;
-    const bin = (v: number): number => Math.floor((max - v) * scale);
-    binMass.fill(0);
-    for (let i = 0; i < logits.length; i++) {
-      if (logits[i] === Number.NEGATIVE_INFINITY) continue;
-      probs[i] = probs[i]! / sum;
-      const b = bin(logits[i]!);
-      binMass[b] = binMass[b]! + probs[i]!;
-    }
-    let cum = 0;
-    let boundary = BINS - 1;
-    for (let b = 0; b < BINS; b++) {
-      if (cum + binMass[b]! >= p) {
-        boundary = b;
-        break;
-      }
-      cum += binMass[b]!;
-    }
-    // Within the boundary bucket, keep the most likely tokens until the mass reaches p.
-    const inBoundary: number[] = [];
-    for (let i = 0; i < logits.length; i++) {
-      if (logits[i] !== Number.NEGATIVE_INFINITY && bin(logits[i]!) === boundary) inBoundary.push(i);
-    }
-    inBoundary.sort((a, b) => probs[b]! - probs[a]! || a - b);
-    const keepInBoundary = new Set<number>();
-    for (const id of inBoundary) {
-      keepInBoundary.add(id);
-      cum += probs[id]!;
-      if (cum >= p) break;
-    }
-    for (let i = 0; i < logits.length; i++) {
-      const v = logits[i]!;
-      if (v === Number.NEGATIVE_INFINITY) continue;
-      const b = bin(v);
-      if (b > boundary || (b === boundary && !keepInBoundary.has(i))) logits[i] = Number.NEGATIVE_INFINITY;
-    }
+    applyTopP(logits, exps, max, sum, p, scratch);
   };
+}
+
+export interface NucleusScratch {
+  probs: Float64Array;
+  /** Bucket of each token (-1 for removed ones). */
+  bins: Int32Array;
+  binMass: Float64Array;
+}
+
+const BINS = 2048;
+
+export function nucleusScratch(): NucleusScratch {
+  return { probs: new Float64Array(0), bins: new Int32Array(0), binMass: new Float64Array(BINS) };
+}
+
+/**
+ * Top-p over `logits` given `exps[i] = exp(logits[i] - max)` and their sum (as
+ * {@link expsAndSum} computes them, so a sampler can reuse the exps): sets removed tokens to
+ * -Infinity and leaves `exps` unchanged.
+ */
+export function applyTopP(
+  logits: Float32Array,
+  exps: Float64Array,
+  max: number,
+  sum: number,
+  p: number,
+  scratch: NucleusScratch,
+): void {
+  if (p >= 1) return;
+  const n = logits.length;
+  if (scratch.probs.length !== n) {
+    scratch.probs = new Float64Array(n);
+    scratch.bins = new Int32Array(n);
+  }
+  const { probs, bins, binMass } = scratch;
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const v = logits[i]!;
+    if (v < min && v !== Number.NEGATIVE_INFINITY) min = v;
+  }
+  const range = max - min;
+  const scale = range > 0 ? (BINS - 1) / range : 0;
+  binMass.fill(0);
+  for (let i = 0; i < n; i++) {
+    const v = logits[i]!;
+    if (v === Number.NEGATIVE_INFINITY) {
+      bins[i] = -1;
+      continue;
+    }
+    const q = exps[i]! / sum;
+    probs[i] = q;
+    const b = Math.floor((max - v) * scale);
+    bins[i] = b;
+    binMass[b] = binMass[b]! + q;
+  }
+  let cum = 0;
+  let boundary = BINS - 1;
+  for (let b = 0; b < BINS; b++) {
+    if (cum + binMass[b]! >= p) {
+      boundary = b;
+      break;
+    }
+    cum += binMass[b]!;
+  }
+  // Within the boundary bucket, keep the most likely tokens until the mass reaches p.
+  const inBoundary: number[] = [];
+  for (let i = 0; i < n; i++) if (bins[i] === boundary) inBoundary.push(i);
+  inBoundary.sort((a, b) => probs[b]! - probs[a]! || a - b);
+  let kept = 0;
+  while (kept < inBoundary.length) {
+    cum += probs[inBoundary[kept]!]!;
+    kept++;
+    if (cum >= p) break;
+  }
+  for (let j = kept; j < inBoundary.length; j++) logits[inBoundary[j]!] = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) if (bins[i]! > boundary) logits[i] = Number.NEGATIVE_INFINITY;
 }
 
 /** The k-th largest value (k >= 1) via a size-k min-heap. */

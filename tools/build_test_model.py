@@ -69,15 +69,15 @@ PRESETS = {
 }
 
 REFERENCE_PROMPTS = [
-    "Question: Natalia sold clips to 48 of her friends in April.",
+    "Question: A baker sold 36 muffins to her neighbours in June.",
     "def add(a, b):\n    return a + b",
     "The answer is",
     "x",
-    "Janet\u2019s ducks lay 16 eggs per day.\tShe eats three  for breakfast every morning and bakes muffins.",
+    "Maria\u2019s hens lay 14 eggs per day.\tShe uses four  for breakfast every morning and bakes bread.",
 ]
 SCORE_PAIRS = [
     ("Question: How many eggs?", " Answer: 16 eggs."),
-    ("", "Janet sells the remainder at the farmers' market daily for $2 per fresh duck egg."),
+    ("", "Maria sells the rest at the corner shop each day for $3 per dozen eggs."),
     ("1 + 1 =", " 2"),
 ]
 GREEDY_NEW_TOKENS = 12

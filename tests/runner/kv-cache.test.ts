@@ -19,7 +19,7 @@ describe("KV cache", () => {
   });
 
   it("cached decoding equals full recomputation at every step", async () => {
-    const prompts = ["The answer is", "Question: Natalia sold clips to 48 of her friends in April."];
+    const prompts = ["The answer is", "Question: A baker sold 36 muffins to her neighbours in June."];
     const out = await generateBatch(
       lm,
       prompts.map((prompt, i) => ({ id: `k${i}`, prompt })),

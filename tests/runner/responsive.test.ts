@@ -85,7 +85,7 @@ describe("event loop", () => {
     try {
       const reqs = [
         { id: "a", prompt: "The answer is" },
-        { id: "b", prompt: "Question: Natalia sold clips to 48 of her friends in April." },
+        { id: "b", prompt: "Question: A baker sold 36 muffins to her neighbours in June." },
       ];
       const cfg = { maxNewTokens: 12, temperature: 1, topP: 0.9, seed: 5, n: 3 };
       const w = await generateBatch(inWorker, reqs, cfg);

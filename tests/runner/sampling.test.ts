@@ -8,7 +8,7 @@ import { argmax, sampleMultinomial } from "../../src/runner/samplers.js";
 import { createRng, deriveSeed } from "../../src/util/rng.js";
 import { TINY } from "./helpers.js";
 
-const PROMPTS = ["The answer is", "Question: Natalia sold clips to 48 of her friends in April.", "x"];
+const PROMPTS = ["The answer is", "Question: A baker sold 36 muffins to her neighbours in June.", "x"];
 const SAMPLING = { maxNewTokens: 10, temperature: 1, topP: 0.95, topK: 50, seed: 1234 };
 
 describe("seeded sampling", () => {

@@ -87,8 +87,12 @@ export async function writeGateReports(
   runDir: string,
   summary: AuditSummary,
   gates: readonly GateResult[],
+  reportMarkdown: string | null = null,
 ): Promise<void> {
   const enc = new TextEncoder();
-  await writeFileAtomic(join(runDir, SUMMARY_MD_FILE), enc.encode(summaryMarkdown(summary, gates)));
+  await writeFileAtomic(
+    join(runDir, SUMMARY_MD_FILE),
+    enc.encode(summaryMarkdown(summary, gates, reportMarkdown)),
+  );
   await writeFileAtomic(join(runDir, JUNIT_FILE), enc.encode(junitXml(gates)));
 }

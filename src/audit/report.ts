@@ -94,16 +94,43 @@ export function terminalTable(summary: AuditSummary): string {
   return `${out.join("\n")}\n`;
 }
 
+/** The gates' verdict and table (nothing when no gate was set). */
+function gatesMarkdown(gates: readonly GateResult[]): string[] {
+  if (gates.length === 0) return [];
+  const failed = gates.filter((g) => g.failed).length;
+  const out = [
+    failed === 0 ? `**All ${gates.length} gates passed.**` : `**${failed} of ${gates.length} gates failed.**`,
+    "",
+    "| gate | result | detail |",
+    "| --- | --- | --- |",
+  ];
+  for (const g of gates) {
+    out.push(`| \`${mdEscape(g.name)}\` | ${g.failed ? "❌ fail" : "✅ pass"} | ${mdEscape(g.message)} |`);
+  }
+  out.push("");
+  return out;
+}
+
 function mdEscape(text: string): string {
   return text.replace(/\|/g, "\\|");
 }
 
-/** summary.md: GitHub-flavoured Markdown, ready for $GITHUB_STEP_SUMMARY. */
-export function summaryMarkdown(summary: AuditSummary, gates: readonly GateResult[]): string {
+/**
+ * summary.md: GitHub-flavoured Markdown, ready for $GITHUB_STEP_SUMMARY. With the report's
+ * Markdown (headline, per-probe table, PNG charts) it is that, followed by the gates.
+ */
+export function summaryMarkdown(
+  summary: AuditSummary,
+  gates: readonly GateResult[],
+  reportMarkdown: string | null = null,
+): string {
+  if (reportMarkdown !== null) {
+    const gateLines = gatesMarkdown(gates);
+    return gateLines.length > 0 ? `${reportMarkdown.trimEnd()}\n\n${gateLines.join("\n")}\n` : reportMarkdown;
+  }
   const ks = shownKs(summary);
   const c = summary.manifest.config;
   const out: string[] = [];
-  const failed = gates.filter((g) => g.failed).length;
   out.push(`## litmus audit: ${c.dataset.name}`);
   out.push("");
   out.push(
@@ -112,19 +139,7 @@ export function summaryMarkdown(summary: AuditSummary, gates: readonly GateResul
       `temperature ${c.decoding.temperature}, top-p ${c.decoding.topP}, max ${c.decoding.maxNewTokens} tokens; seed ${c.seeds.run}.`,
   );
   out.push("");
-  if (gates.length > 0) {
-    out.push(
-      failed === 0
-        ? `**All ${gates.length} gates passed.**`
-        : `**${failed} of ${gates.length} gates failed.**`,
-    );
-    out.push("");
-    out.push("| gate | result | detail |");
-    out.push("| --- | --- | --- |");
-    for (const g of gates)
-      out.push(`| \`${mdEscape(g.name)}\` | ${g.failed ? "❌ fail" : "✅ pass"} | ${mdEscape(g.message)} |`);
-    out.push("");
-  }
+  out.push(...gatesMarkdown(gates));
   const h = header(ks);
   out.push(`| ${h.join(" | ")} |`);
   out.push(`| ${h.map(() => "---").join(" | ")} |`);

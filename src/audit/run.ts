@@ -3,6 +3,8 @@
  * requests, then generate what the run store does not hold yet, committing each completion as it
  * comes, and finally derive every export from the store.
  */
+
+import { readFile } from "node:fs/promises";
 import { resolveDataset } from "../data/index.js";
 import type { DetectorReport } from "../detectors/index.js";
 import { DEFAULT_RESAMPLES } from "../metrics/index.js";
@@ -170,8 +172,12 @@ export async function runAudit(
       ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
     ];
     await writeGateReports(options.out, summary, gateResults);
-    // The HTML report and its PNG charts are derived from the store like every other export.
-    await writeReport(options.out, { modelPath: options.model });
+    // The HTML report and its PNG charts are derived from the store like every other export;
+    // summary.md then carries the report's headline, table and charts above the gates.
+    const report = await writeReport(options.out, { modelPath: options.model });
+    if (report.markdown !== null) {
+      await writeGateReports(options.out, summary, gateResults, await readFile(report.markdown, "utf8"));
+    }
     deps.print(terminalTable(summary));
     return { summary, gates: gateResults, resumed: begun.resumed, generated };
   } finally {

@@ -7,14 +7,21 @@
 import { pipelineByName } from "../extract/index.js";
 import { scoreCompletion } from "../metrics/index.js";
 import type { Backend, Completion, GenerateRequest, GenerationConfig, Progress } from "../runner/types.js";
+import type { PythonSandbox } from "../sandbox/index.js";
 import type { RunStore } from "../store/index.js";
 import type { AuditRequest, CompletionRecord } from "../types/audit.js";
+import { scoreCodeCompletion } from "./code-answer.js";
 import { rowsOf } from "./plan.js";
 
 export interface ExecuteOptions {
   /** Run-wide decoding settings (seed, temperature, top-p, top-k, max new tokens). */
   generation: Pick<GenerationConfig, "seed" | "temperature" | "topP" | "topK" | "maxNewTokens">;
   pipeline: string;
+  /**
+   * Set for a format whose answers come from code (`answerFrom: "code"`): each completion's answer
+   * is what its `solution()` returns in this sandbox, instead of the extraction pipeline's.
+   */
+  sandbox?: PythonSandbox;
   /** Called after each batch is committed. */
   onBatch?: (event: BatchEvent) => void;
   /** Called between model steps within a batch. */
@@ -69,6 +76,26 @@ export function toRecord(request: AuditRequest, c: Completion, pipeline: string)
   };
 }
 
+/** toRecord for a `code` format: the answer is what the completion's `solution()` returns. */
+export async function toCodeRecord(
+  request: AuditRequest,
+  c: Completion,
+  sandbox: PythonSandbox,
+): Promise<CompletionRecord> {
+  const score = await scoreCodeCompletion(sandbox, c.text, request);
+  return {
+    requestId: request.id,
+    sampleIndex: request.mode === "greedy" ? null : c.sampleIndex,
+    text: c.text,
+    tokenCount: c.tokenIds.length,
+    finishReason: c.finishReason,
+    seed: request.mode === "greedy" ? null : c.seed,
+    answer: score.answer,
+    rule: score.rule,
+    correct: score.correct,
+  };
+}
+
 export async function executeBatches(
   store: RunStore,
   backend: Backend,
@@ -93,8 +120,14 @@ export async function executeBatches(
       const request = byId.get(c.requestId);
       if (!request) throw new Error(`backend returned a completion for unknown request ${c.requestId}`);
       if (request.mode === "greedy" && c.sampleIndex !== 0) continue;
+      const sampleIndex = request.mode === "greedy" ? null : c.sampleIndex;
+      // A completion already stored (from before a kill) keeps its record; its code is not rerun.
+      if (options.sandbox && store.hasCompletion(request.id, sampleIndex)) continue;
+      const record = options.sandbox
+        ? await toCodeRecord(request, c, options.sandbox)
+        : toRecord(request, c, options.pipeline);
       // Durable when this returns; a completion already stored (from before a kill) is kept as is.
-      if (store.recordCompletion(toRecord(request, c, options.pipeline))) {
+      if (store.recordCompletion(record)) {
         recorded++;
         tokens += c.tokenIds.length;
       }

@@ -13,6 +13,7 @@ import { runProbes } from "../probes/run.js";
 import { resolvePromptFormat } from "../prompts/index.js";
 import { writeReport } from "../report/index.js";
 import type { Backend } from "../runner/types.js";
+import { PythonSandbox, type SandboxOptions } from "../sandbox/index.js";
 import { SqliteRunStore } from "../store/index.js";
 import { LITMUS_VERSION } from "../util/version.js";
 import { compareWithBaseline, readSummaryFile } from "./baseline.js";
@@ -45,6 +46,8 @@ export interface AuditDeps {
   /** Model file checksums; defaults to hashing every file under --model. */
   hashModel?: (dir: string) => Promise<Record<string, string>>;
   now?: () => Date;
+  /** Options of the sandbox a `code` format's programs run in (default: DEFAULT_SANDBOX). */
+  sandbox?: Partial<SandboxOptions>;
 }
 
 export interface AuditResult {
@@ -137,6 +140,8 @@ export async function runAudit(
     const progress = new ProgressLine(deps.progress, pending, selection.problems.length, already, total);
     let generated = 0;
     let detectors: DetectorReport | null = null;
+    // A `code` format's answers are what its programs return: one sandbox for the whole run.
+    const sandbox = format.spec.answerFrom === "code" ? new PythonSandbox(deps.sandbox) : undefined;
     try {
       const result = await executeBatches(store, opened.backend, batches, {
         generation: {
@@ -147,6 +152,7 @@ export async function runAudit(
           maxNewTokens: options.maxNewTokens,
         },
         pipeline: options.pipeline,
+        ...(sandbox ? { sandbox } : {}),
         onBatch: (e) => progress.batch(e),
         onStep: (p) => progress.stepProgress(p),
       });
@@ -162,6 +168,7 @@ export async function runAudit(
       }
     } finally {
       progress.end();
+      await sandbox?.close();
       await opened.backend.close();
     }
     store.finish(now().toISOString());

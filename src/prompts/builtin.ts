@@ -98,7 +98,25 @@ export const COT_8SHOT: PromptFormatSpec = {
   stop: ["Q:"],
 };
 
+/**
+ * Program of thought (phi-1.5's GSM8K figure was produced "via coding"): the model writes the body
+ * of `solution()` and the answer is what the function returns, run in the Python sandbox
+ * (`answerFrom: "code"`). Generation stops at the closing fence, a second function or a new question.
+ */
+export const CODE: PromptFormatSpec = {
+  name: "code",
+  description: "program of thought: the answer is what the generated Python solution() returns",
+  template:
+    "Write a Python function solution() that returns the final answer as a number.\n\nQuestion: {question}\n\n```python\ndef solution():\n",
+  exemplarTemplate: "",
+  exemplarSeparator: "",
+  shots: 0,
+  exemplars: { kind: "none" },
+  stop: ["```", "\ndef ", "\nQuestion:"],
+  answerFrom: "code",
+};
+
 /** Built-in formats by name. */
 export const BUILTIN_FORMATS: ReadonlyMap<string, PromptFormatSpec> = new Map(
-  [QA, GSM8K_5SHOT, COT_8SHOT].map((f) => [f.name, f]),
+  [QA, GSM8K_5SHOT, COT_8SHOT, CODE].map((f) => [f.name, f]),
 );

@@ -1,5 +1,5 @@
 /** Prompt formats: built-ins as data, user templates from files, rendering with exemplar exclusion. */
-export { BUILTIN_FORMATS, COT_8SHOT, GSM8K_5SHOT, QA } from "./builtin.js";
+export { BUILTIN_FORMATS, CODE, COT_8SHOT, GSM8K_5SHOT, QA } from "./builtin.js";
 export {
   EXEMPLAR_PLACEHOLDERS,
   type PromptFormat,

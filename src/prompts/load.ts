@@ -12,7 +12,7 @@ export interface ResolveFormatOptions {
   loadTrain?: () => Promise<readonly Problem[]>;
 }
 
-/** A built-in format name (`qa`, `gsm8k-5shot`, `cot-8shot`) or a template file path, ready to render. */
+/** A built-in format name (`qa`, `gsm8k-5shot`, `cot-8shot`, `code`) or a template file path, ready to render. */
 export async function resolvePromptFormat(
   spec: string,
   options: ResolveFormatOptions = {},
@@ -36,6 +36,7 @@ const JSON_KEYS = [
   "shots",
   "exemplars",
   "stop",
+  "answerFrom",
 ];
 
 /**
@@ -97,6 +98,8 @@ export function specFromJson(value: unknown, path: string, defaultName: string):
   if (!Array.isArray(stop) || !stop.every((s) => typeof s === "string" && s !== "")) {
     fail(`"stop" must be an array of non-empty strings`);
   }
+  const answerFrom = obj["answerFrom"] ?? "text";
+  if (answerFrom !== "text" && answerFrom !== "code") fail(`"answerFrom" must be "text" or "code"`);
   const ex = exemplarsFromJson(obj["exemplars"] ?? "none", fail);
   const shots = obj["shots"] ?? ex.shots;
   if (typeof shots !== "number" || !Number.isInteger(shots) || shots < 0)
@@ -110,6 +113,8 @@ export function specFromJson(value: unknown, path: string, defaultName: string):
     shots: shots as number,
     exemplars: ex.source,
     stop: stop as string[],
+    // Only a code format carries the field, so text formats' specs (and run identities) are unchanged.
+    ...(answerFrom === "code" ? { answerFrom: "code" as const } : {}),
   };
 }
 

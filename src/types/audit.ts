@@ -43,6 +43,12 @@ export interface PromptFormatSpec {
   exemplars: ExemplarSource;
   /** Generation stops before the first of these strings. */
   stop: string[];
+  /**
+   * Where a completion's answer comes from: `text` (default) runs the extraction pipeline on it;
+   * `code` runs `def solution():\n` + the completion in the Python sandbox and takes what
+   * `solution()` returns (see src/audit/README.md, "Program-of-thought answers").
+   */
+  answerFrom?: "text" | "code";
 }
 
 /** The problem a prompt asks, so exemplars can exclude it (by id, content hash or question text). */
@@ -69,6 +75,18 @@ export interface RenderedPrompt {
 
 /** Names of the extraction rules; see src/extract/README.md for their order and patterns. */
 export type ExtractionRuleName = "hash-line" | "answer-is" | "last-number";
+
+/**
+ * Rules of a `code` format's answers: `code` when `solution()` returned a number, else why there is
+ * no answer (`code-timeout`, `code-memory`, `code-exception`, `code-crash`, `code-not-a-number`).
+ */
+export type CodeRuleName =
+  | "code"
+  | "code-timeout"
+  | "code-memory"
+  | "code-exception"
+  | "code-crash"
+  | "code-not-a-number";
 
 /** What one extraction pipeline found in one completion. */
 export interface Extraction {
@@ -121,7 +139,8 @@ export interface CompletionRecord {
   seed: number | null;
   /** Canonical extracted answer, or null for "no answer" (counted wrong, never dropped). */
   answer: string | null;
-  rule: ExtractionRuleName | null;
+  /** The extraction rule that matched (null: none did), or for a `code` format a CodeRuleName. */
+  rule: ExtractionRuleName | CodeRuleName | null;
   correct: boolean;
 }
 

@@ -36,7 +36,8 @@ export const auditCommand: CliCommand = {
       .option("format", {
         type: "string",
         default: "qa",
-        describe: "Prompt format: qa, gsm8k-5shot, cot-8shot, or a template file (see src/prompts/README.md)",
+        describe:
+          "Prompt format: qa, gsm8k-5shot, cot-8shot, code (program of thought), or a template file (see src/prompts/README.md)",
       })
       .option("prompt-template", {
         type: "string",

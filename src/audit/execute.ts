@@ -63,17 +63,11 @@ export function toGenerateRequest(request: AuditRequest): GenerateRequest {
 /** Extracts, scores and shapes one runner completion as the record the store keeps. */
 export function toRecord(request: AuditRequest, c: Completion, pipeline: string): CompletionRecord {
   const score = scoreCompletion(c.text, request, pipelineByName(pipeline));
-  return {
-    requestId: request.id,
-    sampleIndex: request.mode === "greedy" ? null : c.sampleIndex,
-    text: c.text,
-    tokenCount: c.tokenIds.length,
-    finishReason: c.finishReason,
-    seed: request.mode === "greedy" ? null : c.seed,
+  return shapeRecord(request, c, {
     answer: score.extraction.answer,
     rule: score.extraction.rule,
     correct: score.correct,
-  };
+  });
 }
 
 /** toRecord for a `code` format: the answer is what the completion's `solution()` returns. */
@@ -83,16 +77,26 @@ export async function toCodeRecord(
   sandbox: PythonSandbox,
 ): Promise<CompletionRecord> {
   const score = await scoreCodeCompletion(sandbox, c.text, request);
+  return shapeRecord(request, c, { answer: score.answer, rule: score.rule, correct: score.correct });
+}
+
+/** The stored record of a completion, whichever way its answer was found. */
+function shapeRecord(
+  request: AuditRequest,
+  c: Completion,
+  scored: Pick<CompletionRecord, "answer" | "rule" | "correct">,
+): CompletionRecord {
+  const greedy = request.mode === "greedy";
   return {
     requestId: request.id,
-    sampleIndex: request.mode === "greedy" ? null : c.sampleIndex,
+    sampleIndex: greedy ? null : c.sampleIndex,
     text: c.text,
     tokenCount: c.tokenIds.length,
     finishReason: c.finishReason,
-    seed: request.mode === "greedy" ? null : c.seed,
-    answer: score.answer,
-    rule: score.rule,
-    correct: score.correct,
+    seed: greedy ? null : c.seed,
+    answer: scored.answer,
+    rule: scored.rule,
+    correct: scored.correct,
   };
 }
 

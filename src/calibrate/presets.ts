@@ -1,3 +1,4 @@
+import type { AuditOptions } from "../audit/types.js";
 import { InputError } from "../util/errors.js";
 
 /**
@@ -5,20 +6,11 @@ import { InputError } from "../util/errors.js";
  * experiment on any model. A preset is only data; the command passes it to the audit library.
  */
 
-export interface AuditPresetSettings {
-  dataset: string;
-  split: string;
-  format: string;
-  probes: string;
-  /** Sampled completions per prompt (plus one greedy completion). */
-  n: number;
-  ks: number[];
-  temperature: number;
-  topP: number;
-  topK: number;
-  maxNewTokens: number;
-  seed: number;
-}
+/** The audit settings a preset fixes: the same fields as `litmus audit`'s options, split required. */
+export type AuditPresetSettings = Pick<
+  AuditOptions,
+  "dataset" | "format" | "probes" | "n" | "ks" | "temperature" | "topP" | "topK" | "maxNewTokens" | "seed"
+> & { split: string };
 
 export interface AuditPreset {
   name: string;

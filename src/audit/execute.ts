@@ -1,8 +1,8 @@
 /**
- * Runs the planned batches through a backend and commits every completion, scored, as soon as its
- * batch returns. Batches whose completions are all stored are skipped, so a resumed run does only
- * what is missing; a batch that is partly stored is run again whole (the same prompts, so the
- * same completions) and only its missing completions are recorded.
+ * Runs the planned batches through a backend and commits every completion, scored, as soon as the
+ * backend hands it over. Batches whose completions are all stored are skipped, and a batch that is
+ * partly stored asks only for the completions it lacks (each sample keeps its seed), so a resumed
+ * run does only what is missing and no completion is generated twice.
  */
 import { pipelineByName } from "../extract/index.js";
 import { scoreCompletion } from "../metrics/index.js";
@@ -51,13 +51,21 @@ export function missingSamples(store: RunStore, request: AuditRequest): Array<nu
   return out;
 }
 
-/** The runner request for an audit request: greedy ones override the sampling settings. */
-export function toGenerateRequest(request: AuditRequest): GenerateRequest {
+/**
+ * The runner request for an audit request: greedy ones override the sampling settings. `missing`
+ * (from missingSamples) limits a sampled request to the samples the store lacks.
+ */
+export function toGenerateRequest(
+  request: AuditRequest,
+  missing: ReadonlyArray<number | null> = [],
+): GenerateRequest {
   const config: Partial<GenerationConfig> =
     request.mode === "greedy"
       ? { temperature: 0, topP: 1, topK: 0, n: 1, stop: request.stop }
       : { n: request.n, stop: request.stop };
-  return { id: request.id, prompt: request.prompt, config };
+  const samples = missing.filter((j): j is number => j !== null);
+  const partial = request.mode === "sampled" && samples.length > 0 && samples.length < request.n;
+  return { id: request.id, prompt: request.prompt, config, ...(partial ? { samples } : {}) };
 }
 
 /** Extracts, scores and shapes one runner completion as the record the store keeps. */
@@ -108,34 +116,63 @@ export async function executeBatches(
 ): Promise<ExecuteResult> {
   const result: ExecuteResult = { batchesRun: 0, batchesSkipped: 0, recorded: 0 };
   for (const batch of batches) {
-    if (batch.every((r) => missingSamples(store, r).length === 0)) {
+    const wanted = batch
+      .map((r) => ({ request: r, missing: missingSamples(store, r) }))
+      .filter((w) => w.missing.length > 0);
+    if (wanted.length === 0) {
       result.batchesSkipped++;
       continue;
     }
     const byId = new Map(batch.map((r) => [r.id, r]));
-    const completions = await backend.generate(
-      batch.map(toGenerateRequest),
-      { ...options.generation, n: 1, stop: [] },
-      options.onStep ? { onProgress: options.onStep } : {},
-    );
     let recorded = 0;
     let tokens = 0;
-    for (const c of completions) {
+    // Each completion is committed as soon as the backend hands it over (an HTTP backend hands
+    // them over one by one), so a killed run keeps every finished one and asks only for the rest.
+    // Commits run one after another (a code format's programs share one sandbox).
+    let chain: Promise<void> = Promise.resolve();
+    let failure: { error: unknown } | null = null;
+    const enqueue = (c: Completion): void => {
+      chain = chain
+        .then(() => commit(c))
+        .catch((error: unknown) => {
+          failure ??= { error };
+        });
+    };
+    const commit = async (c: Completion): Promise<void> => {
       const request = byId.get(c.requestId);
       if (!request) throw new Error(`backend returned a completion for unknown request ${c.requestId}`);
-      if (request.mode === "greedy" && c.sampleIndex !== 0) continue;
+      if (request.mode === "greedy" && c.sampleIndex !== 0) return;
       const sampleIndex = request.mode === "greedy" ? null : c.sampleIndex;
       // A completion already stored (from before a kill) keeps its record; its code is not rerun.
-      if (options.sandbox && store.hasCompletion(request.id, sampleIndex)) continue;
+      if (store.hasCompletion(request.id, sampleIndex)) return;
       const record = options.sandbox
         ? await toCodeRecord(request, c, options.sandbox)
         : toRecord(request, c, options.pipeline);
-      // Durable when this returns; a completion already stored (from before a kill) is kept as is.
+      // Durable when this returns.
       if (store.recordCompletion(record)) {
         recorded++;
         tokens += c.tokenIds.length;
       }
+    };
+    const seen = new Set<Completion>();
+    const onCompletion = (c: Completion): void => {
+      seen.add(c);
+      enqueue(c);
+    };
+    let completions: Completion[];
+    try {
+      completions = await backend.generate(
+        wanted.map((w) => toGenerateRequest(w.request, w.missing)),
+        { ...options.generation, n: 1, stop: [] },
+        { onCompletion, ...(options.onStep ? { onProgress: options.onStep } : {}) },
+      );
+    } finally {
+      // What arrived before a failure is kept.
+      await chain;
     }
+    for (const c of completions) if (!seen.has(c)) enqueue(c);
+    await chain;
+    if (failure) throw (failure as { error: unknown }).error;
     const incomplete = batch.find((r) => missingSamples(store, r).length > 0);
     if (incomplete) throw new Error(`backend returned no completion for ${incomplete.id}`);
     result.batchesRun++;

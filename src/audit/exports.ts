@@ -35,13 +35,15 @@ export function summarizeStore(
 
 /**
  * The detector scores of a stored run: CDD from the stored completions, and with a backend the
- * likelihood scores and (with a budget) the exchangeability test. Deterministic for a run, so a
- * resumed or re-exported run gets the same figures.
+ * likelihood scores and (with a budget) the exchangeability test. Each text's likelihood scores
+ * are stored as they are computed and reused (a resumed run or a merge scores no text twice);
+ * without a backend the stored ones are used. Deterministic for a run, so a resumed or
+ * re-exported run gets the same figures.
  */
 export async function detectStoredRun(
   store: RunStore,
   backend: Backend | null,
-  options: { seed: number; resamples: number; level: number; budget: number },
+  options: { seed: number; resamples: number; level: number; budget: number; unscoredReason?: string },
 ): Promise<DetectorReport> {
   const manifest = store.manifest();
   if (!manifest) throw new Error("the run store holds no run");
@@ -64,6 +66,9 @@ export async function detectStoredRun(
       resamples: options.resamples,
       level: options.level,
       exchangeabilityBudget: options.budget,
+      stored: store.textScores(),
+      onScored: (scores) => store.putTextScores(scores),
+      ...(options.unscoredReason ? { unscoredReason: options.unscoredReason } : {}),
     },
   );
 }

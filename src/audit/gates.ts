@@ -34,7 +34,7 @@ export interface MetricSpace {
   n: number;
 }
 
-const VERDICTS = ["memorized", "fragile", "robust", "unsolved"];
+const VERDICTS = ["memorized", "suspect", "fragile", "robust", "unsolved"];
 const GLOBAL = ["stale_rate", "stale_ci_high", "stale_baseline", "stale_lift", "no_answer_rate"];
 const PER_PROBE = ["drop", "drop_ci_low", "drop_ci_high", "mcnemar_p"];
 const PER_CHANGING = ["stale_rate", "stale_ci_high"];

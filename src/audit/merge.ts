@@ -2,14 +2,15 @@
  * `litmus merge`: combines the stores of shards of one audit into one run, as if it had run
  * unsharded. Shards must share every setting but `selection.shard`, be of the same count, cover
  * every index once, and be complete; anything else is refused rather than merged into a run that
- * would look whole.
+ * would look whole. Detector scores the shards computed are merged too (see mergedDetectors).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { DetectorReport } from "../detectors/index.js";
 import { configDifferences, RUN_DB_FILE, type RunStore, SqliteRunStore } from "../store/index.js";
 import type { RunManifest } from "../types/audit.js";
 import { InputError } from "../util/errors.js";
-import { summarizeStore, writeDataExports } from "./exports.js";
+import { detectStoredRun, SUMMARY_FILE, summarizeStore, writeDataExports } from "./exports.js";
 import { readStoredRun } from "./records.js";
 import { parseShard } from "./selection.js";
 import type { AuditSummary } from "./summary.js";
@@ -79,9 +80,11 @@ export async function mergeRuns(inputs: readonly string[], out: string): Promise
         target.putVariants(store.variants());
         target.putRequests(store.requests());
         for (const c of store.completions()) if (target.recordCompletion(c)) completions++;
+        target.putTextScores(store.textScores());
       }
       target.finish(finishedAt);
-      const { summary, samples } = summarizeStore(target);
+      const detectors = await mergedDetectors(target, base, inputs);
+      const { summary, samples } = summarizeStore(target, detectors);
       await writeDataExports(out, summary, samples);
       return { summary, shards: inputs.length, completions };
     } finally {
@@ -89,6 +92,21 @@ export async function mergeRuns(inputs: readonly string[], out: string): Promise
     }
   } finally {
     for (const s of stores) s.close();
+  }
+}
+
+/** The configuration of a run folder, or null when it holds no readable run (merge then says why). */
+export function runConfigOf(dir: string): AuditRunConfig | null {
+  if (!existsSync(join(dir, RUN_DB_FILE))) return null;
+  try {
+    const store = SqliteRunStore.openDir(dir);
+    try {
+      return (store.manifest()?.config as AuditRunConfig | undefined) ?? null;
+    } finally {
+      store.close();
+    }
+  } catch {
+    return null;
   }
 }
 
@@ -110,5 +128,47 @@ function checkShards(shards: Array<string | null>, inputs: readonly string[]): v
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
   if (missing.length > 0) {
     throw new InputError(`merge: missing shard(s) ${missing.map((i) => `${i}/${count}`).join(", ")}`);
+  }
+}
+
+/**
+ * The detectors of merged shards, when the shards computed them: the shards' stored text scores
+ * (no text is scored again, no model is needed) and CDD recomputed from all completions. The
+ * exchangeability test is a property of each shard's own problems: it is not merged.
+ */
+async function mergedDetectors(
+  target: RunStore,
+  config: AuditRunConfig,
+  inputs: readonly string[],
+): Promise<DetectorReport | null> {
+  const shardReports = inputs.map((dir) => shardDetectors(dir));
+  if (shardReports.every((d) => d === null)) return null;
+  const partial = shardReports.some((d) => d === null);
+  const report = await detectStoredRun(target, null, {
+    seed: config.seeds.bootstrap,
+    resamples: config.summary.resamples,
+    level: config.summary.level,
+    budget: 0,
+    ...(partial ? { unscoredReason: "some shards ran without --detectors" } : {}),
+  });
+  for (const d of shardReports) {
+    const un = d?.["unavailable"];
+    if (un && typeof un === "object") Object.assign(report.unavailable, un);
+    if (d?.["exchangeability"])
+      report.unavailable["exchangeability"] =
+        "computed per shard (see each shard's summary.json); not merged";
+  }
+  return report;
+}
+
+/** `detectors` of a shard's summary.json, or null when it has none. */
+function shardDetectors(dir: string): Record<string, unknown> | null {
+  try {
+    const summary = JSON.parse(readFileSync(join(dir, SUMMARY_FILE), "utf8")) as { detectors?: unknown };
+    return summary.detectors && typeof summary.detectors === "object"
+      ? (summary.detectors as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
   }
 }

@@ -64,7 +64,8 @@ function cells(r: Row): string[] {
 
 function verdictLine(summary: AuditSummary): string {
   const v = summary.verdict_counts;
-  return `verdicts: memorized ${v["memorized"]}, fragile ${v["fragile"]}, robust ${v["robust"]}, unsolved ${v["unsolved"]} (of ${summary.counts.problems} problems)`;
+  const suspect = v["suspect"] ? `, suspect ${v["suspect"]}` : "";
+  return `verdicts: memorized ${v["memorized"]}${suspect}, fragile ${v["fragile"]}, robust ${v["robust"]}, unsolved ${v["unsolved"]} (of ${summary.counts.problems} problems)`;
 }
 
 /** A plain-text table for the terminal (one screen: one row per probe). */

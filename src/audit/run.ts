@@ -20,7 +20,7 @@ import { compareWithBaseline, readSummaryFile } from "./baseline.js";
 import { executeBatches, missingSamples, totalCompletions } from "./execute.js";
 import { detectStoredRun, summarizeStore, writeDataExports, writeGateReports } from "./exports.js";
 import { hashModelDir, onnxruntimeVersion } from "./fingerprint.js";
-import { evaluateGates, type GateResult, parseGate } from "./gates.js";
+import { evaluateGates, type Gate, type GateResult, parseGate } from "./gates.js";
 import { buildRequests, planBatches } from "./plan.js";
 import { ProgressLine, type ProgressSink } from "./progress.js";
 import { terminalTable } from "./report.js";
@@ -93,9 +93,13 @@ export async function runAudit(
   for (const e of probeRun.errors)
     deps.log(`litmus: warning: probe ${e.probe} failed on ${e.problemId} (${e.message})\n`);
   const requests = buildRequests(selection.problems, probeRun.variants, format, options.n);
-  const batches = planBatches(requests, options.batchSize);
+  // A server keeps `concurrency` requests in flight; batches several times that keep it busy.
+  const batchRows = options.openai
+    ? Math.max(options.batchSize, options.openai.concurrency * 8)
+    : options.batchSize;
+  const batches = planBatches(requests, batchRows);
 
-  const modelFiles = await (deps.hashModel ?? hashModelDir)(options.model);
+  const modelFiles = options.openai ? {} : await (deps.hashModel ?? hashModelDir)(options.model);
   const opened = await deps.openBackend(options);
   if (opened.warning) deps.log(`litmus: warning: ${opened.warning}\n`);
   const now = deps.now ?? (() => new Date());
@@ -104,6 +108,7 @@ export async function runAudit(
     onnxruntimeVersion: onnxruntimeVersion(),
     executionProvider: opened.executionProvider,
     modelFiles,
+    ...(options.openai ? { served: { api: "openai" as const, model: options.openai.modelName } } : {}),
     dataset: { name: dataset.name, sha256: dataset.sha256 },
     selection: {
       split: options.split ?? null,
@@ -178,16 +183,52 @@ export async function runAudit(
       ...evaluateGates(gates, summary),
       ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
     ];
-    await writeGateReports(options.out, summary, gateResults);
-    // The HTML report and its PNG charts are derived from the store like every other export;
-    // summary.md then carries the report's headline, table and charts above the gates.
-    const report = await writeReport(options.out, { modelPath: options.model });
-    if (report.markdown !== null) {
-      await writeGateReports(options.out, summary, gateResults, await readFile(report.markdown, "utf8"));
-    }
+    await writeFinalReports(options.out, summary, gateResults, options.model);
     deps.print(terminalTable(summary));
     return { summary, gates: gateResults, resumed: begun.resumed, generated };
   } finally {
     store.close();
   }
+}
+
+/**
+ * The end of an audit (and of `litmus merge`): `summary.md` and `junit.xml` with the gates, and the
+ * HTML report with its PNG charts, derived from the store like every other export; summary.md then
+ * carries the report's headline, table and charts above the gates.
+ */
+export async function writeFinalReports(
+  out: string,
+  summary: AuditSummary,
+  gateResults: readonly GateResult[],
+  modelPath: string,
+): Promise<void> {
+  await writeGateReports(out, summary, gateResults);
+  const report = await writeReport(out, { modelPath });
+  if (report.markdown !== null) {
+    await writeGateReports(out, summary, gateResults, await readFile(report.markdown, "utf8"));
+  }
+}
+
+/**
+ * Gates of a finished run from its summary (for `litmus merge`): `--fail-on` expressions checked
+ * against the run's own probes and n, and `--baseline` regressions.
+ */
+export function gatesOfSummary(summary: AuditSummary, gateOptions: GateOptions): GateResult[] {
+  const gates = parseGatesFor(summary.manifest.config, gateOptions.failOn);
+  const baseline = gateOptions.baseline === undefined ? undefined : readSummaryFile(gateOptions.baseline);
+  return [
+    ...evaluateGates(gates, summary),
+    ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
+  ];
+}
+
+/** Parses `--fail-on` expressions against a run's probes and n (InputError on a bad one). */
+export function parseGatesFor(config: AuditRunConfig, failOn: readonly string[]): Gate[] {
+  const probes = parseProbeList(config.probes.join(","));
+  const space = {
+    probes: probes.map((p) => p.name),
+    answerChanging: probes.filter((p) => p.changesAnswer).map((p) => p.name),
+    n: config.decoding.n,
+  };
+  return failOn.map((g) => parseGate(g, space));
 }

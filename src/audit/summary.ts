@@ -3,7 +3,13 @@
  * schema). Timestamps appear only in `manifest.started_at` / `manifest.finished_at`.
  */
 import { type DetectorReport, detectorMetrics } from "../detectors/index.js";
-import { ORIGINAL, type ProbeSummary, summarizeDataset } from "../metrics/index.js";
+import {
+  countVerdicts,
+  ORIGINAL,
+  type ProbeSummary,
+  summarizeDataset,
+  withDetectorEvidence,
+} from "../metrics/index.js";
 import type { RunManifest } from "../types/audit.js";
 import { type StoredRun, toScored } from "./records.js";
 import type { AuditRunConfig } from "./types.js";
@@ -60,6 +66,12 @@ export function buildSummary(
     },
     thresholds: config.summary.thresholds,
   });
+  // With detector scores, the verdicts use them (rules in src/metrics/verdicts.ts).
+  if (detectors) {
+    const evidence = new Map(detectors.problems.map((p) => [p.problemId, p.evidence]));
+    data.verdicts = withDetectorEvidence(data.verdicts, evidence);
+    data.verdictCounts = countVerdicts(data.verdicts);
+  }
   // summarizeDataset orders probes by name; the run's order reads better and is just as fixed.
   const rank = (p: ProbeSummary) => (p.probe === ORIGINAL ? -1 : config.probes.indexOf(p.probe));
   const probes = data.probes.slice().sort((a, b) => rank(a) - rank(b));

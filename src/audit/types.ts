@@ -26,9 +26,27 @@ export interface AuditRunConfig extends RunConfig {
   };
 }
 
+/** How to reach a model served over the OpenAI completions API (`--backend openai`). */
+export interface OpenAIEndpointOptions {
+  /** Base URL up to and including /v1. */
+  endpoint: string;
+  modelName: string;
+  /** Name of the environment variable holding the API key (the key itself is never stored). */
+  apiKeyEnv?: string;
+  concurrency: number;
+  /** Per-request limit, seconds. */
+  timeoutS: number;
+  retries: number;
+  /** Text standing for the bos token before a text scored alone (see src/openai/README.md). */
+  bosText: string;
+}
+
 /** What `litmus audit` was asked to do, validated at the CLI boundary. */
 export interface AuditOptions {
+  /** A model directory, or for `--backend openai` the label `openai:NAME`. */
   model: string;
+  /** Set for `--backend openai`; absent: the in-process ONNX runner on `model`. */
+  openai?: OpenAIEndpointOptions;
   dataset: string;
   split?: string;
   probes: string;

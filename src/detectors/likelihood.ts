@@ -86,7 +86,8 @@ export interface LikelihoodScores {
   /** Mean token log-prob. */
   perToken: number;
   minK: number;
-  minKPlusPlus: number;
+  /** null when the backend gives no per-position moments (an HTTP API). */
+  minKPlusPlus: number | null;
   zlibRatio: number;
 }
 
@@ -96,7 +97,10 @@ export function likelihoodScores(result: ScoreResult, text: string, k = DEFAULT_
     logLikelihood: sum(result.logprobs),
     perToken: perTokenLogLikelihood(result.logprobs),
     minK: minKProb(result.logprobs, k),
-    minKPlusPlus: minKPlusPlus(result.logprobs, result.meanLogprob, result.varLogprob, k),
+    minKPlusPlus:
+      result.meanLogprob && result.varLogprob
+        ? minKPlusPlus(result.logprobs, result.meanLogprob, result.varLogprob, k)
+        : null,
     zlibRatio: zlibRatio(result.logprobs, text),
   };
 }

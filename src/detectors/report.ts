@@ -8,18 +8,12 @@
 import { bootstrapMeanInterval } from "../metrics/bootstrap.js";
 import { proportion } from "../metrics/stats.js";
 import type { Backend, ScoreRequest, ScoreResult } from "../runner/types.js";
-import type { Proportion } from "../types/audit.js";
+import type { Proportion, TextScoreRecord } from "../types/audit.js";
 import type { Problem, Variant } from "../types/index.js";
 import { InputError } from "../util/errors.js";
 import { type CddOptions, type CddResult, cdd, DEFAULT_CDD, textUnits } from "./cdd.js";
 import { type ExchangeabilityResult, exchangeabilityTest } from "./exchangeability.js";
-import {
-  DEFAULT_MIN_K,
-  type LikelihoodScores,
-  likelihoodScores,
-  neighbourhoodGap,
-  scoredText,
-} from "./likelihood.js";
+import { DEFAULT_MIN_K, likelihoodScores, neighbourhoodGap, scoredText } from "./likelihood.js";
 import { mean, quantile, type SignTest, signTest } from "./stats.js";
 
 export const ORIGINAL_LABEL = "original";
@@ -38,6 +32,18 @@ export interface DetectorOptions {
   level: number;
   /** Texts per backend.score call. */
   batchSize: number;
+  /**
+   * Scores already computed (a resumed run, or merged shards): texts with a stored score of the
+   * same k are not scored again, and without a backend they are the likelihood evidence.
+   */
+  stored?: readonly TextScoreRecord[];
+  /** Called with each batch of new scores as soon as it is computed (to store them). */
+  onScored?: (scores: TextScoreRecord[]) => void;
+  /**
+   * Why the likelihood scores of texts without a stored score are missing when there is no
+   * backend (e.g. merged shards that did not all compute them); listed as unavailable.
+   */
+  unscoredReason?: string;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
@@ -68,12 +74,8 @@ export interface MeanSummary {
   n: number;
 }
 
-export interface TextScores extends LikelihoodScores {
-  /** `original` or the variant id. */
-  unit: string;
-  probe: string;
-  answerChanged: boolean;
-}
+/** Likelihood scores of one text, as the run store keeps them (see TextScoreRecord). */
+export type TextScores = TextScoreRecord;
 
 export interface ProblemDetectors {
   problemId: string;
@@ -120,6 +122,11 @@ export interface DetectorReport {
     originalMinusVariants: MeanSummary & { signTest: SignTest };
   };
   exchangeability: ExchangeabilityResult | null;
+  /**
+   * Detectors the backend could not compute, with the reason (e.g. `min_k_plus_plus`: an HTTP API
+   * gives no next-token distribution). The report shows them as "not available with this backend".
+   */
+  unavailable: Record<string, string>;
   problems: ProblemDetectors[];
 }
 
@@ -131,23 +138,27 @@ async function scoreAll(
   backend: Backend,
   requests: ScoreRequest[],
   batchSize: number,
+  onBatch?: (results: Array<ScoreResult | null>, offset: number) => void,
 ): Promise<Array<ScoreResult | null>> {
   const out: Array<ScoreResult | null> = [];
   for (let i = 0; i < requests.length; i += batchSize) {
     const batch = requests.slice(i, i + batchSize);
+    const results: Array<ScoreResult | null> = [];
     try {
-      out.push(...(await backend.score(batch)));
+      results.push(...(await backend.score(batch)));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       for (const request of batch) {
         try {
-          out.push(...(await backend.score([request])));
+          results.push(...(await backend.score([request])));
         } catch (inner) {
           if (!(inner instanceof InputError)) throw inner;
-          out.push(null);
+          results.push(null);
         }
       }
     }
+    onBatch?.(results, i);
+    out.push(...results);
   }
   return out;
 }
@@ -203,42 +214,67 @@ export async function computeDetectorScores(
     variantsOf.set(v.problemId, list);
   }
 
-  // Likelihood: one score request per original and per variant, scored after the bos token.
+  // What the backend's scoring can give; without log-probs it is used for nothing.
+  const unavailable: Record<string, string> = {};
+  const support = backend?.scoringSupport
+    ? await backend.scoringSupport()
+    : { logprobs: null, moments: null };
+  if (backend && support.logprobs !== null) {
+    for (const name of ["min_k", "min_k_plus_plus", "zlib_ratio", "neighbourhood_gap"])
+      unavailable[name] = support.logprobs;
+    if (options.exchangeabilityBudget > 0) unavailable["exchangeability"] = support.logprobs;
+    backend = null;
+  } else if (backend && support.moments !== null) unavailable["min_k_plus_plus"] = support.moments;
+
+  // Likelihood: one score per original and per variant text, scored after the bos token; stored
+  // scores (same k) are reused, so a resumed run or a merge scores nothing twice.
   const scored = new Map<string, TextScores>();
-  if (backend) {
-    const units: Array<{ key: string; text: string; probe: string; answerChanged: boolean }> = [];
-    for (const p of input.problems) {
-      units.push({
-        key: `${p.id}/original`,
-        text: scoredText(p.question, p.answer),
-        probe: ORIGINAL_LABEL,
-        answerChanged: false,
-      });
-      for (const v of variantsOf.get(p.id) ?? []) {
-        units.push({
-          key: v.id,
-          text: scoredText(v.question, v.solution),
-          probe: v.probe,
-          answerChanged: v.answerChanged,
-        });
-      }
-    }
-    const results = await scoreAll(
-      backend,
-      units.map((u) => ({ id: `detectors:${u.key}`, text: u.text })),
-      options.batchSize,
-    );
-    units.forEach((u, i) => {
-      const result = results[i];
-      if (!result) return;
-      scored.set(u.key, {
-        unit: u.key,
-        probe: u.probe,
-        answerChanged: u.answerChanged,
-        ...likelihoodScores(result, u.text, options.minK),
-      });
+  for (const s of options.stored ?? []) if (s.k === options.minK) scored.set(s.unit, s);
+  const units: Array<{ key: string; text: string; probe: string; answerChanged: boolean }> = [];
+  for (const p of input.problems) {
+    units.push({
+      key: `${p.id}/original`,
+      text: scoredText(p.question, p.answer),
+      probe: ORIGINAL_LABEL,
+      answerChanged: false,
     });
+    for (const v of variantsOf.get(p.id) ?? []) {
+      units.push({
+        key: v.id,
+        text: scoredText(v.question, v.solution),
+        probe: v.probe,
+        answerChanged: v.answerChanged,
+      });
+    }
   }
+  if (backend) {
+    const todo = units.filter((u) => !scored.has(u.key));
+    await scoreAll(
+      backend,
+      todo.map((u) => ({ id: `detectors:${u.key}`, text: u.text })),
+      options.batchSize,
+      (results, offset) => {
+        const fresh: TextScores[] = [];
+        results.forEach((result, i) => {
+          const u = todo[offset + i]!;
+          if (!result) return;
+          const s: TextScores = {
+            unit: u.key,
+            probe: u.probe,
+            answerChanged: u.answerChanged,
+            k: options.minK,
+            ...likelihoodScores(result, u.text, options.minK),
+          };
+          scored.set(u.key, s);
+          fresh.push(s);
+        });
+        if (fresh.length > 0) options.onScored?.(fresh);
+      },
+    );
+  } else if (scored.size > 0 && options.unscoredReason && units.some((u) => !scored.has(u.key))) {
+    unavailable["likelihood (some texts)"] = options.unscoredReason;
+  }
+  const haveLikelihood = backend !== null || scored.size > 0;
 
   // CDD per prompt: greedy vs samples.
   const vocab = new Map<string, number>();
@@ -289,7 +325,12 @@ export async function computeDetectorScores(
     const evidence: string[] = [];
     if (gap !== null && gap > 0 && neighbours.every((n) => n.perToken < original!.perToken))
       evidence.push("likelihood-gap");
-    if (original && neighbours.length > 0 && neighbours.every((n) => n.minKPlusPlus < original.minKPlusPlus))
+    const topPlusPlus = original?.minKPlusPlus;
+    if (
+      typeof topPlusPlus === "number" &&
+      neighbours.length > 0 &&
+      neighbours.every((n) => n.minKPlusPlus !== null && n.minKPlusPlus < topPlusPlus)
+    )
       evidence.push("min-k++-top");
     if (cddOriginal?.flagged && (cddVariantMean === null || cddOriginal.peakedness > cddVariantMean))
       evidence.push("cdd-peaked");
@@ -309,7 +350,7 @@ export async function computeDetectorScores(
   // Aggregates. Likelihood means are per label over texts, averaged per problem first.
   let likelihood: DetectorReport["likelihood"] = null;
   let gap: DetectorReport["gap"] = null;
-  if (backend) {
+  if (haveLikelihood) {
     const labels = [ORIGINAL_LABEL, ...new Set(input.variants.map((v) => v.probe))];
     likelihood = {};
     for (const label of labels) {
@@ -331,7 +372,7 @@ export async function computeDetectorScores(
           `minK.${label}`,
         ),
         minKPlusPlus: meanSummary(
-          perProblem((s) => s.minKPlusPlus),
+          perProblem((s) => s.minKPlusPlus ?? Number.NaN),
           options,
           `minKPlusPlus.${label}`,
         ),
@@ -434,6 +475,7 @@ export async function computeDetectorScores(
       originalMinusVariants: { ...meanSummary(diffs, options, "cdd.diff"), signTest: signTest(diffs) },
     },
     exchangeability,
+    unavailable,
     problems,
   };
 }

@@ -25,9 +25,13 @@ export {
 } from "./summary.js";
 export {
   checkThresholds,
+  countVerdicts,
   DEFAULT_THRESHOLDS,
+  emptyVerdictCounts,
   type ProblemVerdict,
   problemVerdict,
   problemVerdicts,
+  SUSPECT_MIN_EVIDENCE,
   type VerdictThresholds,
+  withDetectorEvidence,
 } from "./verdicts.js";

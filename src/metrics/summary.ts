@@ -6,6 +6,7 @@ import { passAtK } from "./pass-at-k.js";
 import { type StaleRate, staleAnswerRate } from "./stale.js";
 import { proportion } from "./stats.js";
 import {
+  countVerdicts,
   DEFAULT_THRESHOLDS,
   type ProblemVerdict,
   problemVerdicts,
@@ -168,8 +169,7 @@ export function summarizeDataset(
     };
   });
   const verdicts = problemVerdicts(completions, thresholds);
-  const verdictCounts: Record<Verdict, number> = { memorized: 0, fragile: 0, robust: 0, unsolved: 0 };
-  for (const v of verdicts) verdictCounts[v.verdict]++;
+  const verdictCounts = countVerdicts(verdicts);
   return {
     probes,
     stale: staleAnswerRate(completions, level),

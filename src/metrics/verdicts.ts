@@ -29,10 +29,52 @@ export interface ProblemVerdict {
   staleShare: number | null;
   /** Answer-preserving variants that failed, by id. */
   failedVariants: string[];
+  /**
+   * The contamination detectors' evidence flags for this problem (`likelihood-gap`, `min-k++-top`,
+   * `cdd-peaked`), when the detectors ran; they corroborate `memorized` and decide `suspect`.
+   */
+  evidence?: string[];
+}
+
+/** Detector flags a solved, not behaviourally memorized problem needs to be `suspect`. */
+export const SUSPECT_MIN_EVIDENCE = 2;
+
+/** Every verdict at 0, in the order the report lists them. */
+export function emptyVerdictCounts(): Record<Verdict, number> {
+  return { memorized: 0, suspect: 0, fragile: 0, robust: 0, unsolved: 0 };
 }
 
 /**
- * One problem's verdict, first that applies:
+ * The verdicts once the contamination detectors have run (`evidenceByProblem`: each problem's
+ * evidence flags; see src/detectors/README.md). Every verdict records its problem's flags. A
+ * problem whose verdict is `fragile` or `robust` (solved, and its answer-changing variants do not
+ * get the stale answer) becomes `suspect` when at least `minEvidence` independent flags say the
+ * model treats the original text as seen: more likely than every neighbour, peaked samples. The
+ * behavioural verdicts `unsolved` and `memorized` never change: the detectors add evidence to a
+ * `memorized` verdict (its flags) but cannot overrule what the answers show.
+ */
+export function withDetectorEvidence(
+  verdicts: readonly ProblemVerdict[],
+  evidenceByProblem: ReadonlyMap<string, readonly string[]>,
+  minEvidence = SUSPECT_MIN_EVIDENCE,
+): ProblemVerdict[] {
+  return verdicts.map((v) => {
+    const evidence = [...(evidenceByProblem.get(v.problemId) ?? [])];
+    const suspect = (v.verdict === "fragile" || v.verdict === "robust") && evidence.length >= minEvidence;
+    return { ...v, verdict: suspect ? "suspect" : v.verdict, evidence };
+  });
+}
+
+/** Problems per verdict. */
+export function countVerdicts(verdicts: readonly ProblemVerdict[]): Record<Verdict, number> {
+  const counts = emptyVerdictCounts();
+  for (const v of verdicts) counts[v.verdict]++;
+  return counts;
+}
+
+/**
+ * One problem's verdict from its answers alone, first that applies (withDetectorEvidence then adds
+ * `suspect` when the detectors ran):
  * 1. `unsolved`: original accuracy below solvedMinAccuracy (or no original completion);
  * 2. `memorized`: the stale answer dominates its answer-changing variants, i.e. its share is at
  *    least memorizedMinStaleShare and more completions give it than the new correct answer;

@@ -33,6 +33,7 @@ export const PALETTE = [
 ];
 export const VERDICT_COLORS: Record<string, string> = {
   memorized: "#e15759",
+  suspect: "#b07aa1",
   fragile: "#f28e2b",
   robust: "#59a14f",
   unsolved: "#9a9a9a",

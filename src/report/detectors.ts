@@ -160,6 +160,8 @@ function fromDetectorReport(raw: Obj): DetectorView[] {
         Array.isArray(p["neighbours"]) ? p["neighbours"].filter(isObj).map((n) => n[key]) : [],
       ),
     );
+    // Not computed (e.g. Min-K%++ over an HTTP API): listed under "not available", not here.
+    if (Object.keys(byLabel).length === 0 && original.length + variants.length === 0) continue;
     out.push({
       name,
       label,
@@ -227,4 +229,14 @@ export function readDetectors(summary: AuditSummary): DetectorView[] {
   }
   if (isObj(raw)) return Object.entries(raw).flatMap(([name, d]) => (isObj(d) ? [one(name, d)] : []));
   return [];
+}
+
+/** `summary.detectors.unavailable` as [label, reason] pairs (empty when all ran). */
+export function readUnavailableDetectors(summary: AuditSummary): Array<[string, string]> {
+  const raw = (summary as unknown as Obj)["detectors"];
+  const un = isObj(raw) ? raw["unavailable"] : null;
+  if (!isObj(un)) return [];
+  return Object.entries(un)
+    .filter((e): e is [string, string] => typeof e[1] === "string")
+    .map(([name, why]) => [KNOWN[name] ?? name, why]);
 }

@@ -124,7 +124,7 @@ function headlineHtml(model: ReportModel): string {
   const det =
     model.detectors.length === 0
       ? `<p class="muted">Contamination detectors (neighbourhood gap, Min-K%++, CDD peakedness): not measured in this run.</p>`
-      : `<p class="muted">Contamination detectors measured: ${model.detectors.map((d) => e(d.label)).join(", ")} (see the table and charts below).</p>`;
+      : `<p class="muted">Contamination detectors measured: ${model.detectors.map((d) => e(d.label)).join(", ")} (see the table and charts below).</p>${unavailableHtml(model)}`;
   const v = model.verdictCounts;
   const total = VERDICTS.reduce((s, k) => s + (v[k] ?? 0), 0);
   return `<section class="headline ${h.kind}" id="headline">
@@ -332,4 +332,12 @@ ${dataScript}
 </body>
 </html>
 `;
+}
+
+/** Detectors the backend could not compute, each with its reason. */
+function unavailableHtml(model: ReportModel): string {
+  if (model.detectorsUnavailable.length === 0) return "";
+  return `<p class="muted unavailable">Not available with this backend: ${model.detectorsUnavailable
+    .map(([label, why]) => `${e(label)} (${e(why)})`)
+    .join("; ")}.</p>`;
 }

@@ -32,6 +32,10 @@ export function reportMarkdown(
       ? "Contamination detectors: not measured in this run."
       : `Contamination detectors: ${model.detectors.map((d) => md(d.label)).join(", ")}.`,
   );
+  if (model.detectorsUnavailable.length > 0)
+    out.push(
+      `Not available with this backend: ${model.detectorsUnavailable.map(([l, why]) => `${md(l)} (${md(why)})`).join("; ")}.`,
+    );
   out.push("");
   const ks = tableKs(model);
   const det = model.detectors.filter((d) => Object.keys(d.byLabel).length > 0);

@@ -8,7 +8,7 @@ import type { AuditSummary } from "../audit/summary.js";
 import type { AuditRunConfig } from "../audit/types.js";
 import { sameNumber } from "../extract/numbers.js";
 import { ORIGINAL } from "../metrics/index.js";
-import { type DetectorView, readDetectors } from "./detectors.js";
+import { type DetectorView, readDetectors, readUnavailableDetectors } from "./detectors.js";
 
 export interface Interval {
   value: number | null;
@@ -98,12 +98,14 @@ export interface ReportModel {
   verdictCounts: Record<string, number>;
   thresholds: Record<string, number>;
   detectors: DetectorView[];
+  /** Detectors the backend could not compute: [label, reason] (e.g. Min-K%++ over an HTTP API). */
+  detectorsUnavailable: Array<[string, string]>;
   /** Per problem, in the run's order; empty when the rows are not available. */
   problems: DrillProblem[];
   summary: AuditSummary;
 }
 
-export const VERDICTS = ["memorized", "fragile", "robust", "unsolved"] as const;
+export const VERDICTS = ["memorized", "suspect", "fragile", "robust", "unsolved"] as const;
 
 function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
@@ -260,6 +262,7 @@ export function buildModel(
     verdictCounts: { ...summary.verdict_counts },
     thresholds: { ...summary.thresholds },
     detectors: readDetectors(summary),
+    detectorsUnavailable: readUnavailableDetectors(summary),
     problems: run ? drillProblems(summary, run) : [],
     summary,
   };

@@ -2,7 +2,7 @@
 export const REPORT_CSS = `
 :root{--bg:#fff;--fg:#1d1f23;--muted:#5d6470;--line:#d9dce1;--panel:#f5f6f8;--accent:#2f6db5;--grid:rgba(0,0,0,.1);
 --right:#1b7f3b;--right-bg:#dff3e4;--wrong:#6b7280;--wrong-bg:#eceef1;--stale:#b42318;--stale-bg:#fde4e1;
---ins-bg:#c9f0d3;--del-bg:#fbd3cf;--mem:#e15759;--fra:#f28e2b;--rob:#59a14f;--uns:#9a9a9a;color-scheme:light dark}
+--ins-bg:#c9f0d3;--del-bg:#fbd3cf;--mem:#e15759;--fra:#f28e2b;--rob:#59a14f;--uns:#9a9a9a;--sus:#b07aa1;color-scheme:light dark}
 @media (prefers-color-scheme:dark){:root{--bg:#15171b;--fg:#e6e8eb;--muted:#9aa3af;--line:#343842;--panel:#1f2228;--accent:#7fb0ff;--grid:rgba(255,255,255,.12);
 --right:#7ad99a;--right-bg:#17351f;--wrong:#aeb6c2;--wrong-bg:#2a2e36;--stale:#ff8f80;--stale-bg:#45201c;--ins-bg:#1f5130;--del-bg:#5a2520}}
 *{box-sizing:border-box}
@@ -42,7 +42,7 @@ table.drill tr.problem.open{background:var(--panel)}
 table.drill td.q{white-space:nowrap}
 tr.detail>td{background:var(--bg);padding:10px 8px 18px}
 .badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;font-weight:600;line-height:18px;color:#fff}
-.v-memorized{background:var(--mem)}.v-fragile{background:var(--fra)}.v-robust{background:var(--rob)}.v-unsolved{background:var(--uns)}
+.v-memorized{background:var(--mem)}.v-suspect{background:var(--sus)}.v-fragile{background:var(--fra)}.v-robust{background:var(--rob)}.v-unsolved{background:var(--uns)}
 .s-1{background:var(--right-bg);color:var(--right)}.s-0{background:var(--wrong-bg);color:var(--wrong)}.s-2{background:var(--stale-bg);color:var(--stale)}
 .unit{border:1px solid var(--line);border-radius:8px;padding:8px 10px;margin:8px 0}
 .unit h4{margin:0 0 6px;font-size:13.5px}

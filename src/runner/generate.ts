@@ -55,6 +55,22 @@ export function promptIds(lm: CausalLM, req: GenerateRequest): number[] {
   return ids;
 }
 
+/** The sample indices a request asks for, checked against its n and its explicit seeds. */
+export function sampleIndices(req: GenerateRequest, n: number): number[] {
+  const indices = req.samples ?? Array.from({ length: n }, (_, j) => j);
+  for (const j of indices) {
+    if (!Number.isInteger(j) || j < 0 || j >= n)
+      throw new InputError(`prompt ${req.id}: sample index ${j} is outside 0..${n - 1}`);
+  }
+  if (req.seeds !== undefined) {
+    if (req.seeds.length !== indices.length)
+      throw new InputError(`prompt ${req.id}: ${req.seeds.length} seeds for ${indices.length} samples`);
+    if (req.seeds.some((s) => !Number.isInteger(s) || s < 0 || s > 0xffffffff))
+      throw new InputError(`prompt ${req.id}: seeds must be integers in [0, 2^32)`);
+  }
+  return indices;
+}
+
 /** Completes one batch of prompts (all rows run together). */
 export async function generateBatch(
   lm: CausalLM,
@@ -71,8 +87,9 @@ export async function generateBatch(
   requests.forEach((req, i) => {
     const c = configs[i]!;
     const greedy = c.temperature === 0;
-    for (let s = 0; s < c.n; s++) {
-      const seed = greedy ? null : deriveSeed(c.seed, req.id, s);
+    const indices = sampleIndices(req, c.n);
+    indices.forEach((s, k) => {
+      const seed = greedy ? null : (req.seeds?.[k] ?? deriveSeed(c.seed, req.id, s));
       rows.push({
         request: i,
         sample: s,
@@ -87,8 +104,9 @@ export async function generateBatch(
         pad: batch.pads[i]!,
         nextPos: prompts[i]!.length,
       });
-    }
+    });
   });
+  if (rows.length === 0) return [];
   const maxBudget = Math.max(...rows.map((r) => r.budget));
   options.onProgress?.({ phase: "prefill", done: 0, total: requests.length });
   const pre = await prefill(lm, batch, {

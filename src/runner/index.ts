@@ -4,5 +4,5 @@ export { generateBatch } from "./generate.js";
 export { CausalLM, type GraphInfo, type OpenOptions } from "./model.js";
 export { OnnxBackend, type OnnxBackendOptions } from "./onnx-backend.js";
 export type { Device } from "./ort.js";
-export { scoreBatch } from "./score.js";
+export { scoreBatch, scoreTokenBatch, type TokenScoreRequest } from "./score.js";
 export type * from "./types.js";

@@ -52,17 +52,17 @@ export class OnnxBackend implements Backend {
     let rows = 0;
     const flush = async () => {
       if (group.length === 0) return;
-      out.push(
-        ...(await generateBatch(this.lm, group, config, {
-          ...options,
-          maxLogitsBytes: this.options.maxLogitsBytes,
-        })),
-      );
+      const done = await generateBatch(this.lm, group, config, {
+        ...options,
+        maxLogitsBytes: this.options.maxLogitsBytes,
+      });
+      if (options.onCompletion) for (const c of done) options.onCompletion(c);
+      out.push(...done);
       group = [];
       rows = 0;
     };
     for (const req of requests) {
-      const n = resolveConfig(config, req.config).n;
+      const n = req.samples?.length ?? resolveConfig(config, req.config).n;
       if (rows + n > maxRows && group.length > 0) await flush();
       group.push(req);
       rows += n;

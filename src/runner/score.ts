@@ -15,26 +15,50 @@ export interface ScoreOptions extends RunOptions {
   maxLogitsBytes?: number;
 }
 
+/** A text to score as token ids: `text` after `context` (which must not be empty). */
+export interface TokenScoreRequest {
+  id: string;
+  context: number[];
+  text: number[];
+}
+
 export async function scoreBatch(
   lm: CausalLM,
   requests: readonly ScoreRequest[],
   options: ScoreOptions = {},
 ): Promise<ScoreResult[]> {
-  if (requests.length === 0) return [];
-  const parts = requests.map((req) => {
-    const prefix = req.prefix ? lm.tokenizer.encode(req.prefix) : [];
-    const context = prefix.length > 0 ? prefix : [lm.bosId];
-    const text = lm.tokenizer.encode(req.text);
-    if (context.length + text.length > lm.maxContext) {
+  return scoreTokenBatch(
+    lm,
+    requests.map((req) => {
+      const prefix = req.prefix ? lm.tokenizer.encode(req.prefix) : [];
+      return {
+        id: req.id,
+        context: prefix.length > 0 ? prefix : [lm.bosId],
+        text: lm.tokenizer.encode(req.text),
+      };
+    }),
+    options,
+  );
+}
+
+/** scoreBatch over token ids already tokenized (a server scores a prompt exactly as it tokenized it). */
+export async function scoreTokenBatch(
+  lm: CausalLM,
+  parts: readonly TokenScoreRequest[],
+  options: ScoreOptions = {},
+): Promise<ScoreResult[]> {
+  if (parts.length === 0) return [];
+  for (const p of parts) {
+    if (p.context.length === 0) throw new Error(`text ${p.id}: scoring needs at least one context token`);
+    if (p.context.length + p.text.length > lm.maxContext) {
       throw new InputError(
-        `text ${req.id}: ${context.length + text.length} tokens do not fit the model's context window of ${lm.maxContext} tokens`,
+        `text ${p.id}: ${p.context.length + p.text.length} tokens do not fit the model's context window of ${lm.maxContext} tokens`,
       );
     }
-    return { context, text };
-  });
-  const results: ScoreResult[] = requests.map((req, i) => ({
-    requestId: req.id,
-    tokenIds: parts[i]!.text,
+  }
+  const results: Array<Required<ScoreResult>> = parts.map((p) => ({
+    requestId: p.id,
+    tokenIds: p.text,
     logprobs: [],
     meanLogprob: [],
     varLogprob: [],

@@ -27,6 +27,17 @@ export interface GenerateRequest {
   prompt: string;
   /** Overrides of the run's generation settings for this prompt. */
   config?: Partial<GenerationConfig>;
+  /**
+   * Which of the n samples to produce (default all, 0..n-1), so a resumed run asks only for the
+   * samples it lacks; each keeps the seed of its index.
+   */
+  samples?: number[];
+  /**
+   * Explicit 32-bit seeds of the produced samples, one per entry of `samples` (or per sample),
+   * overriding the (run seed, id, index) derivation. For a server whose clients pin every
+   * sample's seed themselves.
+   */
+  seeds?: number[];
 }
 
 /** One sampled (or greedy) continuation of one prompt. */
@@ -61,10 +72,13 @@ export interface ScoreResult {
   tokenIds: number[];
   /** log p(token | everything before it), normalized over the tokenizer's vocabulary. */
   logprobs: number[];
-  /** E[log p] under the model's distribution at each position (Min-K%++'s mu). */
-  meanLogprob: number[];
-  /** Var[log p] under the model's distribution at each position (Min-K%++'s sigma^2). */
-  varLogprob: number[];
+  /**
+   * E[log p] under the model's distribution at each position (Min-K%++'s mu). Absent from a
+   * backend that sees only the chosen tokens' log-probs (an HTTP API).
+   */
+  meanLogprob?: number[];
+  /** Var[log p] under the model's distribution at each position (Min-K%++'s sigma^2); see meanLogprob. */
+  varLogprob?: number[];
 }
 
 /** Progress of a long call, reported between model steps. */
@@ -76,6 +90,19 @@ export interface Progress {
 
 export interface RunOptions {
   onProgress?: (progress: Progress) => void;
+  /**
+   * Called with each completion as soon as it is done (before `generate` returns), so a caller can
+   * commit it at once; a backend that finishes a whole batch together may call it at the end.
+   */
+  onCompletion?: (completion: Completion) => void;
+}
+
+/** What a backend's scoring can give: null when available, else why not (shown in the report). */
+export interface ScoringSupport {
+  /** Per-token log-probs of a given text (Min-K%, zlib ratio, neighbourhood gap, exchangeability). */
+  logprobs: string | null;
+  /** Mean and variance of log p under the model's distribution (Min-K%++). */
+  moments: string | null;
 }
 
 /** A model that can complete prompts and score texts, in batches. */
@@ -88,5 +115,7 @@ export interface Backend {
     options?: RunOptions,
   ): Promise<Completion[]>;
   score(requests: ScoreRequest[], options?: RunOptions): Promise<ScoreResult[]>;
+  /** What `score` can give; a backend without it gives everything. */
+  scoringSupport?(): Promise<ScoringSupport>;
   close(): Promise<void>;
 }

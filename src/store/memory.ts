@@ -1,4 +1,11 @@
-import type { AuditRequest, CompletionRecord, MetricRecord, RunConfig, RunManifest } from "../types/audit.js";
+import type {
+  AuditRequest,
+  CompletionRecord,
+  MetricRecord,
+  RunConfig,
+  RunManifest,
+  TextScoreRecord,
+} from "../types/audit.js";
 import type { Problem, Variant } from "../types/index.js";
 import {
   canonicalJson,
@@ -92,6 +99,18 @@ export class MemoryRunStore implements RunStore {
     return [...this.completionRows.values()]
       .map((j) => JSON.parse(j) as CompletionRecord)
       .sort(compareCompletions);
+  }
+
+  private readonly scoreRows = new Map<string, string>();
+
+  putTextScores(scores: readonly TextScoreRecord[]): void {
+    for (const s of scores) this.scoreRows.set(s.unit, canonicalJson(s));
+  }
+
+  textScores(): TextScoreRecord[] {
+    return [...this.scoreRows]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, j]) => JSON.parse(j) as TextScoreRecord);
   }
 
   putMetrics(metrics: readonly MetricRecord[]): void {

@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import type { AuditRequest, CompletionRecord, MetricRecord, RunConfig, RunManifest } from "../types/audit.js";
+import type {
+  AuditRequest,
+  CompletionRecord,
+  MetricRecord,
+  RunConfig,
+  RunManifest,
+  TextScoreRecord,
+} from "../types/audit.js";
 import type { Problem, Variant } from "../types/index.js";
 import { InputError } from "../util/errors.js";
 import { canonicalJson, checkCompletion, checkSame, configMismatch, sampleKey } from "./checks.js";
@@ -53,6 +60,10 @@ CREATE TABLE IF NOT EXISTS completions (
   correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
   PRIMARY KEY (request_id, sample_key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS text_scores (
+  unit TEXT PRIMARY KEY,
+  record TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS metrics (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -239,6 +250,20 @@ export class SqliteRunStore implements RunStore {
       rule: r.rule,
       correct: r.correct === 1,
     }));
+  }
+
+  putTextScores(scores: readonly TextScoreRecord[]): void {
+    const upsert = this.db.prepare("INSERT OR REPLACE INTO text_scores (unit, record) VALUES (?, ?)");
+    this.db.transaction(() => {
+      for (const s of scores) upsert.run(s.unit, canonicalJson(s));
+    })();
+  }
+
+  textScores(): TextScoreRecord[] {
+    const rows = this.db.prepare("SELECT record FROM text_scores ORDER BY unit").all() as Array<{
+      record: string;
+    }>;
+    return rows.map((r) => JSON.parse(r.record) as TextScoreRecord);
   }
 
   putMetrics(metrics: readonly MetricRecord[]): void {

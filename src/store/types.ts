@@ -1,4 +1,11 @@
-import type { AuditRequest, CompletionRecord, MetricRecord, RunConfig, RunManifest } from "../types/audit.js";
+import type {
+  AuditRequest,
+  CompletionRecord,
+  MetricRecord,
+  RunConfig,
+  RunManifest,
+  TextScoreRecord,
+} from "../types/audit.js";
 import type { Problem, Variant } from "../types/index.js";
 
 /** What begin() found: a fresh store, or a run with the same configuration to resume. */
@@ -42,6 +49,10 @@ export interface RunStore {
   /** All completions, ordered by request id then sample (greedy first), whatever order they came in. */
   completions(): CompletionRecord[];
 
+  /** Adds (or replaces) detector scores of texts, by unit; durable when this returns. */
+  putTextScores(scores: readonly TextScoreRecord[]): void;
+  /** Every stored text score, ordered by unit. */
+  textScores(): TextScoreRecord[];
   /** Replaces the stored metrics (they are derived from the completions, so never merged). */
   putMetrics(metrics: readonly MetricRecord[]): void;
   metrics(): MetricRecord[];

@@ -173,7 +173,7 @@ export interface Proportion {
   level: number;
 }
 
-export type Verdict = "memorized" | "fragile" | "robust" | "unsolved";
+export type Verdict = "memorized" | "suspect" | "fragile" | "robust" | "unsolved";
 
 /** One named figure of a run, as stored. `value` is any JSON. */
 export interface MetricRecord {
@@ -202,8 +202,13 @@ export interface RunConfig {
   litmusVersion: string;
   onnxruntimeVersion: string;
   executionProvider: string;
-  /** Model files (relative path -> sha256 hex). */
+  /** Model files (relative path -> sha256 hex); empty for a served model. */
   modelFiles: Record<string, string>;
+  /**
+   * Set when the model ran behind an OpenAI-compatible server: its name there. The endpoint is not
+   * part of the identity, so shards and resumes may reach the same model through other servers.
+   */
+  served?: { api: "openai"; model: string };
   dataset: { name: string; sha256: string };
   /** Selected problem ids, shard, limit... whatever selects the problems. */
   selection: Record<string, unknown>;
@@ -220,4 +225,30 @@ export interface RunManifest {
   startedAt: string;
   /** null while the run has not finished. */
   finishedAt: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detector scores
+
+/**
+ * Likelihood scores of one scored text (an original problem or a variant), kept in the run store
+ * so the detectors resume and shards merge without scoring any text twice.
+ */
+export interface TextScoreRecord {
+  /** `<problem id>/original` or the variant id. */
+  unit: string;
+  /** `original` or the variant's probe. */
+  probe: string;
+  answerChanged: boolean;
+  /** The Min-K% share the scores were computed with. */
+  k: number;
+  tokens: number;
+  /** Sum of token log-probs. */
+  logLikelihood: number;
+  /** Mean token log-prob. */
+  perToken: number;
+  minK: number;
+  /** null when the backend gives no per-position moments (an HTTP API). */
+  minKPlusPlus: number | null;
+  zlibRatio: number;
 }

@@ -64,15 +64,15 @@ describe("Min-K%++ on the phi-tiny model", () => {
       v.push(m2 - m * m);
     }
     const direct = minKPlusPlus(lp, mu, v);
-    const viaRunner = minKPlusPlus(scored!.logprobs, scored!.meanLogprob, scored!.varLogprob);
+    const viaRunner = minKPlusPlus(scored!.logprobs, scored!.meanLogprob!, scored!.varLogprob!);
     assert.ok(Number.isFinite(direct));
     assert.ok(Math.abs(direct - viaRunner) < 1e-4, `direct ${direct} vs runner ${viaRunner}`);
     assert.ok(Math.abs(minKProb(lp) - minKProb(scored!.logprobs)) < 1e-4);
     // And the direct statistics themselves, token by token.
     for (let j = 0; j < lp.length; j++) {
       assert.ok(Math.abs(lp[j]! - scored!.logprobs[j]!) < 1e-4);
-      assert.ok(Math.abs(mu[j]! - scored!.meanLogprob[j]!) < 1e-4);
-      assert.ok(Math.abs(v[j]! - scored!.varLogprob[j]!) < 1e-3);
+      assert.ok(Math.abs(mu[j]! - scored!.meanLogprob![j]!) < 1e-4);
+      assert.ok(Math.abs(v[j]! - scored!.varLogprob![j]!) < 1e-3);
     }
   });
 });

@@ -211,7 +211,7 @@ describe("tiers 2 and 3", () => {
     assert.equal(swap.stale?.rate.successes, 3 + 12);
     assert.equal(swap.stale?.rate.total, 20);
     // Pooled original accuracy (greedy + samples): p0 1/5, p1 2/5 (unsolved), p2 3/5, p3 3/5 (solved).
-    assert.deepEqual(s.verdictCounts, { memorized: 2, fragile: 0, robust: 0, unsolved: 2 });
+    assert.deepEqual(s.verdictCounts, { memorized: 2, suspect: 0, fragile: 0, robust: 0, unsolved: 2 });
     assert.deepEqual(summarizeDataset(cs, { ks: [1, 2, 8], bootstrap: { seed: 9, resamples: 1000 } }), s);
   });
 });

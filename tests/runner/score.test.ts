@@ -24,8 +24,8 @@ describe("teacher-forced scoring", () => {
       const s = ref.score[i]!;
       assert.deepEqual(r.tokenIds, s.continuation_ids);
       assertClose(r.logprobs, s.logprobs, 1e-4, `logprobs ${i}`);
-      assertClose(r.meanLogprob, s.mean, 1e-4, `mean ${i}`);
-      assertClose(r.varLogprob, s.variance, 1e-4, `variance ${i}`);
+      assertClose(r.meanLogprob!, s.mean, 1e-4, `mean ${i}`);
+      assertClose(r.varLogprob!, s.variance, 1e-4, `variance ${i}`);
     });
   });
 
@@ -52,8 +52,8 @@ describe("teacher-forced scoring", () => {
     assert.deepEqual(r!.tokenIds, p.greedy_ids);
     assertClose(r!.logprobs, p.greedy_logprobs, 1e-4, "greedy logprobs");
     for (let i = 0; i < r!.logprobs.length; i++) {
-      assert.ok(r!.varLogprob[i]! >= 0);
-      assert.ok(r!.meanLogprob[i]! <= 0);
+      assert.ok(r!.varLogprob![i]! >= 0);
+      assert.ok(r!.meanLogprob![i]! <= 0);
     }
   });
 });

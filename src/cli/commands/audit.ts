@@ -1,13 +1,14 @@
 import { join } from "node:path";
 import type { Argv } from "yargs";
+import { openAuditBackend } from "../../audit/backends.js";
 import { type AuditDeps, DEFAULT_SUMMARY_SETTINGS, runAudit } from "../../audit/run.js";
 import { parseShard } from "../../audit/selection.js";
-import type { AuditOptions } from "../../audit/types.js";
+import type { AuditOptions, OpenAIEndpointOptions } from "../../audit/types.js";
 import { CANARY_MODEL_DIR } from "../../data/litmus-mini.js";
 import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
 import { DEFAULT_PROBES } from "../../probes/registry.js";
-import { OnnxBackend } from "../../runner/index.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
 import type { CliCommand } from "./types.js";
@@ -65,6 +66,38 @@ export const auditCommand: CliCommand = {
       .option("out", {
         type: "string",
         describe: "Run folder (created; resumed when it holds this run); embedded default: reports/latest",
+      })
+      .option("backend", {
+        choices: ["onnx", "openai"],
+        default: "onnx",
+        describe: "onnx: run --model in-process; openai: a model served over the OpenAI completions API",
+      })
+      .option("endpoint", { type: "string", describe: "With --backend openai: base URL up to /v1" })
+      .option("model-name", { type: "string", describe: "With --backend openai: the served model's name" })
+      .option("api-key-env", {
+        type: "string",
+        describe: "With --backend openai: environment variable holding the API key",
+      })
+      .option("concurrency", {
+        type: "number",
+        default: DEFAULT_CONCURRENCY,
+        describe: "With --backend openai: requests in flight",
+      })
+      .option("request-timeout", {
+        type: "number",
+        default: DEFAULT_RETRY.timeoutMs / 1000,
+        describe: "With --backend openai: seconds per request before it is retried",
+      })
+      .option("retries", {
+        type: "number",
+        default: DEFAULT_RETRY.retries,
+        describe: "With --backend openai: retries of a request on 429/5xx/timeouts (exponential backoff)",
+      })
+      .option("bos-text", {
+        type: "string",
+        default: "",
+        describe:
+          "With --backend openai: text standing for the bos token when scoring (phi-1.5: <|endoftext|>)",
       })
       .option("device", { choices: ["cpu", "cuda", "auto"], default: "cpu", describe: "Execution provider" })
       .option("threads", { type: "number", default: 0, describe: "CPU threads (0: ONNX Runtime's choice)" })
@@ -125,18 +158,7 @@ export const auditCommand: CliCommand = {
     const options = auditOptions(args);
     const quiet = Boolean(args["quiet"]);
     const deps: AuditDeps = {
-      openBackend: async (o) => {
-        const backend = await OnnxBackend.open(o.model, {
-          device: o.device,
-          threads: o.threads,
-          maxBatchRows: o.batchSize,
-        });
-        return {
-          backend,
-          executionProvider: backend.lm.device,
-          ...(backend.warning ? { warning: backend.warning } : {}),
-        };
-      },
+      openBackend: (o) => openAuditBackend(o, (line) => void process.stderr.write(line)),
       progress: !quiet && process.stderr.isTTY ? process.stderr : null,
       log: (text) => void process.stderr.write(text),
       print: (text) => void process.stdout.write(text),
@@ -176,13 +198,15 @@ function number(value: unknown, flag: string, min: number, max: number): number 
 
 /** Validates the flags into AuditOptions; every problem is an InputError (exit 2). */
 export function auditOptions(args: Record<string, unknown>): AuditOptions {
-  const embedded = args["model"] === undefined;
+  const openai = openaiOptions(args);
+  const embedded = args["model"] === undefined && openai === undefined;
   if (embedded && args["dataset"] !== undefined)
     throw new InputError(
       "--dataset needs --model (without --model, litmus audits its canary on litmus-mini)",
     );
-  if (!embedded && args["dataset"] === undefined) throw new InputError("--model needs --dataset");
-  if (!embedded && args["out"] === undefined) throw new InputError("--out is required with --model");
+  const what = openai ? "--backend openai" : "--model";
+  if (!embedded && args["dataset"] === undefined) throw new InputError(`${what} needs --dataset`);
+  if (!embedded && args["out"] === undefined) throw new InputError(`--out is required with ${what}`);
   const n = integer(args["n"] ?? (embedded ? EMBEDDED_DEFAULT.n : 10), "--n", 0, 100_000);
   let ks: number[];
   if (args["k"] === undefined) ks = DEFAULT_KS.filter((k) => k <= n);
@@ -214,7 +238,8 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
       "--temperature 0 with --n > 0: the samples would all equal the greedy completion; use --n 0",
     );
   const options: AuditOptions = {
-    model: embedded ? CANARY_MODEL_DIR : String(args["model"]),
+    model: openai ? `openai:${openai.modelName}` : embedded ? CANARY_MODEL_DIR : String(args["model"]),
+    ...(openai ? { openai } : {}),
     dataset: embedded ? EMBEDDED_DEFAULT.dataset : String(args["dataset"]),
     probes: String(args["probes"]),
     format: String(args["prompt-template"] ?? args["format"]),
@@ -242,4 +267,37 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
   if (args["ids"] !== undefined) options.idsFile = String(args["ids"]);
   if (args["shard"] !== undefined) options.shard = parseShard(String(args["shard"]));
   return options;
+}
+
+/** The --backend openai flags, checked; undefined for the in-process backend. */
+function openaiOptions(args: Record<string, unknown>): OpenAIEndpointOptions | undefined {
+  if (args["backend"] !== "openai") {
+    for (const flag of ["endpoint", "model-name", "api-key-env"])
+      if (args[flag] !== undefined) throw new InputError(`--${flag} needs --backend openai`);
+    return undefined;
+  }
+  if (args["model"] !== undefined)
+    throw new InputError(
+      "--backend openai audits a served model: give --endpoint and --model-name, not --model",
+    );
+  if (args["endpoint"] === undefined)
+    throw new InputError("--backend openai needs --endpoint URL (up to /v1)");
+  if (args["model-name"] === undefined) throw new InputError("--backend openai needs --model-name NAME");
+  const endpoint = String(args["endpoint"]);
+  if (!/^https?:\/\/[^/]+/.test(endpoint))
+    throw new InputError(`--endpoint must be an http(s) URL up to /v1, got ${endpoint}`);
+  const out: OpenAIEndpointOptions = {
+    endpoint,
+    modelName: String(args["model-name"]),
+    concurrency: integer(args["concurrency"], "--concurrency", 1, 4096),
+    timeoutS: number(args["request-timeout"], "--request-timeout", 0.001, 86_400),
+    retries: integer(args["retries"], "--retries", 0, 100),
+    bosText: String(args["bos-text"] ?? ""),
+  };
+  if (args["api-key-env"] !== undefined) {
+    const name = String(args["api-key-env"]);
+    if (!process.env[name]) throw new InputError(`--api-key-env ${name}: the variable is not set`);
+    out.apiKeyEnv = name;
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { recomputeCommand } from "./recompute.js";
 import { reportCommand } from "./report.js";
 import { reproduceCommand } from "./reproduce.js";
 import { scoreCommand } from "./score.js";
+import { serveCommand } from "./serve.js";
 import type { CliCommand } from "./types.js";
 
 /** Every CLI command, in the order `--help` lists them. */
@@ -15,6 +16,7 @@ export const commands: CliCommand[] = [
   recomputeCommand,
   generateCommand,
   scoreCommand,
+  serveCommand,
   auditCommand,
   mergeCommand,
   reportCommand,

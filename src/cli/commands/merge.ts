@@ -1,5 +1,8 @@
-import { mergeRuns } from "../../audit/merge.js";
+import { join } from "node:path";
+import { mergeRuns, runConfigOf } from "../../audit/merge.js";
 import { terminalTable } from "../../audit/report.js";
+import { gatesOfSummary, parseGatesFor, writeFinalReports } from "../../audit/run.js";
+import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
 import type { CliCommand } from "./types.js";
 
@@ -10,13 +13,48 @@ export const mergeCommand: CliCommand = {
   builder: (y) =>
     y
       .positional("runs", { type: "string", array: true, describe: "Run folders of the shards" })
-      .option("out", { type: "string", demandOption: true, describe: "Run folder of the merged run" }),
+      .option("out", { type: "string", demandOption: true, describe: "Run folder of the merged run" })
+      .option("fail-on", {
+        type: "string",
+        array: true,
+        default: [],
+        describe: "Gate on the merged run: fail (exit 1) when METRIC OP NUMBER holds (as audit's)",
+      })
+      .option("baseline", {
+        type: "string",
+        describe: "summary.json of an earlier run: fail on significant regressions",
+      })
+      .option("baseline-alpha", {
+        type: "number",
+        default: 0.05,
+        describe: "Significance level of --baseline",
+      }),
   run: async (args) => {
-    const result = await mergeRuns((args["runs"] as string[]).map(String), String(args["out"]));
+    const out = String(args["out"]);
+    const runs = (args["runs"] as string[]).map(String);
+    const failOn = (args["fail-on"] as string[] | undefined) ?? [];
+    // Bad gates are refused before anything is written.
+    const first = runs[0] === undefined ? null : runConfigOf(runs[0]);
+    if (first) parseGatesFor(first, failOn);
+    const result = await mergeRuns(runs, out);
     process.stderr.write(
-      `litmus: merged ${result.shards} shards (${result.completions} completions) into ${String(args["out"])}\n`,
+      `litmus: merged ${result.shards} shards (${result.completions} completions) into ${out}\n`,
     );
+    // The merged run ends like an audit: gates, summary.md, junit.xml and the HTML report.
+    const alpha = Number(args["baseline-alpha"]);
+    if (!(alpha > 0 && alpha < 1))
+      throw new InputError(`--baseline-alpha must be in (0, 1), got ${args["baseline-alpha"]}`);
+    const gates = gatesOfSummary(result.summary, {
+      failOn,
+      ...(args["baseline"] === undefined ? {} : { baseline: String(args["baseline"]) }),
+      baselineAlpha: alpha,
+    });
+    const served = result.summary.manifest.config.served;
+    await writeFinalReports(out, result.summary, gates, served ? `openai:${served.model}` : "merged shards");
     process.stdout.write(terminalTable(result.summary));
-    return EXIT.ok;
+    for (const g of gates)
+      process.stdout.write(`gate ${g.failed ? "FAIL" : "pass"}  ${g.name}: ${g.message}\n`);
+    process.stdout.write(`report: ${join(out, "report.html")}\n`);
+    return gates.some((g) => g.failed) ? EXIT.gateFailed : EXIT.ok;
   },
 };

@@ -1,0 +1,90 @@
+import { basename, resolve } from "node:path";
+import type { Argv } from "yargs";
+import { startServer } from "../../serve/index.js";
+import { InputError } from "../../util/errors.js";
+import { EXIT } from "../run.js";
+import { openBackend } from "./generate.js";
+import type { CliCommand } from "./types.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** `litmus serve`: the ONNX runner over the OpenAI completions subset, until SIGINT/SIGTERM. */
+export const serveCommand: CliCommand = {
+  command: "serve",
+  describe:
+    "Serve a model directory over the OpenAI completions API (for --backend openai on other machines)",
+  builder: (y: Argv) =>
+    y
+      .option("model", {
+        type: "string",
+        demandOption: true,
+        describe: "Model directory (optimum ONNX export)",
+      })
+      .option("model-name", {
+        type: "string",
+        describe: "Name clients pass as model (default: the directory's name)",
+      })
+      .option("host", {
+        type: "string",
+        default: "127.0.0.1",
+        describe: "Address to bind (loopback by default)",
+      })
+      .option("port", { type: "number", default: 8000, describe: "Port (0: any free port)" })
+      .option("api-key-env", {
+        type: "string",
+        describe: "Environment variable holding a key clients must send",
+      })
+      .option("device", { choices: ["cpu", "cuda", "auto"], default: "cpu", describe: "Execution provider" })
+      .option("threads", { type: "number", default: 0, describe: "CPU threads (0: ONNX Runtime's choice)" })
+      .option("batch-size", {
+        type: "number",
+        default: 16,
+        describe: "Rows (prompts x samples) decoded together",
+      })
+      .option("quiet", { type: "boolean", default: false, describe: "No request log" }),
+  run: async (args) => {
+    const port = Number(args["port"]);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new InputError(`--port must be 0-65535, got ${args["port"]}`);
+    const batch = Number(args["batch-size"]);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new InputError(`--batch-size must be a positive integer, got ${args["batch-size"]}`);
+    const host = String(args["host"]);
+    let apiKey: string | undefined;
+    if (args["api-key-env"] !== undefined) {
+      const name = String(args["api-key-env"]);
+      apiKey = process.env[name];
+      if (!apiKey) throw new InputError(`--api-key-env ${name}: the variable is not set`);
+    }
+    const modelName = String(args["model-name"] ?? basename(resolve(String(args["model"]))));
+    const backend = await openBackend(args, { maxBatchRows: batch });
+    let running: Awaited<ReturnType<typeof startServer>>;
+    try {
+      running = await startServer(backend, {
+        modelName,
+        host,
+        port,
+        maxRows: batch,
+        ...(apiKey ? { apiKey } : {}),
+        ...(args["quiet"] ? {} : { log: (line: string) => void process.stderr.write(`${line}\n`) }),
+      });
+    } catch (err) {
+      await backend.close();
+      throw new InputError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+    }
+    if (!LOOPBACK.has(host))
+      process.stderr.write(
+        `litmus: warning: serving on ${host}: anyone who can reach it can run the model${apiKey ? " with the key" : " (no --api-key-env)"}\n`,
+      );
+    process.stderr.write(`litmus: serving ${modelName} at ${running.url} (Ctrl-C to stop)\n`);
+    await new Promise<void>((done) => {
+      const stop = () => done();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    process.stderr.write("litmus: stopping\n");
+    await running.close();
+    await backend.close();
+    return EXIT.ok;
+  },
+};

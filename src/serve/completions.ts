@@ -1,0 +1,277 @@
+/**
+ * `POST /v1/completions` over the ONNX runner: validates the body into runner requests, runs them
+ * through the queue, and writes the answer in the API's shape (echo + logprobs included).
+ */
+import { randomBytes } from "node:crypto";
+import type { ChoiceLogprobs, CompletionChoice, CompletionsResponse } from "../openai/protocol.js";
+import { codePointLength } from "../openai/protocol.js";
+import { promptIds } from "../runner/generate.js";
+import type { CausalLM } from "../runner/model.js";
+import type { Completion, GenerationConfig } from "../runner/types.js";
+import { InputError } from "../util/errors.js";
+import type { ModelQueue } from "./queue.js";
+
+/** A request the client got wrong: answered with this HTTP status and an OpenAI error body. */
+export class ClientError extends Error {
+  override readonly name = "ClientError";
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** The validated settings of one completions request. */
+export interface CompletionSettings {
+  prompts: string[];
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  n: number;
+  stop: string[];
+  seed: number | null;
+  logprobs: boolean;
+  echo: boolean;
+}
+
+export const MAX_N = 128;
+
+/** Checks a body against the subset litmus serves; every problem is a 400 naming the field. */
+export function parseCompletionsBody(raw: unknown, servedModel: string): CompletionSettings {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new ClientError(400, "the body must be a JSON object");
+  const body = raw as Record<string, unknown>;
+  if (body["model"] !== servedModel)
+    throw new ClientError(
+      404,
+      `The model \`${String(body["model"])}\` does not exist (serving ${servedModel}).`,
+      "model",
+    );
+  if (body["stream"] === true)
+    throw new ClientError(400, "stream is not supported by litmus serve", "stream");
+  const p = body["prompt"];
+  const prompts =
+    typeof p === "string"
+      ? [p]
+      : Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === "string")
+        ? (p as string[])
+        : null;
+  if (prompts === null)
+    throw new ClientError(400, "prompt must be a string or a non-empty list of strings", "prompt");
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const v = body[name] ?? fallback;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+      throw new ClientError(400, `${name} must be an integer from ${min} to ${max}`, name);
+    return v;
+  };
+  const num = (name: string, fallback: number, ok: (v: number) => boolean, range: string): number => {
+    const v = body[name] ?? fallback;
+    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v))
+      throw new ClientError(400, `${name} must be ${range}`, name);
+    return v;
+  };
+  const echo = body["echo"] ?? false;
+  if (typeof echo !== "boolean") throw new ClientError(400, "echo must be a boolean", "echo");
+  const maxTokens = int("max_tokens", 16, 0, 1_000_000);
+  if (maxTokens === 0 && !echo)
+    throw new ClientError(400, "max_tokens must be at least 1 without echo", "max_tokens");
+  const topK = int("top_k", 0, -1, 1_000_000);
+  const s = body["stop"];
+  const stop =
+    s === undefined || s === null
+      ? []
+      : typeof s === "string"
+        ? [s]
+        : Array.isArray(s) && s.every((x) => typeof x === "string")
+          ? (s as string[])
+          : null;
+  if (stop === null || stop.some((x) => x === ""))
+    throw new ClientError(400, "stop must be a non-empty string or a list of them", "stop");
+  const seed = body["seed"];
+  if (
+    seed !== undefined &&
+    seed !== null &&
+    !(typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)
+  )
+    throw new ClientError(400, "seed must be an integer in [0, 2^32)", "seed");
+  const logprobs = body["logprobs"];
+  if (
+    logprobs !== undefined &&
+    logprobs !== null &&
+    !(typeof logprobs === "number" && Number.isInteger(logprobs) && logprobs >= 0 && logprobs <= 20)
+  )
+    throw new ClientError(400, "logprobs must be an integer from 0 to 20, or null", "logprobs");
+  return {
+    prompts,
+    maxTokens,
+    temperature: num("temperature", 1, (v) => v >= 0 && v <= 100, "a number from 0 to 100"),
+    topP: num("top_p", 1, (v) => v > 0 && v <= 1, "in (0, 1]"),
+    topK: topK < 0 ? 0 : topK,
+    n: int("n", 1, 1, MAX_N),
+    stop,
+    seed: typeof seed === "number" ? seed : null,
+    logprobs: typeof logprobs === "number",
+    echo,
+  };
+}
+
+/**
+ * Seeds of a request's n samples: seed, seed + 1, ... (mod 2^32), so a client that asks for one
+ * sample with a seed gets exactly the draw the in-process runner makes with that seed. Without a
+ * seed, a random one (as other servers do).
+ */
+export function sampleSeeds(seed: number | null, n: number): number[] {
+  const base = seed ?? randomBytes(4).readUInt32LE(0);
+  return Array.from({ length: n }, (_, j) => (base + j) >>> 0);
+}
+
+let counter = 0;
+
+/** Runs one validated request and shapes the answer. */
+export async function complete(
+  queue: ModelQueue,
+  settings: CompletionSettings,
+  servedModel: string,
+): Promise<CompletionsResponse> {
+  const lm = queue.backend.lm;
+  const id = `cmpl-litmus-${process.pid}-${++counter}`;
+  const greedy = settings.temperature === 0;
+  const config: Partial<GenerationConfig> = {
+    maxNewTokens: Math.max(1, settings.maxTokens),
+    temperature: settings.temperature,
+    topP: greedy ? 1 : settings.topP,
+    topK: greedy ? 0 : settings.topK,
+    stop: settings.stop,
+    n: settings.n,
+  };
+  let promptTokens = 0;
+  let completionTokens = 0;
+  const perPrompt = await Promise.all(
+    settings.prompts.map(async (prompt, p) => {
+      const ids = lm.tokenizer.encode(prompt);
+      promptTokens += ids.length;
+      const echoed = settings.echo ? await echoPrompt(queue, ids, `${id}-${p}`) : null;
+      if (settings.maxTokens === 0)
+        return Array.from({ length: settings.n }, () => ({ echoed, completion: null }));
+      const request = {
+        id: `${id}-${p}`,
+        prompt,
+        config,
+        ...(greedy ? {} : { seeds: sampleSeeds(settings.seed, settings.n) }),
+      };
+      try {
+        promptIds(lm, request);
+      } catch (err) {
+        if (err instanceof InputError) throw new ClientError(400, err.message, "prompt");
+        throw err;
+      }
+      const completions = await queue.generate(request, settings.n);
+      return completions.map((completion) => ({ echoed, completion }));
+    }),
+  );
+  const choices: CompletionChoice[] = [];
+  perPrompt.forEach((list, p) => {
+    list.forEach(({ echoed, completion }, j) => {
+      completionTokens += completion?.tokenIds.length ?? 0;
+      choices.push(choiceOf(lm, settings, settings.prompts[p]!, echoed, completion, p * settings.n + j));
+    });
+  });
+  return {
+    id,
+    object: "text_completion",
+    created: Math.floor(Date.now() / 1000),
+    model: servedModel,
+    choices,
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
+  };
+}
+
+interface Echoed {
+  ids: number[];
+  logprobs: Array<number | null>;
+}
+
+/** The prompt's tokens and their log-probs (the first has none: nothing comes before it). */
+async function echoPrompt(queue: ModelQueue, ids: number[], id: string): Promise<Echoed> {
+  if (ids.length === 0) return { ids, logprobs: [] };
+  if (ids.length > queue.backend.lm.maxContext)
+    throw new ClientError(
+      400,
+      `prompt: ${ids.length} tokens do not fit the model's context window of ${queue.backend.lm.maxContext} tokens`,
+      "prompt",
+    );
+  if (ids.length === 1) return { ids, logprobs: [null] };
+  const scored = await queue.score({ id, context: ids.slice(0, 1), text: ids.slice(1) });
+  return { ids, logprobs: [null, ...scored.logprobs] };
+}
+
+function choiceOf(
+  lm: CausalLM,
+  settings: CompletionSettings,
+  prompt: string,
+  echoed: Echoed | null,
+  completion: Completion | null,
+  index: number,
+): CompletionChoice {
+  const text = (settings.echo ? prompt : "") + (completion?.text ?? "");
+  let logprobs: ChoiceLogprobs | null = null;
+  if (settings.logprobs) {
+    const tokens: string[] = [];
+    const values: Array<number | null> = [];
+    const offsets: number[] = [];
+    if (echoed) {
+      const at = tokenOffsets(lm, echoed.ids, 0);
+      echoed.ids.forEach((tid, i) => {
+        tokens.push(lm.tokenizer.decode([tid], true));
+        values.push(echoed.logprobs[i] ?? null);
+        offsets.push(at[i]!);
+      });
+    }
+    if (completion) {
+      const at = tokenOffsets(lm, completion.tokenIds, settings.echo ? codePointLength(prompt) : 0);
+      completion.tokenIds.forEach((tid, i) => {
+        tokens.push(lm.tokenizer.decode([tid], true));
+        values.push(completion.logprobs[i]!);
+        offsets.push(at[i]!);
+      });
+    }
+    logprobs = { tokens, token_logprobs: values, top_logprobs: null, text_offset: offsets };
+  }
+  return {
+    index,
+    text,
+    logprobs,
+    finish_reason: completion === null ? "length" : completion.finishReason === "length" ? "length" : "stop",
+    stop_reason: completion?.finishReason === "stop" ? matchedStop(lm, completion, settings.stop) : null,
+  };
+}
+
+/**
+ * Code-point offset of each token in the decoded text of `ids`, from `base`. A token that is part
+ * of a multi-byte character decodes alone to U+FFFD, so there the prefix is decoded whole.
+ */
+export function tokenOffsets(lm: CausalLM, ids: readonly number[], base: number): number[] {
+  const out: number[] = [];
+  let offset = base;
+  for (let i = 0; i < ids.length; i++) {
+    out.push(offset);
+    const piece = lm.tokenizer.decode([ids[i]!], true);
+    offset = piece.includes("\uFFFD")
+      ? base + codePointLength(lm.tokenizer.decode(ids.slice(0, i + 1), true))
+      : offset + codePointLength(piece);
+  }
+  return out;
+}
+
+/** The stop string that ended a completion (the one found right after its text). */
+function matchedStop(lm: CausalLM, c: Completion, stop: readonly string[]): string | null {
+  const full = lm.tokenizer.decode(c.tokenIds);
+  return stop.find((s) => full.startsWith(s, c.text.length)) ?? null;
+}

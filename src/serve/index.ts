@@ -1,0 +1,4 @@
+/** `litmus serve`: the ONNX runner behind the OpenAI completions subset. */
+export { ClientError, type CompletionSettings, parseCompletionsBody, sampleSeeds } from "./completions.js";
+export { ModelQueue, type QueueOptions } from "./queue.js";
+export { type RunningServer, type ServeOptions, startServer } from "./server.js";

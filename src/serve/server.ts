@@ -1,0 +1,158 @@
+/**
+ * `litmus serve`: the ONNX runner over HTTP, as the OpenAI completions subset (`GET /v1/models`,
+ * `POST /v1/completions`, plus `GET /health`). Binds 127.0.0.1 unless told otherwise; with an API
+ * key, every /v1 request must carry it as a Bearer token.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ErrorBody, ModelsResponse } from "../openai/protocol.js";
+import type { OnnxBackend } from "../runner/onnx-backend.js";
+import { InputError } from "../util/errors.js";
+import { ClientError, complete, parseCompletionsBody } from "./completions.js";
+import { ModelQueue, type QueueOptions } from "./queue.js";
+
+export interface ServeOptions extends QueueOptions {
+  /** Name clients pass as `model`. */
+  modelName: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  apiKey?: string;
+  /** Largest request body accepted (default 16 MiB). */
+  maxBodyBytes?: number;
+  /** One line per request (method, path, status, ms); none when omitted. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** Base URL up to /v1, e.g. http://127.0.0.1:8000/v1. */
+  url: string;
+  port: number;
+  queue: ModelQueue;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startServer(backend: OnnxBackend, options: ServeOptions): Promise<RunningServer> {
+  const queue = new ModelQueue(backend, options);
+  const created = Math.floor(Date.now() / 1000);
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    handle(req, res, queue, options, created)
+      .catch((err) => sendError(res, err))
+      .finally(() => options.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started} ms`));
+  });
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8000, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}/v1`,
+    port,
+    queue,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  queue: ModelQueue,
+  options: ServeOptions,
+  created: number,
+): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
+  if (path === "/health" && req.method === "GET") return sendJson(res, 200, { status: "ok" });
+  if (options.apiKey !== undefined && !authorized(req, options.apiKey))
+    throw new ClientError(401, "missing or wrong API key (send Authorization: Bearer KEY)");
+  if (path === "/v1/models") {
+    if (req.method !== "GET") throw new ClientError(405, "use GET");
+    const body: ModelsResponse = {
+      object: "list",
+      data: [
+        {
+          id: options.modelName,
+          object: "model",
+          created,
+          owned_by: "litmus",
+          max_model_len: queue.backend.lm.maxContext,
+        },
+      ],
+    };
+    return sendJson(res, 200, body);
+  }
+  if (path === "/v1/completions") {
+    if (req.method !== "POST") throw new ClientError(405, "use POST");
+    const raw = await readBody(req, options.maxBodyBytes ?? 16 * 1024 * 1024);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ClientError(400, "the body is not valid JSON");
+    }
+    const settings = parseCompletionsBody(parsed, options.modelName);
+    return sendJson(res, 200, await complete(queue, settings, options.modelName));
+  }
+  throw new ClientError(
+    404,
+    `no route ${req.method} ${path} (litmus serves GET /v1/models, POST /v1/completions)`,
+  );
+}
+
+function authorized(req: IncomingMessage, key: string): boolean {
+  const given = Buffer.from(req.headers.authorization ?? "");
+  const wanted = Buffer.from(`Bearer ${key}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ClientError(413, `the body is over ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  // The runner's InputErrors (a prompt too long, a bad setting) are the client's to fix too.
+  const client = err instanceof ClientError || err instanceof InputError;
+  const status = err instanceof ClientError ? err.status : client ? 400 : 500;
+  const body: ErrorBody = {
+    error: {
+      message: err instanceof Error ? err.message : String(err),
+      type: client ? "invalid_request_error" : "server_error",
+      param: err instanceof ClientError ? err.param : null,
+      code: status,
+    },
+  };
+  sendJson(res, status, body);
+}

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { CANARY_MODEL_DIR } from "../../src/data/litmus-mini.js";
+import { makeTempDir } from "../helpers/data-fixtures.js";
+import { oneLineError, runLitmus } from "./run-litmus.js";
+
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+describe("litmus audit --backend openai: flags", () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["--backend", "openai", "--model-name", "m"], /--backend openai needs --endpoint/],
+    [["--backend", "openai", "--endpoint", "http://127.0.0.1:9/v1"], /needs --model-name/],
+    [["--endpoint", "http://127.0.0.1:9/v1"], /--endpoint needs --backend openai/],
+    [
+      ["--backend", "openai", "--model", "x", "--endpoint", "http://h/v1", "--model-name", "m"],
+      /not --model/,
+    ],
+    [
+      [
+        "--backend",
+        "openai",
+        "--endpoint",
+        "ftp://h/v1",
+        "--model-name",
+        "m",
+        "--dataset",
+        "litmus-mini",
+        "--out",
+        "o",
+      ],
+      /http\(s\) URL/,
+    ],
+    [
+      [
+        "--backend",
+        "openai",
+        "--endpoint",
+        "http://h/v1",
+        "--model-name",
+        "m",
+        "--dataset",
+        "litmus-mini",
+        "--out",
+        "o",
+        "--api-key-env",
+        "LITMUS_TEST_UNSET_VAR",
+      ],
+      /LITMUS_TEST_UNSET_VAR: the variable is not set/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    it(`rejects ${args.join(" ")} with one line, exit 2`, async () => {
+      const r = await runLitmus(["audit", ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(oneLineError(r) ?? "", message);
+    });
+  }
+
+  it("fails fast with one line when nothing answers at the endpoint", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const endpoint = `http://127.0.0.1:${port}/v1`;
+    try {
+      const r = await runLitmus([
+        "audit",
+        "--backend",
+        "openai",
+        "--endpoint",
+        endpoint,
+        "--model-name",
+        "m",
+        "--dataset",
+        "litmus-mini",
+        "--limit",
+        "1",
+        "--out",
+        join(dir, "run"),
+      ]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        oneLineError(r) ?? "",
+        /cannot list the models of .* \(check --endpoint\): .*ECONNREFUSED/,
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("litmus serve + litmus audit --backend openai, as processes", () => {
+  let server: ReturnType<typeof spawn>;
+  let url: string;
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let serverErr = "";
+
+  before(async () => {
+    tmp = await makeTempDir();
+    server = spawn(process.execPath, [MAIN, "serve", "--model", CANARY_MODEL_DIR, "--port", "0", "--quiet"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      server.stderr!.on("data", (chunk: Buffer) => {
+        serverErr += chunk.toString();
+        const m = /serving canary at (\S+)/.exec(serverErr);
+        if (m) resolve(m[1]!);
+      });
+      server.once("exit", (code) => reject(new Error(`serve exited ${code}: ${serverErr}`)));
+    });
+  });
+  after(async () => {
+    if (server.exitCode === null) server.kill("SIGKILL");
+    await tmp.cleanup();
+  });
+
+  it("audits the served model, then the server stops cleanly on SIGTERM", async () => {
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const out = join(tmp.dir, "run");
+    const r = await runLitmus([
+      "audit",
+      "--backend",
+      "openai",
+      "--endpoint",
+      url,
+      "--model-name",
+      "canary",
+      "--dataset",
+      "litmus-mini",
+      "--limit",
+      "2",
+      "--n",
+      "0",
+      "--max-new-tokens",
+      "16",
+      "--out",
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(out, "report.html")));
+    assert.match(r.stdout, /completions, 0 without an answer|completions/);
+    const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
+    server.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    assert.match(serverErr, /stopping/);
+  });
+});

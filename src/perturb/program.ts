@@ -77,6 +77,9 @@ const CONSTANTS: Array<[RegExp | null, Rational]> = [
   [/\bweeks?\b|\bweekly\b/i, Rational.of(7)],
   [/\bdozens?\b|\bmonths?\b|\byears?\b|\bannual|\bfeet\b|\bfoot\b|\binch(?:es)?\b/i, Rational.of(12)],
   [/\bmonths?\b|\bmonthly\b/i, Rational.of(30)],
+  // The days of a month named in the question (capitalised: "may" and "march" are also words).
+  [/\b(?:April|June|September|November)\b/, Rational.of(30)],
+  [/\b(?:January|March|July|August|October|December)\b|\b(?:[Ii]n|of|during|for) May\b/, Rational.of(31)],
   [/\byears?\b|\bannual/i, Rational.of(52)],
   [/\byears?\b|\bannual/i, Rational.of(365)],
   [
@@ -288,8 +291,37 @@ export function liftProgram(question: string, answer: string): LiftResult {
     return sameKind.length > 0 ? sameKind : found;
   });
   narrowByContext(quantities, steps, solution, proseSources);
-  const readings =
+  // Only after the operands are bound, and only for rewriting the prose itself (what a prose number
+  // shows says nothing about which operand a line's arithmetic uses, so this must not feed
+  // narrowByContext):
+  // - "$100" written with a dollar sign is an amount, not a constant: constants are counts and
+  //   conversion factors. ("100 cents" may well be the constant, so only `$` counts here.)
+  // - "20 candles" counts what the question's "20 candles" counts, and a result the solution wrote
+  //   as money ("$20.00" of supplies) is another thing with the same value.
+  solution.prose.forEach((token, k) => {
+    let kept = proseSources[k] ?? [];
+    if (kept.length < 2) return;
+    if (token.style.currency === "$") {
+      const amounts = kept.filter((s) => s.type !== "constant");
+      if (amounts.length > 0) kept = proseSources[k] = amounts;
+    }
+    const noun = nounAfter(answer, token.end);
+    const counted =
+      !token.money &&
+      noun !== null &&
+      kept.some(
+        (s) =>
+          s.type === "quantity" &&
+          !quantities[s.quantity]?.money &&
+          nounAfter(question, (quantities[s.quantity] as Quantity).end) === noun,
+      );
+    if (!counted) return;
+    const counts = kept.filter((s) => !(s.type === "step" && steps[s.step]?.syntax.money));
+    if (counts.length > 0) proseSources[k] = counts;
+  });
+  const joint =
     jointReadings(steps, finalSources)?.filter((r) => percentConstantsFit(r, steps, quantities)) ?? null;
+  const readings = joint && dropMoneyProducts(joint, steps, quantities, question);
   return {
     ok: true,
     program: {
@@ -304,6 +336,16 @@ export function liftProgram(question: string, answer: string): LiftResult {
       conditional: isConditional(question, answer),
     },
   };
+}
+
+/**
+ * The word right after a number (`candles` in "20 candles", `hour` in "eight-hour"), singular and
+ * lower case; null if none.
+ */
+function nounAfter(text: string, end: number): string | null {
+  const m = /^(?:[ \t]+|-)([A-Za-z]{3,})\b/.exec(text.slice(end, end + 40));
+  if (!m) return null;
+  return (m[1] as string).toLowerCase().replace(/s$/, "");
 }
 
 /**
@@ -360,16 +402,22 @@ function narrowByContext(
         if (otherIsCount && money.length > 0) narrowed = money;
         else if (otherIsMoney && notMoney.length > 0) narrowed = notMoney;
       }
-      const shown = new Set<number>();
+      // Every source the line's prose plainly shows with this value: a line that shows the value as
+      // two things (`20%` and `$20.00` of an order) names neither.
+      const shown = new Set<string>();
+      let shownQuantity: number | null = null;
       solution.prose.forEach((token, k) => {
         const bound = proseSources[k] ?? [];
         const only = bound[0];
-        if (bound.length !== 1 || only?.type !== "quantity" || !literal || !token.value.equals(literal.value))
-          return;
-        if (lineOf(token.start) === line) shown.add(only.quantity);
+        if (bound.length !== 1 || !only || !literal || !token.value.equals(literal.value)) return;
+        if (lineOf(token.start) !== line) return;
+        const key = entityKey(only);
+        if (key === null) return;
+        shown.add(key);
+        if (only.type === "quantity") shownQuantity = only.quantity;
       });
-      if (shown.size === 1) {
-        const [quantity] = [...shown];
+      if (shown.size === 1 && shownQuantity !== null) {
+        const quantity = shownQuantity;
         const named = narrowed.filter((s) => s.type === "quantity" && s.quantity === quantity);
         if (named.length > 0) narrowed = named;
       }
@@ -486,6 +534,67 @@ function percentConstantsFit(reading: Reading, steps: BoundStep[], quantities: Q
       });
     }),
   );
+}
+
+/** Where a question prices something per dollar ("5 cents per dollar"), money may multiply money. */
+const PER_DOLLAR = /\b(?:per|every|each|a|an|for|on the|on each|on every) dollar\b/i;
+
+/**
+ * Money times money is no quantity a grade-school problem asks for. A reading that multiplies two
+ * amounts of money (a price written with `$` or as dollars, or a result the solution writes with
+ * `$`) misreads a value that only coincides with a count. So does a reading that makes a result
+ * written as money out of no money, by taking a constant where a price could stand. Such readings
+ * are dropped, unless every reading does it or the question prices something per dollar.
+ */
+function dropMoneyProducts(
+  readings: Reading[],
+  steps: BoundStep[],
+  quantities: Quantity[],
+  question: string,
+): Reading[] {
+  if (readings.length < 2 || PER_DOLLAR.test(question)) return readings;
+  const isMoney = (source: Source | undefined): boolean => {
+    if (!source) return false;
+    if (source.type === "quantity") {
+      const q = quantities[source.quantity];
+      return (
+        source.form === "value" && q?.money === true && !/cents?\b/i.test(question.slice(q.end, q.end + 8))
+      );
+    }
+    if (source.type === "step") return steps[source.step]?.syntax.money === true;
+    if (source.type === "derived" && (source.op === "+" || source.op === "-"))
+      return isMoney(source.left) || isMoney(source.right);
+    return false;
+  };
+  const fits = (reading: Reading): boolean =>
+    steps.every((step, i) => {
+      const chosen = (j: number): Source | undefined =>
+        reading.get(operandKey(i, j)) ?? (step.operands[j]?.length === 1 ? step.operands[j]?.[0] : undefined);
+      // Which subexpressions are amounts of money; null where a product multiplies two of them.
+      const money = (expr: Expr): boolean | null => {
+        if (expr.op === "lit") return isMoney(chosen(expr.literal));
+        if (expr.op === "neg" || expr.op === "round") return money(expr.arg);
+        const left = money(expr.left);
+        const right = money(expr.right);
+        if (left === null || right === null) return null;
+        if (expr.op === "*") return left && right ? null : left || right;
+        if (expr.op === "/") return left && !right;
+        return left || right;
+      };
+      const amount = money(step.syntax.expr);
+      if (amount === null) return false;
+      // A result written as money comes from money: where the reading takes a constant (a count or
+      // a conversion factor, never an amount) for an operand that could be a price, and nothing else
+      // in the step is money, the constant is the misreading.
+      if (step.syntax.money && !amount) {
+        return !step.operands.some(
+          (sources, j) => chosen(j)?.type === "constant" && sources.some((src) => isMoney(src)),
+        );
+      }
+      return true;
+    });
+  const kept = readings.filter(fits);
+  return kept.length > 0 ? kept : readings;
 }
 
 /** How many times a reading uses a step result more than once (counting unambiguous uses too). */

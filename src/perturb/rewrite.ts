@@ -50,8 +50,15 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
   }
 
   const solutionEdits: Replacement[] = [];
-  const write = (start: number, end: number, old: string, style: NumberStyle, value: Rational): boolean => {
-    const text = formatInStyle(value, style, true);
+  const write = (
+    start: number,
+    end: number,
+    old: string,
+    style: NumberStyle,
+    value: Rational,
+    allowExtraDecimals = true,
+  ): boolean => {
+    const text = formatInStyle(value, style, allowExtraDecimals);
     if (text === null) return false;
     if (text !== old) solutionEdits.push({ start, end, text });
     return true;
@@ -68,13 +75,20 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
     for (const mirror of step.syntax.mirrors) {
       const value = literalValues[mirror.literal] as Rational;
       if (value.equals((step.syntax.literals[mirror.literal] as { value: Rational }).value)) continue;
-      if (!write(mirror.start, mirror.end, mirror.text, styleOfNumeral(mirror.text, ""), value)) {
+      const style = styleOfNumeral(mirror.text, "");
+      // A price shown with its cents keeps them ($0.20 -> $0.30, not $0.3).
+      const cents = mirror.money && (value.decimalPlaces() ?? Number.POSITIVE_INFINITY) <= style.decimals;
+      if (!write(mirror.start, mirror.end, mirror.text, style, value, !cents)) {
         return unwritable(`the solution's "${mirror.text}" would be ${value.toString()}`);
       }
     }
     const stepValue = execution.stepValues[i] as Rational;
-    for (const result of step.syntax.results) {
-      if (!write(result.start, result.end, result.text, result.style, stepValue)) {
+    // A result that keeps its value keeps its text ($15.00 stays $15.00).
+    for (const result of stepValue.equals(step.value) ? [] : step.syntax.results) {
+      // Money shown in prose with cents is written with both digits ($4.50, not $4.5).
+      const cents = step.syntax.money && !result.inAnnotation && !stepValue.isInteger();
+      const style = cents ? { ...result.style, decimals: Math.max(2, result.style.decimals) } : result.style;
+      if (!write(result.start, result.end, result.text, style, stepValue, !cents)) {
         return unwritable(`step ${i + 1} would be ${stepValue.toString()}`);
       }
     }

@@ -37,9 +37,10 @@ export function valueOptions(q: Quantity): Rational[] {
   const options: number[] = [];
   for (let v = lo; v <= hi; v += step) {
     if (v === n) continue;
-    // 1 reads badly in most sentences ("1 apples"), and a decimal that became whole would lose its digits.
+    // 1 reads badly in most sentences ("1 apples"), and a decimal that became whole would lose its
+    // digits; only money written with cents stays readable when whole ($8.50 -> $17.00, not $1.0).
     if (decimals === 0 && v === 1) continue;
-    if (decimals > 0 && !q.money && v % Number(scale) === 0) continue;
+    if (decimals > 0 && !(q.money && decimals === 2) && v % Number(scale) === 0) continue;
     options.push(v);
   }
   // A long range is thinned evenly: a few hundred alternatives are plenty to search.

@@ -14,6 +14,11 @@ interface SwapOptions {
   kinds: Array<{ kind: string; count: number }>;
   /** Seeded retries (other quantities, other values) before giving up on a kind. */
   attempts: number;
+  /**
+   * When no single quantity can change, amounts written identically (`$5` twice) may change
+   * together: the solution cannot tell such copies apart, and moving them as one keeps it so.
+   */
+  tiedAmounts: boolean;
 }
 
 function makeSwapProbe(options: SwapOptions): Probe {
@@ -43,7 +48,7 @@ function swap(analyzed: AnalyzedProblem, rng: Rng, options: SwapOptions): ProbeO
   const failures = new Map<string, number>();
   for (const { kind, count } of options.kinds) {
     if (eligible.length < count) continue;
-    const found = searchSwap(program, eligible, count, rng, options.attempts, failures);
+    const found = searchSwap(program, eligible, count, rng, options.attempts, failures, options.tiedAmounts);
     if (found) variants.push({ kind, ...found });
   }
   if (variants.length > 0) return { variants };
@@ -62,6 +67,7 @@ function searchSwap(
   rng: Rng,
   attempts: number,
   failures: Map<string, number>,
+  tiedAmounts = false,
 ): Omit<ProbeVariant, "kind"> | null {
   const choices = eligible.map((q) => ({ q, values: rng.shuffle(valueOptions(q)) }));
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -77,45 +83,90 @@ function searchSwap(
       bump(failures, "no_alternative_value");
       continue;
     }
-    // Check the arithmetic before writing any text: most candidates fail here, and cheaply.
-    let execution: Execution | null;
-    try {
-      execution = tryExecute(program, replaced);
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      execution = null; // the new values divide by zero somewhere
+    const found = tryReplacement(program, replaced, failures);
+    if (found) return found;
+  }
+  if (count !== 1) return null;
+  // One quantity at a time, the seeded rounds above give each quantity attempts / n of its values.
+  // A quantity whose few workable values lie further down its shuffled list (a price that must keep
+  // every step whole) is still found: the values no round reached are tried, in the same seeded
+  // order, before giving up. Problems the rounds served are untouched, so their variants stay as
+  // they were.
+  for (const [i, choice] of choices.entries()) {
+    const tried = Math.floor(attempts / choices.length) + (i < attempts % choices.length ? 1 : 0);
+    for (let round = tried; round < choice.values.length; round++) {
+      const value = choice.values[round] as Rational;
+      const found = tryReplacement(program, new Map([[choice.q.index, value]]), failures);
+      if (found) return found;
     }
-    if (!execution) {
-      bump(failures, "ambiguous_binding");
-      continue;
+  }
+  if (!tiedAmounts) return null;
+  for (const choice of choices) {
+    const tied = eligible.filter((q) => q.money && q.text === choice.q.text);
+    // Each group once, from its first member.
+    if (tied.length < 2 || tied[0] !== choice.q) continue;
+    for (const value of choice.values) {
+      const found = tryReplacement(program, new Map(tied.map((q) => [q.index, value])), failures);
+      if (found) return found;
     }
-    const problem = checkSensible(program, execution);
-    if (problem) {
-      bump(failures, problem);
-      continue;
-    }
-    const result = rewriteProblem(program, replaced);
-    if (!result.ok) {
-      bump(failures, result.reason);
-      continue;
-    }
-    // A new value must read back as the same kind of quantity (1900 would read as a year, 8:16 as a time).
-    const reread = scanQuantities(result.value.question);
-    if (
-      reread.length !== program.quantities.length ||
-      reread.some((q, i) => q.kind !== program.quantities[i]?.kind)
-    ) {
-      bump(failures, "reads_differently");
-      continue;
-    }
-    return {
-      question: result.value.question,
-      edits: result.value.edits,
-      expected: result.value.expected.toDecimal() as string,
-      solution: result.value.solution,
-    };
   }
   return null;
+}
+
+/** One candidate replacement, verified end to end; null (and the failure counted) when refused. */
+function tryReplacement(
+  program: Program,
+  replaced: Map<number, Rational>,
+  failures: Map<string, number>,
+): Omit<ProbeVariant, "kind"> | null {
+  // Check the arithmetic before writing any text: most candidates fail here, and cheaply.
+  let execution: Execution | null;
+  try {
+    execution = tryExecute(program, replaced);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    execution = null; // the new values divide by zero somewhere
+  }
+  if (!execution) {
+    bump(failures, "ambiguous_binding");
+    return null;
+  }
+  const problem = checkSensible(program, execution);
+  if (problem) {
+    bump(failures, problem);
+    return null;
+  }
+  const result = rewriteProblem(program, replaced);
+  if (!result.ok) {
+    bump(failures, result.reason);
+    return null;
+  }
+  // A new value must read back as the same kind of quantity (1900 would read as a year, 8:16 as a time).
+  const reread = scanQuantities(result.value.question);
+  if (
+    reread.length !== program.quantities.length ||
+    reread.some((q, i) => !sameKind(q, program.quantities[i] as Quantity))
+  ) {
+    bump(failures, "reads_differently");
+    return null;
+  }
+  return {
+    question: result.value.question,
+    edits: result.value.edits,
+    expected: result.value.expected.toDecimal() as string,
+    solution: result.value.solution,
+  };
+}
+
+/**
+ * Whether a re-read quantity is the same kind as the original. An amount of money is integer or
+ * decimal by its value alone, and is written with its cents either way (`$8.50` -> `$17.00`), so a
+ * price that became whole is still the same price.
+ */
+function sameKind(reread: Quantity, original: Quantity): boolean {
+  if (reread.kind === original.kind) return reread.money === original.money;
+  const amount = (q: Quantity) => q.money && (q.kind === "integer" || q.kind === "decimal");
+  return amount(reread) && amount(original) && reread.style.decimals === original.style.decimals;
 }
 
 function bump(counts: Map<string, number>, key: string): void {
@@ -144,6 +195,7 @@ export const numberSwap: ProbeFactory = (params = {}) =>
       { kind: "two-quantities", count: 2 },
     ],
     attempts: Number(params.attempts ?? 150),
+    tiedAmounts: false,
   });
 
 /** Changes one money amount: the pizza-price probe. */
@@ -153,6 +205,7 @@ export const priceEdit: ProbeFactory = (params = {}) =>
     moneyOnly: true,
     kinds: [{ kind: "one-price", count: 1 }],
     attempts: Number(params.attempts ?? 150),
+    tiedAmounts: true,
   });
 
 export type { Quantity };

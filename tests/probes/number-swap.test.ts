@@ -85,6 +85,42 @@ describe("price-edit", () => {
     assert.equal(Number(v.expected), Number(v.edits[0]?.after.slice(1)) * 3);
   });
 
+  it("finds the one workable price past the seeded rounds, and lets $8.50 become $17.00", () => {
+    // 17 / price must stay a whole number of boxes: of the prices near $8.50 only $17.00 works.
+    const p = problem(
+      "Mia has $50. She buys a meal for $12, 5 pens at $3 each and 4 pads at $1.50 each, and spends the rest on boxes at $8.50 each. How many boxes does she buy?",
+      "The pens cost 3*5=$<<3*5=15>>15.\nThe pads cost 1.5*4=$<<1.5*4=6>>6.\nShe spends 12+15+6=$<<12+15+6=33>>33.\nShe has 50-33=$<<50-33=17>>17 left.\nShe buys 17/8.5=<<17/8.5=2>>2 boxes.\n#### 2",
+    );
+    for (let seed = 1; seed <= 5; seed++) {
+      const out = apply(priceEdit(), p, seed);
+      const v = out.variants[0];
+      assert.ok(v, `seed ${seed}: ${out.reason}`);
+      // By hand: every price edit that keeps the boxes whole; check the arithmetic of each.
+      const prices = (v.question.match(/\$[\d.]+/g) ?? []).map((x) => Number(x.slice(1)));
+      const [cash, meal, pen, pad, box] = prices as [number, number, number, number, number];
+      assert.equal(Number(v.expected), (cash - meal - 5 * pen - 4 * pad) / box, v.question);
+      assert.ok(Number.isInteger(Number(v.expected)));
+    }
+  });
+
+  it("moves amounts written alike together when the solution cannot tell them apart", () => {
+    const p = problem(
+      "Each table orders 2 meals at $5 each and a $5 drink. There are 6 tables a night, 2 nights a week. What do they take a week?",
+      "Meals cost 2*5=$<<2*5=10>>10.\nA table pays 10+5=$<<10+5=15>>15.\nA night brings 6*15=$<<6*15=90>>90.\nA week brings 90*2=$<<90*2=180>>180.\n#### 180",
+    );
+    const out = apply(priceEdit(), p);
+    const v = out.variants[0];
+    assert.ok(v, out.reason);
+    assert.equal(v.edits.length, 2);
+    assert.equal(v.edits[0]?.after, v.edits[1]?.after);
+    const price = Number(v.edits[0]?.after.slice(1));
+    assert.equal(Number(v.expected), 6 * 3 * price * 2);
+    // number-swap changes one quantity per one-quantity variant and never ties amounts.
+    for (const n of apply(numberSwap(), p).variants.filter((x) => x.kind === "one-quantity")) {
+      assert.equal(n.edits.length, 1);
+    }
+  });
+
   it("says when there is no money amount", () => {
     const p = problem("Leo buys 3 boxes of 5 pens.", "He has 3*5=<<3*5=15>>15 pens.\n#### 15");
     assert.equal(apply(priceEdit(), p).reason, "no_money_amount");

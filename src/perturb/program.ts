@@ -291,6 +291,19 @@ export function liftProgram(question: string, answer: string): LiftResult {
     return sameKind.length > 0 ? sameKind : found;
   });
   narrowByContext(quantities, steps, solution, proseSources);
+  // An operand written as money (`$5 - $1`) is an amount: where the only number it could be is a
+  // constant (a count or a conversion factor), the amount was worked out off the page ("100 cents
+  // = $1"), and a program that held it fixed would answer wrongly once its sources change.
+  for (const [i, step] of steps.entries()) {
+    for (const [j, sources] of step.operands.entries()) {
+      if (sources.every((src) => src.type === "constant") && writtenAsMoney(step, j, answer)) {
+        return fail(
+          "unbound_operand",
+          `operand $${step.syntax.literals[j]?.text} of step ${i + 1} is an amount no quantity or step gives`,
+        );
+      }
+    }
+  }
   // Only after the operands are bound, and only for rewriting the prose itself (what a prose number
   // shows says nothing about which operand a line's arithmetic uses, so this must not feed
   // narrowByContext):
@@ -304,6 +317,25 @@ export function liftProgram(question: string, answer: string): LiftResult {
     if (token.style.currency === "$") {
       const amounts = kept.filter((s) => s.type !== "constant");
       if (amounts.length > 0) kept = proseSources[k] = amounts;
+      // Nor is it a result the solution showed as a number of things ("= 4 containers"), when an
+      // amount of money (a `$` quantity, a result written as money) has the value too.
+      const things = kept.filter(
+        (s) =>
+          !(
+            s.type === "step" &&
+            !steps[s.step]?.syntax.money &&
+            steps[s.step]?.syntax.results.some((r) => {
+              const noun = nounAfter(answer, r.end);
+              return noun !== null && !NOT_COUNT_NOUNS.has(noun);
+            })
+          ),
+      );
+      const moneyLeft = things.some(
+        (s) =>
+          (s.type === "quantity" && quantities[s.quantity]?.money) ||
+          (s.type === "step" && steps[s.step]?.syntax.money),
+      );
+      if (moneyLeft && things.length < kept.length) kept = proseSources[k] = things;
     }
     const noun = nounAfter(answer, token.end);
     const counted =
@@ -321,7 +353,7 @@ export function liftProgram(question: string, answer: string): LiftResult {
   });
   const joint =
     jointReadings(steps, finalSources)?.filter((r) => percentConstantsFit(r, steps, quantities)) ?? null;
-  const readings = joint && dropMoneyProducts(joint, steps, quantities, question);
+  const readings = joint && dropMoneyProducts(joint, steps, quantities, question, answer);
   return {
     ok: true,
     program: {
@@ -365,9 +397,8 @@ function narrowByContext(
     const line = lineOf(step.syntax.at);
     step.operands.forEach((sources, j) => {
       if (sources.length < 2) return;
-      const mirror = step.syntax.mirrors.find((m) => m.literal === j);
       let narrowed = sources;
-      if (mirror?.money) {
+      if (writtenAsMoney(step, j, solution.text)) {
         narrowed = narrowed.filter(
           (s) =>
             s.type === "step" ||
@@ -416,7 +447,10 @@ function narrowByContext(
         shown.add(key);
         if (only.type === "quantity") shownQuantity = only.quantity;
       });
-      if (shown.size === 1 && shownQuantity !== null) {
+      // A step with two operands of this value (`2 / 2`) may use two different things: the line
+      // showing the value once does not say which operand is the thing it shows.
+      const twin = step.syntax.literals.some((l, k) => k !== j && literal && l.value.equals(literal.value));
+      if (shown.size === 1 && shownQuantity !== null && !twin) {
         const quantity = shownQuantity;
         const named = narrowed.filter((s) => s.type === "quantity" && s.quantity === quantity);
         if (named.length > 0) narrowed = named;
@@ -424,6 +458,20 @@ function narrowByContext(
       if (narrowed.length > 0) step.operands[j] = narrowed;
     });
   }
+}
+
+/**
+ * Whether operand `j` of a step is written as an amount of money: its prose copy has a dollar sign
+ * (`$15 * 33 = <<15*33=495>>`), or, in plain-text arithmetic, the operand itself has one (`$4 - $2 = $2`).
+ */
+function writtenAsMoney(step: BoundStep, j: number, text: string): boolean {
+  if (step.syntax.mirrors.some((m) => m.literal === j && m.money)) return true;
+  const literal = step.syntax.literals[j];
+  return (
+    step.syntax.kind === "plain" &&
+    literal !== undefined &&
+    /\$\s?$/.test(text.slice(Math.max(0, literal.start - 2), literal.start))
+  );
 }
 
 /**
@@ -539,62 +587,141 @@ function percentConstantsFit(reading: Reading, steps: BoundStep[], quantities: Q
 /** Where a question prices something per dollar ("5 cents per dollar"), money may multiply money. */
 const PER_DOLLAR = /\b(?:per|every|each|a|an|for|on the|on each|on every) dollar\b/i;
 
+/** Words after a number that make it a rate or an amount, not a count of things ("15 per hour"). */
+const NOT_COUNT_NOUNS = new Set([
+  "per",
+  "each",
+  "every",
+  "apiece",
+  "for",
+  "dollar",
+  "buck",
+  "cent",
+  "penny",
+  "pennie",
+  "euro",
+  "pound",
+  "quid",
+]);
+
 /**
  * Money times money is no quantity a grade-school problem asks for. A reading that multiplies two
- * amounts of money (a price written with `$` or as dollars, or a result the solution writes with
- * `$`) misreads a value that only coincides with a count. So does a reading that makes a result
- * written as money out of no money, by taking a constant where a price could stand. Such readings
- * are dropped, unless every reading does it or the question prices something per dollar.
+ * amounts of money (a price written with `$` or as dollars, a result the solution writes with `$`,
+ * or a value the reading itself makes out of money: `$20 / 5` is money, and so is a result
+ * computed from it) misreads a value that only coincides with a count. So does a reading that
+ * makes a result written as money out of no money, by taking something that is plainly no amount
+ * (a constant, a percentage, a count of things: "20 candles") where a price could stand. Such
+ * readings are dropped, unless every reading does it or the question prices something per dollar.
  */
 function dropMoneyProducts(
   readings: Reading[],
   steps: BoundStep[],
   quantities: Quantity[],
   question: string,
+  answer: string,
 ): Reading[] {
   if (readings.length < 2 || PER_DOLLAR.test(question)) return readings;
-  const isMoney = (source: Source | undefined): boolean => {
-    if (!source) return false;
-    if (source.type === "quantity") {
-      const q = quantities[source.quantity];
-      return (
-        source.form === "value" && q?.money === true && !/cents?\b/i.test(question.slice(q.end, q.end + 8))
-      );
-    }
-    if (source.type === "step") return steps[source.step]?.syntax.money === true;
-    if (source.type === "derived" && (source.op === "+" || source.op === "-"))
-      return isMoney(source.left) || isMoney(source.right);
-    return false;
+  // The nouns the question counts: the word after a number that is no amount ("2 hot dogs": hot).
+  const countedNouns = new Set<string>();
+  for (const q of quantities) {
+    const noun = q.money ? null : nounAfter(question, q.end);
+    if (noun !== null && !NOT_COUNT_NOUNS.has(noun)) countedNouns.add(noun);
+  }
+  const moneyQuantity = (source: Source): boolean => {
+    if (source.type !== "quantity") return false;
+    const q = quantities[source.quantity];
+    return (
+      source.form === "value" && q?.money === true && !/cents?\b/i.test(question.slice(q.end, q.end + 8))
+    );
   };
-  const fits = (reading: Reading): boolean =>
-    steps.every((step, i) => {
-      const chosen = (j: number): Source | undefined =>
-        reading.get(operandKey(i, j)) ?? (step.operands[j]?.length === 1 ? step.operands[j]?.[0] : undefined);
-      // Which subexpressions are amounts of money; null where a product multiplies two of them.
+  const fits = (reading: Reading): boolean => {
+    // Per step, under this reading: whether its value is an amount of money, and whether it is
+    // plainly a count (made only of constants, percentages and counted things).
+    const stepMoney: boolean[] = [];
+    const stepCount: boolean[] = [];
+    const chosenIn = (i: number, j: number): Source | undefined => {
+      const step = steps[i] as BoundStep;
+      return (
+        reading.get(operandKey(i, j)) ?? (step.operands[j]?.length === 1 ? step.operands[j]?.[0] : undefined)
+      );
+    };
+    // null: a product of two amounts of money.
+    const isMoney = (source: Source | undefined): boolean | null => {
+      if (!source) return false;
+      if (source.type === "quantity") return moneyQuantity(source);
+      if (source.type === "step") return stepMoney[source.step] ?? steps[source.step]?.syntax.money === true;
+      if (source.type === "constant") return false;
+      const left = isMoney(source.left);
+      const right = isMoney(source.right);
+      if (left === null || right === null) return null;
+      return combine(source.op, left, right);
+    };
+    const isCount = (source: Source | undefined): boolean => {
+      if (!source) return false;
+      if (source.type === "constant") return true;
+      if (source.type === "step") return stepCount[source.step] === true;
+      if (source.type === "derived") return isCount(source.left) && isCount(source.right);
+      const q = quantities[source.quantity] as Quantity;
+      if (q.money) return false;
+      if (q.kind === "percent") return true;
+      const noun = nounAfter(question, q.end);
+      return noun !== null && !NOT_COUNT_NOUNS.has(noun);
+    };
+    for (const [i, step] of steps.entries()) {
+      const chosen = (j: number): Source | undefined => chosenIn(i, j);
       const money = (expr: Expr): boolean | null => {
         if (expr.op === "lit") return isMoney(chosen(expr.literal));
         if (expr.op === "neg" || expr.op === "round") return money(expr.arg);
         const left = money(expr.left);
         const right = money(expr.right);
         if (left === null || right === null) return null;
-        if (expr.op === "*") return left && right ? null : left || right;
-        if (expr.op === "/") return left && !right;
-        return left || right;
+        return combine(expr.op, left, right);
       };
       const amount = money(step.syntax.expr);
       if (amount === null) return false;
-      // A result written as money comes from money: where the reading takes a constant (a count or
-      // a conversion factor, never an amount) for an operand that could be a price, and nothing else
-      // in the step is money, the constant is the misreading.
+      // A result written as money comes from money: where the reading takes something plainly no
+      // amount (a count or a conversion factor) for an operand that could be a price, and nothing
+      // else in the step is money, that choice is the misreading.
       if (step.syntax.money && !amount) {
-        return !step.operands.some(
-          (sources, j) => chosen(j)?.type === "constant" && sources.some((src) => isMoney(src)),
-        );
+        const misread = step.operands.some((sources, j) => {
+          const pick = chosen(j);
+          return (
+            pick !== undefined &&
+            sources.length > 1 &&
+            isCount(pick) &&
+            sources.some((src) => src !== pick && isMoney(src) === true)
+          );
+        });
+        if (misread) return false;
       }
-      return true;
-    });
+      // A result the solution shows as a number of the things the question counts ("40 hot dogs",
+      // as in "2 hot dogs" each) is no amount of money: the reading that makes it one misreads.
+      if (
+        amount &&
+        !step.syntax.money &&
+        step.syntax.results.some((r) => countedNouns.has(nounAfter(answer, r.end) ?? ""))
+      ) {
+        return false;
+      }
+      // A ratio of two amounts (`$20 / $5`) is a count even where the solution writes it with `$`.
+      const ratio =
+        step.syntax.expr.op === "/" &&
+        money(step.syntax.expr.left) === true &&
+        money(step.syntax.expr.right) === true;
+      stepMoney[i] = amount || (step.syntax.money && !ratio);
+      stepCount[i] = !step.syntax.money && step.syntax.literals.every((_, j) => isCount(chosen(j)));
+    }
+    return true;
+  };
   const kept = readings.filter(fits);
   return kept.length > 0 ? kept : readings;
+}
+
+/** Whether `left op right` is money, given whether each side is; null for money times money. */
+function combine(op: "+" | "-" | "*" | "/", left: boolean, right: boolean): boolean | null {
+  if (op === "*") return left && right ? null : left || right;
+  if (op === "/") return left && !right;
+  return left || right;
 }
 
 /** How many times a reading uses a step result more than once (counting unambiguous uses too). */

@@ -150,3 +150,61 @@ describe("sense checks for money", () => {
     assert.match(result.value.solution, /15\+6 = \$<<15\+6=21>>21/);
   });
 });
+
+describe("money rules, second round", () => {
+  it("binds an operand written with `$` in plain arithmetic to an amount, not a count", () => {
+    const p = lifted(
+      "Pens come 4 to a box and cost $4 a box. Lia has a $1 voucher. How much does one box cost her after the voucher?",
+      "One box costs $4-$1 = $3 after the voucher.\n#### 3",
+    );
+    // The first operand of `$4-$1` is the $4 price, so it follows the price and not the pens per box.
+    assert.equal(execute(p, edit(p, "$4", "6")).finalValue.toString(), "5");
+  });
+
+  it("does not let one prose number name both operands of `20/100*20`", () => {
+    const p = lifted(
+      "A lamp costs $20 and its price rises by 20% of the original price every two months. What does it cost after 6 months?",
+      "When the price rises by 20%, it rises by 20/100*20 = $<<20/100*20=4>>4\nIn 6 months it rises 6/2 = <<6/2=3>>3 times.\nThat is 3*$4 = $<<3*4=12>>12\nIt costs $20+$12 = $<<20+12=32>>32\n#### 32",
+    );
+    // The line shows 20% once; the other 20 is the $20 price, which the rise must follow.
+    assert.equal(execute(p, edit(p, "$20", "30")).finalValue.toString(), "48");
+  });
+
+  it("drops a reading that makes money out of money twice over", () => {
+    const p = lifted(
+      "A plan has five lines. The main line costs twice as much as each other line. If the main line costs $20, how much does the plan cost?",
+      "Each other line costs 20 / 2 = $<<20/2=10>>10.\nThe four other lines cost 4 * 10 = $<<4*10=40>>40.\nThe plan costs $40 + $20 = $<<40+20=60>>60.\n#### 60",
+    );
+    // 4 could be five minus one or $20 / five; the second times the $10 is money times money.
+    assert.equal(execute(p, edit(p, "$20", "40")).finalValue.toString(), "120");
+  });
+
+  it("reads a result shown as a number of counted things as no amount of money", () => {
+    const p = lifted(
+      "Kim invited 20 guests. Each guest eats 2 buns. A bag holds 8 buns and costs $2. How much does she spend on buns?",
+      "She needs 2*20=<<2*20=40>>40 buns\nShe buys 40/8=<<40/8=5>>5 bags\nShe spends 5*2=$<<5*2=10>>10\n#### 10",
+    );
+    // 40 buns is a count: the reading that makes it $2 * 20 guests is dropped.
+    assert.equal(execute(p, edit(p, "$2", "3")).finalValue.toString(), "15");
+  });
+
+  it("shows a `$` prose number as the amount, not a count of things with the same value", () => {
+    const p = lifted(
+      "Ann eats one bar a day. A box holds 15 bars and costs $4.00. How much does she spend in 60 days?",
+      "In 60 days she needs 60/15 = 4 boxes\nEach box costs $4.00 and she needs 4 boxes, so 4*4 = $<<4*4=16.00>>16.00\n#### 16",
+    );
+    const r = rewriteProblem(p, edit(p, "$4.00", "5"));
+    assert.ok(r.ok, r.ok ? "" : r.detail);
+    assert.match(r.value.solution, /Each box costs \$5\.00 and she needs 4 boxes/);
+    assert.equal(r.value.expected.toString(), "20");
+  });
+
+  it("refuses an amount written with `$` that only a constant could be", () => {
+    const result = liftProgram(
+      "Max gets $5 a day. He buys 4 gums at 25 cents each a day. How much does he save in 3 days?",
+      "4 gums cost 4 * 25 = <<4*25=100>>100 cents\nSince 100 cents = $1 he spends $1 a day.\nHe saves $5 - $1 = $<<5-1=4>>4 a day\nIn 3 days he saves $4 * 3 = $<<4*3=12>>12\n#### 12",
+    );
+    assert.equal(result.ok, false);
+    assert.equal(result.ok ? "" : result.reason, "unbound_operand");
+  });
+});

@@ -120,6 +120,7 @@ export function headline(model: ReportModel, t: HeadlineThresholds = HEADLINE_TH
     `memorization: a stale-answer rate whose ${Math.round(model.header.level * 100)}% interval starts at ${pct(t.staleMinLow, 0)}% or more and is at least ${t.staleMinLift}x its chance rate`,
     `inconclusive: original greedy accuracy below ${pct(t.minOriginalAccuracy, 0)}%`,
     `fragile: an accuracy drop whose interval starts at ${pts(t.dropMinLow)} points or more, McNemar p < ${t.alpha}`,
+    "per problem: unsolved, memorized (stale answers dominate its answer-changing variants), suspect (solved without stale answers, but at least two contamination-detector flags: likelihood above every neighbour, Min-K%++ above every neighbour, peaked samples), fragile, robust",
   ];
   return { kind, title, findings, rules };
 }

@@ -83,6 +83,23 @@ describe("litmus audit with no arguments (the embedded default)", { timeout: 10 
     assert.ok(rate(false, "price-edit", "stale") <= 0.1);
   });
 
+  it("flags leaked problems, and only those, memorized or (by the detectors) suspect", async () => {
+    const split = await readLitmusMiniSplit();
+    const leaked = new Set(split.leaked);
+    const s = JSON.parse(readFileSync(join(dir, "reports", "latest", "summary.json"), "utf8")) as {
+      verdicts: Array<{ problem_id: string; verdict: string; evidence?: string[] }>;
+    };
+    const flagged = (v: { verdict: string }) => v.verdict === "memorized" || v.verdict === "suspect";
+    const onLeaked = s.verdicts.filter((v) => leaked.has(v.problem_id));
+    const onUnseen = s.verdicts.filter((v) => !leaked.has(v.problem_id));
+    // Measured: 51 memorized + 14 suspect = all 65 leaked problems; 0 of the 64 unseen.
+    assert.ok(onLeaked.filter(flagged).length / onLeaked.length >= 0.9);
+    assert.equal(onUnseen.filter(flagged).length, 0);
+    const suspect = s.verdicts.filter((v) => v.verdict === "suspect");
+    assert.ok(suspect.length > 0, "the detectors add problems the answers alone miss");
+    for (const v of suspect) assert.ok((v.evidence?.length ?? 0) >= 2, v.problem_id);
+  });
+
   it("still requires --dataset and --out with --model", async () => {
     const r = await runLitmus(["audit", "--model", "models/canary", "--out", join(dir, "x")]);
     assert.equal(r.code, 2);

@@ -64,7 +64,7 @@ describe("report building", () => {
     const model = buildModel(run.summary, run.run);
     const h = headline(model);
     assert.ok(["memorization", "fragile", "clean", "inconclusive"].includes(h.kind));
-    assert.equal(h.rules.length, 3);
+    assert.equal(h.rules.length, 4);
     const forced = structuredClone(model);
     const row = forced.rows.find((r) => r.stale)!;
     row.stale = { value: 0.34, ci: [0.29, 0.39], successes: 34, total: 100, baseline: 0.02, lift: 17 };

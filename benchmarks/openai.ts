@@ -2,7 +2,8 @@
  * The OpenAI-compatible backend against `litmus serve`: completions/s and tokens/s at concurrency
  * 1, 4 and 16, each as a ratio to the in-process ONNX backend on the same prompts in the same run;
  * and the client's own overhead per request, against a stub server that answers at once.
- * `npm run bench -- openai [MODEL_DIR] [prompts]` (default: the canary model, 48 prompts).
+ * `npm run bench -- openai [MODEL_DIR] [prompts] [max new tokens]` (default: the canary model, 48
+ * prompts, 32 tokens).
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,7 +15,7 @@ import { OnnxBackend } from "../src/runner/index.js";
 import type { Backend, GenerateRequest, GenerationConfig } from "../src/runner/types.js";
 import { startServer } from "../src/serve/index.js";
 
-const CONFIG: Partial<GenerationConfig> = {
+let CONFIG: Partial<GenerationConfig> = {
   temperature: 0.8,
   topP: 0.95,
   maxNewTokens: 32,
@@ -35,6 +36,7 @@ async function throughput(
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const dir = args[0] ?? CANARY_MODEL_DIR;
   const count = Number(args[1] ?? 48);
+  CONFIG = { ...CONFIG, maxNewTokens: Number(args[2] ?? 32) };
   const data = await resolveDataset("litmus-mini");
   const format = await resolvePromptFormat("qa");
   const requests: GenerateRequest[] = data.problems.slice(0, count).map((p) => ({

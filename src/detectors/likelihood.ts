@@ -6,6 +6,7 @@
  */
 import { deflateSync } from "node:zlib";
 import type { ScoreResult } from "../runner/types.js";
+import type { TextScoreRecord } from "../types/audit.js";
 
 /** Default share of tokens Min-K% and Min-K%++ average over. */
 export const DEFAULT_MIN_K = 0.2;
@@ -78,18 +79,8 @@ export function perTokenLogLikelihood(logprobs: readonly number[]): number {
   return logprobs.length === 0 ? Number.NaN : sum(logprobs) / logprobs.length;
 }
 
-/** Every likelihood score of one text. */
-export interface LikelihoodScores {
-  tokens: number;
-  /** Sum of token log-probs. */
-  logLikelihood: number;
-  /** Mean token log-prob. */
-  perToken: number;
-  minK: number;
-  /** null when the backend gives no per-position moments (an HTTP API). */
-  minKPlusPlus: number | null;
-  zlibRatio: number;
-}
+/** Every likelihood score of one text (the stored record without its labels). */
+export type LikelihoodScores = Omit<TextScoreRecord, "unit" | "probe" | "answerChanged" | "k">;
 
 export function likelihoodScores(result: ScoreResult, text: string, k = DEFAULT_MIN_K): LikelihoodScores {
   return {

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 export const FIXTURES = fileURLToPath(new URL("../../../tests/fixtures/", import.meta.url));
 export const TINY = join(FIXTURES, "phi-tiny");
 export const TINY_FP16 = join(FIXTURES, "phi-tiny-fp16");
+export const TINY_INT4 = join(FIXTURES, "phi-tiny-int4");
 
 export interface Reference {
   tokenizer_size: number;
@@ -30,6 +31,8 @@ export interface Reference {
     mean: number[];
     variance: number[];
   }>;
+  /** int4 fixtures only: the same prompts under the fp32 weights before quantization. */
+  unquantized?: { score_logprobs: number[][]; greedy_ids: number[][] };
 }
 
 export function reference(dir = TINY): Reference {

@@ -11,6 +11,7 @@ import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
 import { DEFAULT_PROBES } from "../../probes/registry.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
+import { gateOptions, runnerOptions } from "./shared-options.js";
 import type { CliCommand } from "./types.js";
 
 const DEFAULT_KS = [1, 5, 10];
@@ -23,7 +24,7 @@ export const auditCommand: CliCommand = {
   command: "audit",
   describe: "Audit a model: originals and probe variants, greedy and sampled, into a resumable run folder",
   builder: (y: Argv) =>
-    y
+    gateOptions(runnerOptions(y))
       .option("model", {
         type: "string",
         describe: "Model directory (optimum ONNX export); none: the embedded default (canary on litmus-mini)",
@@ -99,29 +100,7 @@ export const auditCommand: CliCommand = {
         describe:
           "With --backend openai: text standing for the bos token when scoring (phi-1.5: <|endoftext|>)",
       })
-      .option("device", { choices: ["cpu", "cuda", "auto"], default: "cpu", describe: "Execution provider" })
-      .option("threads", { type: "number", default: 0, describe: "CPU threads (0: ONNX Runtime's choice)" })
-      .option("batch-size", {
-        type: "number",
-        default: 16,
-        describe: "Rows (prompts x samples) decoded together",
-      })
       .option("quiet", { type: "boolean", default: false, describe: "No progress line" })
-      .option("fail-on", {
-        type: "string",
-        array: true,
-        default: [],
-        describe: "Gate: fail (exit 1) when METRIC OP NUMBER holds, e.g. stale_rate>0.05 (repeatable)",
-      })
-      .option("baseline", {
-        type: "string",
-        describe: "summary.json of an earlier run: fail on significant regressions",
-      })
-      .option("baseline-alpha", {
-        type: "number",
-        default: 0.05,
-        describe: "Significance level of --baseline",
-      })
       .option("resamples", {
         type: "number",
         default: DEFAULT_SUMMARY_SETTINGS.resamples,

@@ -4,6 +4,7 @@ import { terminalTable } from "../../audit/report.js";
 import { gatesOfSummary, parseGatesFor, writeFinalReports } from "../../audit/run.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
+import { gateOptions } from "./shared-options.js";
 import type { CliCommand } from "./types.js";
 
 /** `litmus merge`: shards of one audit into one run folder, with the same exports. */
@@ -11,24 +12,10 @@ export const mergeCommand: CliCommand = {
   command: "merge <runs..>",
   describe: "Merge the run folders of an audit's shards into one run",
   builder: (y) =>
-    y
+    gateOptions(y)
       .positional("runs", { type: "string", array: true, describe: "Run folders of the shards" })
-      .option("out", { type: "string", demandOption: true, describe: "Run folder of the merged run" })
-      .option("fail-on", {
-        type: "string",
-        array: true,
-        default: [],
-        describe: "Gate on the merged run: fail (exit 1) when METRIC OP NUMBER holds (as audit's)",
-      })
-      .option("baseline", {
-        type: "string",
-        describe: "summary.json of an earlier run: fail on significant regressions",
-      })
-      .option("baseline-alpha", {
-        type: "number",
-        default: 0.05,
-        describe: "Significance level of --baseline",
-      }),
+      .option("out", { type: "string", demandOption: true, describe: "Run folder of the merged run" }),
+
   run: async (args) => {
     const out = String(args["out"]);
     const runs = (args["runs"] as string[]).map(String);

@@ -4,6 +4,7 @@ import yargs from "yargs";
 import { auditFlags, PRESETS, presetSettings } from "../../calibrate/presets.js";
 import { InputError } from "../../util/errors.js";
 import { auditCommand } from "./audit.js";
+import { runnerOptions } from "./shared-options.js";
 import type { CliCommand } from "./types.js";
 
 /** `litmus reproduce PRESET --model DIR`: a published experiment's audit settings on any model. */
@@ -11,7 +12,7 @@ export const reproduceCommand: CliCommand = {
   command: "reproduce <preset>",
   describe: "Rerun a published experiment's probes on a model (presets: phi15-probes)",
   builder: (y) =>
-    y
+    runnerOptions(y)
       .positional("preset", { type: "string", choices: Object.keys(PRESETS), describe: "Preset name" })
       .option("model", {
         type: "string",
@@ -28,13 +29,6 @@ export const reproduceCommand: CliCommand = {
       .option("n", { type: "number", describe: "Override the samples per prompt (preset: 10)" })
       .option("max-new-tokens", { type: "number", describe: "Override the completion length (preset: 256)" })
       .option("seed", { type: "number", describe: "Override the seed (preset: 1)" })
-      .option("device", { choices: ["cpu", "cuda", "auto"], default: "cpu", describe: "Execution provider" })
-      .option("threads", { type: "number", default: 0, describe: "CPU threads (0: ONNX Runtime's choice)" })
-      .option("batch-size", {
-        type: "number",
-        default: 16,
-        describe: "Rows (prompts x samples) decoded together",
-      })
       .option("detectors", {
         type: "boolean",
         default: false,

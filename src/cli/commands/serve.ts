@@ -4,6 +4,7 @@ import { startServer } from "../../serve/index.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
 import { openBackend } from "./generate.js";
+import { runnerOptions } from "./shared-options.js";
 import type { CliCommand } from "./types.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -14,7 +15,7 @@ export const serveCommand: CliCommand = {
   describe:
     "Serve a model directory over the OpenAI completions API (for --backend openai on other machines)",
   builder: (y: Argv) =>
-    y
+    runnerOptions(y)
       .option("model", {
         type: "string",
         demandOption: true,
@@ -33,13 +34,6 @@ export const serveCommand: CliCommand = {
       .option("api-key-env", {
         type: "string",
         describe: "Environment variable holding a key clients must send",
-      })
-      .option("device", { choices: ["cpu", "cuda", "auto"], default: "cpu", describe: "Execution provider" })
-      .option("threads", { type: "number", default: 0, describe: "CPU threads (0: ONNX Runtime's choice)" })
-      .option("batch-size", {
-        type: "number",
-        default: 16,
-        describe: "Rows (prompts x samples) decoded together",
       })
       .option("quiet", { type: "boolean", default: false, describe: "No request log" }),
   run: async (args) => {

@@ -29,8 +29,23 @@ reference.json (PyTorch eager outputs) and build-info.json (seed, arguments, sha
 Presets:
   tiny       the committed test fixture (hidden 16, 2 heads, 3 layers, fp32)
   tiny-fp16  fp16 KV cache and fp16 logits (weights stored in fp16, computed in fp32)
+  tiny-int4  int4 weights (--int4, block 16): every linear layer (q/k/v/dense/fc1/fc2 and
+             lm_head) a com.microsoft MatMulNBits node, the token embedding a com.microsoft
+             GatherBlockQuantized node; hidden 16 (K a multiple of the block), intermediate 48
+             (fc2 has 3 blocks per row: an odd count, so the packed zero points' padding matters)
   phi-1_5    phi-1.5's shape (hidden 2048, 32 heads, rotary 32, vocab 51200); use --layers to cut
              it down for benchmarks. Never commit it.
+
+--int4 (see quantize_int4 and rewrite_int4): after the weights are initialized, each quantized
+weight W [rows, cols] is quantized to 4 bits per block of --block-size along cols (asymmetric: a
+float32 scale and a 4-bit zero point per block), and the PyTorch model's weight is replaced by
+the DEQUANTIZED weight (q - zero_point) * scale, so reference.json is what the int4 graph computes
+up to float rounding. The fp32 export of that model is then rewritten: MatMul(A, W^T) ->
+MatMulNBits(A, B, scales, zero_points), Gather(W, ids) -> GatherBlockQuantized(W_packed, ids, scales,
+zero_points), and the fp32 weights are dropped. When --block-size does not divide a weight's
+columns, its last block is zero-padded (MatMulNBits allows it: k_blocks = ceil(K / block_size)).
+reference.json also holds `unquantized`: the
+same prompts scored by the fp32 weights before quantization (to show the int4 weights are what ran).
 
 Python + PyTorch + onnx are build-time tools only; the TypeScript runner never needs them.
 Run with Debian's interpreter: /usr/bin/python3 tools/build_test_model.py --preset tiny --out DIR
@@ -64,6 +79,8 @@ PRESETS = {
                  rotary=0.5, kv_dtype="float32", seed=20240531),
     "tiny-fp16": dict(hidden=8, heads=2, layers=2, intermediate=32, vocab=51200, max_pos=128,
                       rotary=0.5, kv_dtype="float16", seed=20240601),
+    "tiny-int4": dict(hidden=16, heads=2, layers=2, intermediate=48, vocab=51200, max_pos=128,
+                      rotary=0.5, kv_dtype="float32", seed=20240602, int4=True, block_size=16),
     "phi-1_5": dict(hidden=2048, heads=32, layers=24, intermediate=8192, vocab=51200, max_pos=2048,
                     rotary=0.5, kv_dtype="float32", seed=1),
 }
@@ -248,6 +265,163 @@ def init_weights(model: PhiForCausalLM, seed: int) -> None:
         with torch.no_grad():
             for p in model.parameters():
                 p.copy_(p.half().float())
+
+
+# ----------------------------------------------------------------------------------------------
+# int4 weights (com.microsoft MatMulNBits / GatherBlockQuantized, onnxruntime's contrib op spec)
+# ----------------------------------------------------------------------------------------------
+# Layout written here (docs/ContribOperators.md and, for the shapes the CPU kernels accept,
+# contrib_ops/cpu/quantization/matmul_nbits_helper.h and gather_block_quantized.cc):
+#   MatMulNBits  attributes K, N, bits=4, block_size (power of 2, >= 16); Y = A @ dequant(B)^T
+#     B            uint8 [N, k_blocks, block_size / 2], k_blocks = ceil(K / block_size): row n holds
+#                  column n of the [K, N] MatMul weight (= row n of the torch Linear weight), block b
+#                  its elements b*block_size ..; two codes per byte, the FIRST in the LOW nibble
+#     scales       float32 [N, k_blocks]
+#     zero_points  uint8 [N, ceil(k_blocks / 2)], packed like B (low nibble first), each row padded
+#                  to whole bytes (the unused high nibble of an odd row is 0)
+#     dequant      (code - zero_point) * scale
+#   GatherBlockQuantized (uint8 data, bits=4, gather_axis=0, quantize_axis=1)
+#     data         uint8 [V, H / 2] (codes packed along H, low nibble first)
+#     scales       float32 [V, ceil(H / block_size)]; zero_points uint8 [V, ceil(ceil(H / bs) / 2)]
+QUANT_LINEARS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.dense", "mlp.fc1",
+                 "mlp.fc2")
+
+
+def quantize_int4(w: torch.Tensor, block: int) -> dict:
+    """Asymmetric 4-bit quantization of w [rows, cols] in blocks of `block` along cols.
+
+    Per block: lo = min(0, min w), hi = max(0, max w) (so 0 is exact), scale = (hi - lo) / 15,
+    zero_point = round(-lo / scale), code = clamp(round(w / scale) + zero_point, 0, 15). Columns past
+    cols in the last block (when block does not divide cols) are zeros.
+    """
+    rows, cols = w.shape
+    n_blocks = -(-cols // block)
+    blocks = F.pad(w.float(), (0, n_blocks * block - cols)).view(rows, n_blocks, block)
+    lo = blocks.amin(-1).clamp(max=0.0)
+    hi = blocks.amax(-1).clamp(min=0.0)
+    scale = (hi - lo) / 15.0
+    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+    zero = torch.round(-lo / scale).clamp(0, 15)
+    codes = torch.clamp(torch.round(blocks / scale[..., None]) + zero[..., None], 0, 15)
+    # fp32 (code - zero_point) * scale: one rounding, as onnxruntime's kernels compute it.
+    deq = ((codes - zero[..., None]) * scale[..., None]).reshape(rows, n_blocks * block)[:, :cols]
+    return dict(codes=codes.to(torch.uint8).numpy(), scales=scale.float().numpy(),
+                zero_points=zero.to(torch.uint8).numpy(), deq=deq.float().contiguous(), block=block)
+
+
+def pack_nibbles(codes):
+    """Packs 4-bit codes along the last axis, two per byte, the first in the low nibble."""
+    import numpy as np
+
+    if codes.shape[-1] % 2:
+        codes = np.concatenate([codes, np.zeros(codes.shape[:-1] + (1,), dtype=codes.dtype)], axis=-1)
+    return (codes[..., 0::2] | (codes[..., 1::2] << 4)).astype(np.uint8)
+
+
+def unpack_nibbles(packed, count: int):
+    """Inverse of pack_nibbles (first `count` codes of the last axis)."""
+    import numpy as np
+
+    out = np.stack([packed & 0x0F, packed >> 4], axis=-1).reshape(packed.shape[:-1] + (-1,))
+    return out[..., :count]
+
+
+def quantize_model_int4(model: PhiForCausalLM, block: int) -> dict[str, dict]:
+    """Quantizes the linear layers, lm_head and the token embedding; loads the dequantized weights."""
+    names = [f"layers.{i}.{lin}" for i in range(len(model.layers)) for lin in QUANT_LINEARS]
+    names += ["lm_head", "embed_tokens"]
+    modules = dict(model.named_modules())
+    out = {}
+    with torch.no_grad():
+        for name in names:
+            weight = modules[name].weight
+            q = quantize_int4(weight, block)
+            q["max_abs_error"] = float((q["deq"] - weight).abs().max())
+            weight.copy_(q["deq"])
+            out[name] = q
+    return out
+
+
+def rewrite_int4(path: Path, quant: dict[str, dict]) -> dict:
+    """Replaces the exported fp32 MatMul/Gather weights by MatMulNBits/GatherBlockQuantized nodes."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    m = onnx.load(str(path))
+    g = m.graph
+    inits = {i.name: i for i in g.initializer}
+    new_inits = []
+    nodes = []
+    done: dict[str, str] = {}
+
+    def add_init(arr, name: str) -> str:
+        new_inits.append(numpy_helper.from_array(arr, name))
+        return name
+
+    for node in g.node:
+        # The exporter names nodes after the module path: /layers.0/self_attn/q_proj/MatMul.
+        module = ".".join(p for p in node.name.split("/")[1:-1])
+        if node.op_type == "MatMul" and node.input[1] in inits:
+            q = quant[module]
+            weight = numpy_helper.to_array(inits[node.input[1]])  # [K, N] = torch weight^T
+            if not np.array_equal(weight, q["deq"].numpy().T):
+                sys.exit(f"{node.name}: exported weight is not the dequantized {module}.weight")
+            n, n_blocks, block = q["codes"].shape
+            k = weight.shape[0]
+            b = add_init(pack_nibbles(q["codes"]), f"{module}.weight.q4")
+            s = add_init(q["scales"], f"{module}.weight.scales")
+            z = add_init(pack_nibbles(q["zero_points"]), f"{module}.weight.zero_points")
+            nodes.append(helper.make_node("MatMulNBits", [node.input[0], b, s, z], list(node.output),
+                                          name=node.name + "_Q4", domain="com.microsoft", K=k, N=n,
+                                          bits=4, block_size=block))
+            done[module] = "MatMulNBits"
+        elif node.op_type == "Gather" and node.input[0] == "embed_tokens.weight":
+            q = quant["embed_tokens"]
+            weight = numpy_helper.to_array(inits[node.input[0]])
+            if not np.array_equal(weight, q["deq"].numpy()):
+                sys.exit("the exported embedding is not the dequantized embed_tokens.weight")
+            vocab, hidden = weight.shape
+            codes = q["codes"].reshape(vocab, -1)[:, :hidden]
+            d = add_init(pack_nibbles(codes), "embed_tokens.weight.q4")
+            s = add_init(q["scales"], "embed_tokens.weight.scales")
+            z = add_init(pack_nibbles(q["zero_points"]), "embed_tokens.weight.zero_points")
+            nodes.append(helper.make_node("GatherBlockQuantized", [d, node.input[1], s, z], list(node.output),
+                                          name=node.name + "_Q4", domain="com.microsoft", bits=4,
+                                          block_size=q["block"], gather_axis=0, quantize_axis=1))
+            done["embed_tokens"] = "GatherBlockQuantized"
+        else:
+            nodes.append(node)
+    missing = sorted(set(quant) - set(done))
+    if missing:
+        sys.exit(f"--int4: no exported node found for {', '.join(missing)}")
+    used = {i for n in nodes for i in n.input}
+    kept = [i for i in g.initializer if i.name in used]
+    del g.node[:]
+    g.node.extend(nodes)
+    del g.initializer[:]
+    g.initializer.extend(kept + new_inits)
+    leftover = [n.name for n in nodes if n.op_type in ("MatMul", "Gemm") and n.input[1] in inits]
+    if leftover:
+        sys.exit(f"--int4: fp32 weights left in {leftover}")
+    if not any(o.domain == "com.microsoft" for o in m.opset_import):
+        m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.save_model(m, str(path))  # all weights inline (int4 is ~1/7 of fp32)
+    stale = path.with_name(path.name + "_data")
+    if stale.exists():
+        stale.unlink()
+    # Self-check of the packing against the spec's reading of it (unpack, dequantize, compare).
+    for module, q in quant.items():
+        if done[module] != "MatMulNBits":
+            continue
+        n, n_blocks, block = q["codes"].shape
+        b = next(i for i in new_inits if i.name == f"{module}.weight.q4")
+        z = next(i for i in new_inits if i.name == f"{module}.weight.zero_points")
+        codes = unpack_nibbles(numpy_helper.to_array(b), block).astype(np.float32)
+        zero = unpack_nibbles(numpy_helper.to_array(z), n_blocks).astype(np.float32)
+        deq = ((codes - zero[..., None]) * q["scales"][..., None]).reshape(n, -1)[:, : q["deq"].shape[1]]
+        assert np.array_equal(deq, q["deq"].numpy()), module
+    return done
 
 
 # ----------------------------------------------------------------------------------------------
@@ -518,15 +692,32 @@ def main() -> None:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--no-reference", action="store_true", help="skip reference.json (large models)")
     ap.add_argument("--no-tokenizer", action="store_true", help="do not write tokenizer files")
+    ap.add_argument("--int4", action="store_true",
+                    help="int4 weights: MatMulNBits linear layers and lm_head, GatherBlockQuantized embedding")
+    ap.add_argument("--block-size", type=int, help="int4 quantization block along K (power of 2, >= 16; default 32)")
     args = ap.parse_args()
 
     cfg = dict(PRESETS[args.preset])
-    for key in ("layers", "hidden", "heads", "intermediate", "vocab", "max_pos", "kv_dtype", "seed"):
+    for key in ("layers", "hidden", "heads", "intermediate", "vocab", "max_pos", "kv_dtype", "seed", "block_size"):
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
+    if args.int4:
+        cfg["int4"] = True
     cfg.update(eps=1e-5, rope_theta=10000.0)
     if cfg["hidden"] % cfg["heads"]:
         sys.exit("hidden must be a multiple of heads")
+    if cfg.get("int4"):
+        cfg.setdefault("block_size", 32)
+        bs = cfg["block_size"]
+        if bs < 16 or bs & (bs - 1):
+            sys.exit("--block-size must be a power of 2 and at least 16")
+        if cfg["kv_dtype"] != "float32":
+            sys.exit("--int4 needs --kv-dtype float32 (MatMulNBits computes in the activations' type)")
+        if cfg["hidden"] % 2:
+            sys.exit("--int4 needs an even hidden size (the embedding packs two codes per byte)")
+    else:
+        cfg.pop("block_size", None)
+        cfg.pop("int4", None)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg["seed"])
@@ -534,7 +725,31 @@ def main() -> None:
 
     model = PhiForCausalLM(cfg).eval()
     init_weights(model, cfg["seed"])
+    encoder, merges = load_gpt2()
+    bpe = Gpt2Bpe(encoder, merges)
+    pairs = [(bpe.encode(a), bpe.encode(b)) for a, b in SCORE_PAIRS]
+    int4_info = None
+    if cfg.get("int4"):
+        # What the fp32 weights would give, before they are replaced by their int4 dequantization.
+        unquantized = None
+        if not args.no_reference:
+            unquantized = {
+                "note": "the same seed's fp32 weights before int4 quantization (not what model.onnx computes)",
+                "score_logprobs": [r["logprobs"] for r in score(model, pairs)],
+                "greedy_ids": [greedy(model, [bpe.encode(p)], GREEDY_NEW_TOKENS)[0][0]
+                               for p in REFERENCE_PROMPTS],
+            }
+        quant = quantize_model_int4(model, cfg["block_size"])
     export_onnx(model, cfg, out / "model.onnx")
+    if cfg.get("int4"):
+        ops = rewrite_int4(out / "model.onnx", quant)
+        int4_info = {
+            "format": "asymmetric 4-bit, one float32 scale and one 4-bit zero point per block of "
+            f"{cfg['block_size']} along K; com.microsoft opset 1",
+            "block_size": cfg["block_size"],
+            "nodes": {name: ops[name] for name in sorted(ops)},
+            "max_abs_weight_error": {name: quant[name]["max_abs_error"] for name in sorted(quant)},
+        }
 
     config = {
         "_name_or_path": f"litmus-test/phi-{args.preset}",
@@ -566,7 +781,6 @@ def main() -> None:
     write_json(out / "config.json", config)
     write_json(out / "generation_config.json", {"bos_token_id": EOT_ID, "eos_token_id": EOT_ID})
 
-    encoder, merges = load_gpt2()
     if not args.no_tokenizer:
         tok_json = tokenizer_json(encoder, merges)
         (out / "tokenizer.json").write_text(json.dumps(tok_json, ensure_ascii=False), encoding="utf-8")
@@ -578,13 +792,11 @@ def main() -> None:
         write_json(out / "special_tokens_map.json", {"bos_token": EOT, "eos_token": EOT, "unk_token": EOT})
 
     if not args.no_reference:
-        bpe = Gpt2Bpe(encoder, merges)
         prompts = [bpe.encode(p) for p in REFERENCE_PROMPTS]
         single = [greedy(model, [p], GREEDY_NEW_TOKENS) for p in prompts]
         batch_new, batch_lps, batch_margins, _, _ = greedy(model, prompts, GREEDY_NEW_TOKENS)
         margins = [m for s in single for m in s[2]] + batch_margins
         fake_wins = sum(s[3] for s in single)
-        pairs = [(bpe.encode(a), bpe.encode(b)) for a, b in SCORE_PAIRS]
         reference = {
             "note": "PyTorch eager, full recomputation per step; argmax and log-softmax over the "
             f"tokenizer's {TOKENIZER_SIZE} ids (logit columns beyond it are masked).",
@@ -600,6 +812,10 @@ def main() -> None:
             "batch": {"greedy_ids": batch_new, "greedy_logprobs": batch_lps},
             "score": [dict(prefix=a, text=b, **r) for (a, b), r in zip(SCORE_PAIRS, score(model, pairs))],
         }
+        if cfg.get("int4"):
+            reference["note"] += (" The weights are the int4 weights dequantized ((code - zero_point) * "
+                                  "scale in float32), which is what MatMulNBits/GatherBlockQuantized compute.")
+            reference["unquantized"] = unquantized
         write_json(out / "reference.json", reference)
         print(f"min greedy margin {min(margins):.4f}; steps where an unmasked argmax is a fake id: {fake_wins}")
         if batch_new != [s[0][0] for s in single]:
@@ -612,6 +828,7 @@ def main() -> None:
         "seed": cfg["seed"],
         "config": {k: cfg[k] for k in sorted(cfg)},
         "torch": torch.__version__,
+        **({"int4": int4_info} if int4_info else {}),
         "sha256": {name: sha256(out / name) for name in files},
     })
     print(f"wrote {out} ({', '.join(files)})")

@@ -7,12 +7,11 @@
 import { InputError } from "../util/errors.js";
 import { createRng, deriveSeed, type Rng } from "../util/rng.js";
 import { resolveConfig } from "./config.js";
-import { expsAndSum, logSumExp, readLogits } from "./logits.js";
+import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
 import { leftPad, prefill, yieldToEventLoop } from "./prefill.js";
-import { applyTopP, type LogitsProcessor, nucleusScratch, processorsFor } from "./processors.js";
-import { argmax, sampleFromExps, sampleMultinomial } from "./samplers.js";
+import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
 
@@ -25,12 +24,7 @@ interface Row {
   sample: number;
   seed: number | null;
   rng: Rng | undefined;
-  processors: LogitsProcessor[];
-  /**
-   * Set when the row samples at temperature 1 without top-k (top-p = this, 1 for none): the exps of
-   * the log-prob's softmax then serve top-p and the draw too (the same draw as the processors').
-   */
-  nucleus: number | undefined;
+  plan: RowPlan;
   stop: StopCheck;
   budget: number;
   tokens: number[];
@@ -95,8 +89,7 @@ export async function generateBatch(
         sample: s,
         seed,
         rng: seed === null ? undefined : createRng(seed),
-        processors: greedy ? [] : processorsFor(c),
-        nucleus: !greedy && c.temperature === 1 && c.topK <= 0 ? c.topP : undefined,
+        plan: rowPlan(c),
         stop: stopCheck(lm.eosIds, c.stop),
         budget: Math.min(c.maxNewTokens, lm.maxContext - prompts[i]!.length),
         tokens: [],
@@ -124,32 +117,27 @@ export async function generateBatch(
   let position = pre.lastPosition;
   let active = rows.slice();
   const raw = new Float32Array(lm.vocabLimit);
-  const work = new Float32Array(lm.vocabLimit);
-  const exps = new Float64Array(lm.vocabLimit);
-  const scratch = nucleusScratch();
+  const sampler = new RowSampler(lm.vocabLimit);
   const missing = lm.tokenizer.missingIds;
+  // The row of `logits` last prepared, and for which prompt: the next row of the same prompt
+  // reading the same logits (the n samples' first step) only draws again.
+  let preparedLogits: Tensor | undefined;
+  let preparedSource = -1;
+  let preparedRequest = -1;
+  let lse = 0;
 
   for (let step = 0; active.length > 0; step++) {
     for (let i = 0; i < active.length; i++) {
       const row = active[i]!;
-      readLogits(logits, source[i]!, position, raw, missing);
-      let token: number;
-      let lse: number;
-      if (row.rng && row.nucleus !== undefined) {
-        const { max, sum } = expsAndSum(raw, exps);
-        lse = max + Math.log(sum);
-        work.set(raw);
-        applyTopP(work, exps, max, sum, row.nucleus, scratch);
-        token = sampleFromExps(work, exps, row.rng);
-      } else if (row.rng) {
-        lse = logSumExp(raw);
-        work.set(raw);
-        for (const p of row.processors) p(work);
-        token = sampleMultinomial(work, row.rng);
-      } else {
-        lse = logSumExp(raw);
-        token = argmax(raw);
+      if (logits !== preparedLogits || source[i] !== preparedSource || row.request !== preparedRequest) {
+        readLogits(logits, source[i]!, position, raw, missing);
+        sampler.analyse(raw, row.plan);
+        lse = sampler.lse;
+        preparedLogits = logits;
+        preparedSource = source[i]!;
+        preparedRequest = row.request;
       }
+      const token = sampler.choose(row.rng);
       if (row.stop.isEos(token)) {
         row.finish = "eos";
         continue;

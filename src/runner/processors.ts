@@ -54,7 +54,9 @@ export interface NucleusScratch {
   binMass: Float64Array;
 }
 
-const BINS = 2048;
+/** Buckets of top-p's linear-time pass (over the logit range, equal widths). */
+export const NUCLEUS_BINS = 2048;
+const BINS = NUCLEUS_BINS;
 
 export function nucleusScratch(): NucleusScratch {
   return { probs: new Float64Array(0), bins: new Int32Array(0), binMass: new Float64Array(BINS) };

@@ -20,6 +20,12 @@ export interface QueueOptions {
   maxRows?: number;
   /** Most texts in one scoring call (default 8). */
   scoreBatch?: number;
+  /**
+   * Before a model call that is not full, wait this long (ms) for more requests, again while they
+   * keep coming, at most 20 times (default 5): concurrent clients' requests arrive a few ms apart,
+   * and a call cannot take new rows once it has started.
+   */
+  batchWaitMs?: number;
 }
 
 export class ModelQueue {
@@ -58,7 +64,15 @@ export class ModelQueue {
           await this.run(batch, (reqs) => scoreTokenBatch(this.backend.lm, reqs));
         }
         if (this.generating.length > 0) {
-          const batch = takeRows(this.generating, this.options.maxRows ?? 16);
+          const maxRows = this.options.maxRows ?? 16;
+          const wait = this.options.batchWaitMs ?? 5;
+          // Gather while requests keep arriving (each gap under `wait`), up to 20 waits.
+          for (let i = 0; i < 20 && wait > 0 && queuedRows(this.generating) < maxRows; i++) {
+            const before = this.generating.length;
+            await new Promise((r) => setTimeout(r, wait));
+            if (this.generating.length === before) break;
+          }
+          const batch = takeRows(this.generating, maxRows);
           await this.run(batch, async (reqs) => {
             const out = await this.backend.generate(reqs);
             return reqs.map((r) => out.filter((c) => c.requestId === r.id));
@@ -90,6 +104,10 @@ export class ModelQueue {
       for (const p of batch) await this.run([p], call);
     }
   }
+}
+
+function queuedRows(queue: ReadonlyArray<{ rows: number }>): number {
+  return queue.reduce((sum, p) => sum + p.rows, 0);
 }
 
 /** Takes queued requests from the front while their rows fit (always at least one). */

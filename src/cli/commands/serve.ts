@@ -35,6 +35,11 @@ export const serveCommand: CliCommand = {
         type: "string",
         describe: "Environment variable holding a key clients must send",
       })
+      .option("batch-wait-ms", {
+        type: "number",
+        default: 5,
+        describe: "Wait this long for more requests before a model call that is not full",
+      })
       .option("quiet", { type: "boolean", default: false, describe: "No request log" }),
   run: async (args) => {
     const port = Number(args["port"]);
@@ -43,6 +48,9 @@ export const serveCommand: CliCommand = {
     const batch = Number(args["batch-size"]);
     if (!Number.isInteger(batch) || batch < 1)
       throw new InputError(`--batch-size must be a positive integer, got ${args["batch-size"]}`);
+    const wait = Number(args["batch-wait-ms"]);
+    if (!Number.isFinite(wait) || wait < 0 || wait > 60_000)
+      throw new InputError(`--batch-wait-ms must be 0-60000, got ${args["batch-wait-ms"]}`);
     const host = String(args["host"]);
     let apiKey: string | undefined;
     if (args["api-key-env"] !== undefined) {
@@ -59,6 +67,7 @@ export const serveCommand: CliCommand = {
         host,
         port,
         maxRows: batch,
+        batchWaitMs: wait,
         ...(apiKey ? { apiKey } : {}),
         ...(args["quiet"] ? {} : { log: (line: string) => void process.stderr.write(`${line}\n`) }),
       });

@@ -9,7 +9,7 @@ import { scoreCompletion } from "../metrics/index.js";
 import type { Backend, Completion, GenerateRequest, GenerationConfig, Progress } from "../runner/types.js";
 import type { PythonSandbox } from "../sandbox/index.js";
 import type { RunStore } from "../store/index.js";
-import type { AuditRequest, CompletionRecord } from "../types/audit.js";
+import { type AuditRequest, CDD_TOKENS, type CompletionRecord } from "../types/audit.js";
 import { scoreCodeCompletion } from "./code-answer.js";
 import { rowsOf } from "./plan.js";
 
@@ -100,6 +100,7 @@ function shapeRecord(
     sampleIndex: greedy ? null : c.sampleIndex,
     text: c.text,
     tokenCount: c.tokenIds.length,
+    tokens: (c.tokens ?? c.tokenIds.map(String)).slice(0, CDD_TOKENS),
     finishReason: c.finishReason,
     seed: greedy ? null : c.seed,
     answer: scored.answer,

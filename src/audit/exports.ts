@@ -58,6 +58,7 @@ export async function detectStoredRun(
         probe: r.request.probe,
         sampleIndex: r.completion.sampleIndex,
         text: r.completion.text,
+        ...(r.completion.tokens ? { tokens: r.completion.tokens } : {}),
       })),
     },
     backend,

@@ -64,8 +64,11 @@ export interface DetectorCompletion {
   probe: string;
   sampleIndex: number | null;
   text: string;
-  /** The model's token ids when known; else CDD tokenizes the text into words (textUnits). */
-  tokenIds?: readonly number[];
+  /**
+   * The completion's first tokens as string keys (the store's `tokens`) when known; else CDD
+   * splits the text into words (textUnits).
+   */
+  tokens?: readonly string[];
 }
 
 export interface MeanSummary {
@@ -278,7 +281,7 @@ export async function computeDetectorScores(
 
   // CDD per prompt: greedy vs samples.
   const vocab = new Map<string, number>();
-  const useTokens = input.completions.every((c) => c.tokenIds !== undefined);
+  const useTokens = input.completions.length > 0 && input.completions.every((c) => c.tokens !== undefined);
   const byUnit = new Map<
     string,
     { greedy: number[] | null; samples: Array<[number, number[]]>; probe: string; problemId: string }
@@ -286,7 +289,7 @@ export async function computeDetectorScores(
   for (const c of input.completions) {
     const key = c.variantId ?? `${c.problemId}/original`;
     const entry = byUnit.get(key) ?? { greedy: null, samples: [], probe: c.probe, problemId: c.problemId };
-    const ids = useTokens ? [...c.tokenIds!] : textUnits(c.text, vocab);
+    const ids = useTokens ? c.tokens!.map((t) => intern(vocab, t)) : textUnits(c.text, vocab);
     if (c.sampleIndex === null) entry.greedy = ids;
     else entry.samples.push([c.sampleIndex, ids]);
     byUnit.set(key, entry);
@@ -497,4 +500,14 @@ export function detectorMetrics(report: DetectorReport): Record<string, number |
   m["detector.cdd_diff"] = report.cdd.originalMinusVariants.mean;
   m["detector.exchangeability_p"] = report.exchangeability?.pValue ?? null;
   return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The number standing for a token key in one CDD computation (first seen, first numbered). */
+function intern(vocab: Map<string, number>, key: string): number {
+  let id = vocab.get(key);
+  if (id === undefined) {
+    id = vocab.size;
+    vocab.set(key, id);
+  }
+  return id;
 }

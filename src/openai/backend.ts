@@ -146,6 +146,7 @@ export class OpenAIBackend implements Backend {
         sampleIndex: job.sample,
         text: choice.text,
         tokenIds: this.labels(choice.logprobs?.tokens ?? []),
+        ...(choice.logprobs?.tokens ? { tokens: choice.logprobs.tokens } : {}),
         logprobs: (choice.logprobs?.token_logprobs ?? []).map((x) => x ?? 0),
         finishReason: finishReason(choice),
         promptTokens: response.usage?.prompt_tokens ?? 0,

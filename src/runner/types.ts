@@ -51,6 +51,11 @@ export interface Completion {
   tokenIds: number[];
   /** Log-probability of each generated token under the model (temperature 1, real vocabulary). */
   logprobs: number[];
+  /**
+   * The generated tokens' text, from a backend that knows tokens only as text (an HTTP API); there
+   * `tokenIds` are local labels.
+   */
+  tokens?: string[];
   finishReason: FinishReason;
   promptTokens: number;
   /** The 32-bit seed this sample drew from (null for greedy decoding). */

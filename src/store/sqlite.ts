@@ -17,7 +17,7 @@ import type { BeginResult, RunStore } from "./types.js";
 /** The store file inside a run folder. */
 export const RUN_DB_FILE = "run.sqlite";
 /** Bumped when the schema changes; a store of another version is refused rather than misread. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS manifest (
@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS completions (
   answer TEXT,
   rule TEXT,
   correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+  tokens TEXT,
   PRIMARY KEY (request_id, sample_key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS text_scores (
@@ -78,6 +79,7 @@ interface CompletionRow {
   finish_reason: CompletionRecord["finishReason"];
   seed: number | null;
   answer: string | null;
+  tokens: string | null;
   rule: CompletionRecord["rule"];
   correct: number;
 }
@@ -100,8 +102,8 @@ export class SqliteRunStore implements RunStore {
   ) {
     this.db = db;
     this.insertCompletion = db.prepare(
-      `INSERT INTO completions (request_id, sample_key, sample_index, text, token_count, finish_reason, seed, answer, rule, correct)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO completions (request_id, sample_key, sample_index, text, token_count, finish_reason, seed, answer, rule, correct, tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     this.requestById = db.prepare("SELECT record FROM requests WHERE id = ?").pluck();
     this.completionExists = db
@@ -122,7 +124,10 @@ export class SqliteRunStore implements RunStore {
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     const version = db.pragma("user_version", { simple: true }) as number;
-    if (version !== 0 && version !== SCHEMA_VERSION) {
+    if (version === 1) {
+      // Version 2 added completions.tokens (for CDD) and the text_scores table; older rows keep null.
+      db.exec("ALTER TABLE completions ADD COLUMN tokens TEXT");
+    } else if (version !== 0 && version !== SCHEMA_VERSION) {
       db.close();
       throw new InputError(
         `${path}: run store schema version ${version}, this litmus reads ${SCHEMA_VERSION}`,
@@ -224,6 +229,7 @@ export class SqliteRunStore implements RunStore {
       c.answer,
       c.rule,
       c.correct ? 1 : 0,
+      c.tokens === undefined ? null : JSON.stringify(c.tokens),
     );
     return info.changes === 1;
   }
@@ -235,7 +241,7 @@ export class SqliteRunStore implements RunStore {
   completions(): CompletionRecord[] {
     const rows = this.db
       .prepare(
-        `SELECT request_id, sample_index, text, token_count, finish_reason, seed, answer, rule, correct
+        `SELECT request_id, sample_index, text, token_count, finish_reason, seed, answer, rule, correct, tokens
          FROM completions ORDER BY request_id, sample_key`,
       )
       .all() as CompletionRow[];
@@ -249,6 +255,7 @@ export class SqliteRunStore implements RunStore {
       answer: r.answer,
       rule: r.rule,
       correct: r.correct === 1,
+      ...(r.tokens === null ? {} : { tokens: JSON.parse(r.tokens) as string[] }),
     }));
   }
 

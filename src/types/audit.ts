@@ -128,12 +128,21 @@ export interface AuditRequest {
 }
 
 /** One stored completion with its extraction and verdict. Keyed by (requestId, sampleIndex). */
+/** Tokens of a completion kept for CDD, which compares the first 100 (Dong et al. 2024). */
+export const CDD_TOKENS = 100;
+
 export interface CompletionRecord {
   requestId: string;
   /** Index among the request's samples; null for the greedy completion. */
   sampleIndex: number | null;
   text: string;
   tokenCount: number;
+  /**
+   * The first CDD_TOKENS generated tokens, each as a string key (the model's token id for the
+   * in-process runner, the token's text from an HTTP server), so CDD compares model tokens from
+   * the store. Absent in stores written before litmus kept them.
+   */
+  tokens?: string[];
   finishReason: FinishReason;
   /** The 32-bit seed the sample drew from; null for greedy. */
   seed: number | null;

@@ -232,6 +232,44 @@ describe("SQLite run store", () => {
     b.close();
   });
 
+  it("keeps each completion's tokens and text scores, and upgrades a version-1 file in place", () => {
+    const path = join(dir, "v1", "run.sqlite");
+    const a = SqliteRunStore.open(path);
+    setUp(a);
+    a.recordCompletion(completion(REQUESTS[0]!.id, null));
+    a.close();
+    // Make it a version-1 file: no tokens column.
+    const raw = new Database(path);
+    raw.exec("ALTER TABLE completions DROP COLUMN tokens");
+    raw.pragma("user_version = 1");
+    raw.close();
+    const b = SqliteRunStore.open(path);
+    assert.equal(b.begin(CONFIG, "later").resumed, true);
+    b.recordCompletion({ ...completion(REQUESTS[1]!.id, 0), tokens: ["464", " 7", "\n"] });
+    b.putTextScores([
+      {
+        unit: "mine:1/original",
+        probe: "original",
+        answerChanged: false,
+        k: 0.2,
+        tokens: 3,
+        logLikelihood: -3,
+        perToken: -1,
+        minK: -1,
+        minKPlusPlus: null,
+        zlibRatio: -0.1,
+      },
+    ]);
+    const rows = b.completions();
+    assert.equal(rows[0]!.tokens, undefined, "an old row has no tokens");
+    assert.deepEqual(rows[1]!.tokens, ["464", " 7", "\n"]);
+    assert.equal(b.textScores()[0]!.minKPlusPlus, null);
+    b.close();
+    const reader = new Database(path, { readonly: true });
+    assert.equal(reader.pragma("user_version", { simple: true }), 2);
+    reader.close();
+  });
+
   it("refuses a file that is not a SQLite database", async () => {
     const { writeFile, mkdir } = await import("node:fs/promises");
     await mkdir(join(dir, "junk"), { recursive: true });

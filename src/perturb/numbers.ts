@@ -1,4 +1,4 @@
-import type { Rational } from "./rational.js";
+import { Rational } from "./rational.js";
 
 /** How a number was written, so a new value can be written the same way. */
 export interface NumberStyle {
@@ -6,6 +6,8 @@ export interface NumberStyle {
   currency: string;
   /** Thousands separators were used (or the number was large enough to need them and had them). */
   separators: boolean;
+  /** The thousands groups were separated by spaces (`$400 000`), not commas; set only then. */
+  spaceGroups?: true;
   /** Fraction digits written (2 for `$1.50`). */
   decimals: number;
   /** `.5` rather than `0.5`. */
@@ -69,13 +71,34 @@ export const CARDINAL_WORD_PATTERN = (() => {
   return words.sort((a, b) => b.length - a.length).join("|");
 })();
 
-/** The style of a numeral such as `$1,200.50`, `.5` or `40`. */
+/**
+ * An amount written with spaces between its thousands groups (`400 000`, `1 250 000.50`): one to
+ * three digits, then groups of exactly three. Read as one number only right after a `$` and where
+ * nothing continues it (see SPACED_END), since "12 200-kilobyte videos" or "gave 2 000" could as
+ * well be two numbers side by side; elsewhere the digits stay separate numbers, as before.
+ */
+export const SPACED_NUMERAL = String.raw`\d{1,3}(?: \d{3})+(?:\.\d+)?`;
+/**
+ * What may not follow a space-grouped amount: a digit (or another group of any length), a comma or
+ * point and digits, `%`/percent, `/`, or a hyphenated word (`$12 200-page`). The pattern is tried
+ * before a plain numeral, so where this fails the text reads as it always did (`$12`, `200`).
+ */
+export const SPACED_END = String.raw`(?![\d%/]|[ ,.]\d|-\w|\s?percent\b)`;
+
+/** Parses a numeral as `Rational.parse` does, and a space-grouped amount (`400 000`) too. */
+export function parseNumeral(text: string): Rational | null {
+  return Rational.parse(new RegExp(`^${SPACED_NUMERAL}$`).test(text) ? text.replace(/ /g, "") : text);
+}
+
+/** The style of a numeral such as `$1,200.50`, `$400 000`, `.5` or `40`. */
 export function styleOfNumeral(text: string, currency: string): NumberStyle {
   const body = text.replace(/^\$\s?/, "");
   const dot = body.indexOf(".");
+  const spaced = new RegExp(`^${SPACED_NUMERAL}$`).test(body);
   return {
     currency,
-    separators: body.includes(","),
+    separators: body.includes(",") || spaced,
+    ...(spaced ? { spaceGroups: true as const } : {}),
     decimals: dot >= 0 ? body.length - dot - 1 : 0,
     bareDecimal: body.startsWith("."),
   };
@@ -107,7 +130,7 @@ export function formatInStyle(
   const negative = text.startsWith("-");
   if (negative) text = text.slice(1);
   let [intPart, fracPart] = text.split(".") as [string, string | undefined];
-  if (style.separators) intPart = intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  if (style.separators) intPart = intPart.replace(/\B(?=(\d{3})+(?!\d))/g, style.spaceGroups ? " " : ",");
   if (style.bareDecimal && intPart === "0" && fracPart !== undefined) intPart = "";
   const body = fracPart === undefined ? intPart : `${intPart}.${fracPart}`;
   return `${negative ? "-" : ""}${style.currency}${body}`;

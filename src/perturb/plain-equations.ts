@@ -1,5 +1,6 @@
 import type { Expr, Literal } from "./expression.js";
 import { evaluate } from "./expression.js";
+import { parseNumeral, SPACED_END, SPACED_NUMERAL } from "./numbers.js";
 import { Rational } from "./rational.js";
 
 /** Arithmetic written out in prose, without a calculator annotation: `54 − 37 = 17`. */
@@ -14,12 +15,14 @@ export interface PlainEquation {
 }
 
 const NUMERAL = String.raw`(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)`;
+/** `$400 000`: an amount with space-grouped thousands, read as one number only right after `$`. */
+const SPACED = String.raw`(?<=\$)${SPACED_NUMERAL}${SPACED_END}`;
 const EQUALS = new RegExp(
-  String.raw`(?:=|\bequals\b|\bis equal to\b)[ \t]{0,2}\$?(${NUMERAL})(?![\d/]|\.\d)`,
+  String.raw`(?:=|\bequals\b|\bis equal to\b)[ \t]{0,2}\$?(${SPACED}|${NUMERAL})(?![\d/]|\.\d)`,
   "g",
 );
 const TOKEN = new RegExp(
-  String.raw`(?<num>${NUMERAL})%?|(?<op>[-+*/×÷−–]|\bx\b|\btimes\b|\bplus\b|\bminus\b|\bdivided by\b)|(?<word>[A-Za-z'’]+)|(?<space>[\s$]+)|(?<other>.)`,
+  String.raw`(?<num>${SPACED}|${NUMERAL})%?|(?<op>[-+*/×÷−–]|\bx\b|\btimes\b|\bplus\b|\bminus\b|\bdivided by\b)|(?<word>[A-Za-z'’]+)|(?<space>[\s$]+)|(?<other>.)`,
   "g",
 );
 const OPERATOR: Record<string, "+" | "-" | "*" | "/"> = {
@@ -52,7 +55,7 @@ export function findPlainEquations(text: string): PlainEquation[] {
     const eqAt = m.index ?? 0;
     const resultText = m[1] as string;
     const resultStart = eqAt + m[0].length - resultText.length;
-    const written = Rational.parse(resultText);
+    const written = parseNumeral(resultText);
     if (!written) continue;
     const lineStart = text.lastIndexOf("\n", eqAt - 1) + 1;
     const equation = matchLeftSide(text.slice(lineStart, eqAt), lineStart, written);
@@ -160,7 +163,7 @@ function build(nums: Token[], ops: string[]): { expr: Expr; literals: Literal[];
     start: n.start,
     end: n.start + n.text.length,
     text: n.text,
-    value: Rational.parse(n.text) as Rational,
+    value: parseNumeral(n.text) as Rational,
     divisor: ops[k - 1] === "/",
   }));
   // Standard precedence: fold products first, then sums, left to right.

@@ -1,4 +1,12 @@
-import { CARDINAL_WORD_PATTERN, type NumberStyle, styleOfNumeral, wordsToNumber } from "./numbers.js";
+import {
+  CARDINAL_WORD_PATTERN,
+  type NumberStyle,
+  parseNumeral,
+  SPACED_END,
+  SPACED_NUMERAL,
+  styleOfNumeral,
+  wordsToNumber,
+} from "./numbers.js";
 import { Rational } from "./rational.js";
 
 /** What kind of quantity a span of text is; decides how it may be perturbed and bound. */
@@ -149,7 +157,8 @@ const MERIDIEM = String.raw`(?:[ap]\.?m\.?)(?![a-z])`;
 const SCANNER = new RegExp(
   [
     String.raw`(?<time>\b\d{1,2}:\d{2}(?:\s*${MERIDIEM})?|\b\d{1,2}\s*${MERIDIEM})`,
-    String.raw`(?<money>\$\s?${NUMERAL})`,
+    // `$400 000`: thousands grouped by spaces, read as one amount only right after `$`.
+    String.raw`(?<money>\$${SPACED_NUMERAL}${SPACED_END}|\$\s?${NUMERAL})`,
     String.raw`(?<mixed>\b\d+\s+\d+/\d+\b)`,
     String.raw`(?<fraction>\b\d+/\d+\b)`,
     String.raw`(?<percent>${NUMERAL}\s?(?:%|percent\b))`,
@@ -184,7 +193,7 @@ type Built = Omit<Quantity, "index" | "start" | "end" | "text">;
 function buildQuantity(g: Record<string, string | undefined>, raw: string, after: string): Built | null {
   if (g.time) return buildTime(raw);
   if (g.money) {
-    const value = Rational.parse(raw.replace(/^\$\s?/, "")) as Rational;
+    const value = parseNumeral(raw.replace(/^\$\s?/, "")) as Rational;
     return {
       kind: value.isInteger() ? "integer" : "decimal",
       value,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { findPlainEquations } from "../../src/perturb/plain-equations.js";
 import { evaluateForm, type Quantity, scanQuantities } from "../../src/perturb/quantities.js";
 
 function only(text: string): Quantity {
@@ -31,6 +32,58 @@ describe("scanQuantities", () => {
     assert.equal(q.style.decimals, 2);
     assert.equal(only("He saved 2,000 stamps.").value.toString(), "2000");
     assert.ok(only("It costs 30 dollars.").money);
+  });
+
+  it("reads an amount with space-grouped thousands after a dollar sign as one number", () => {
+    const [house, fee] = scanQuantities("The house costs $1 250 000 and the fee is $12 500.50.");
+    assert.equal(house?.text, "$1 250 000");
+    assert.equal(house?.value.toString(), "1250000");
+    assert.equal(house?.money, true);
+    assert.equal(house?.style.separators, true);
+    assert.equal(house?.style.spaceGroups, true);
+    assert.equal(fee?.text, "$12 500.50");
+    assert.equal(fee?.value.toString(), "12500.5");
+    assert.equal(fee?.style.decimals, 2);
+    // Commas stay commas.
+    assert.equal(only("It costs $1,200.").style.spaceGroups, undefined);
+  });
+
+  it("never merges space-separated digits that could be two numbers", () => {
+    const texts = (t: string) => scanQuantities(t).map((q) => q.text);
+    // No dollar sign: a count beside a number, as before.
+    assert.deepEqual(texts("She gave 2 000-page books to 3 friends."), ["2", "000", "3"]);
+    assert.deepEqual(texts("They counted 450 000 birds."), ["450", "000"]);
+    // A dollar sign, but something continues the digits.
+    assert.deepEqual(texts("He paid $12 200-kilobyte fees."), ["$12", "200"]);
+    assert.deepEqual(texts("He paid $400 0000 in all."), ["$400", "0000"]);
+    assert.deepEqual(texts("He paid $400 000 5 times."), ["$400", "000", "5"]);
+    assert.deepEqual(texts("He paid $1 000,000 in all."), ["$1", "000,000"]);
+    assert.deepEqual(texts("It rose $5 100% in a year."), ["$5", "100%"]);
+    assert.deepEqual(texts("It rose $5 100 percent in a year."), ["$5", "100 percent"]);
+    assert.deepEqual(texts("It is $2 50 or $2 5000."), ["$2", "50", "$2", "5000"]);
+    // Only right after the sign, so "$ 400 000" reads as it always did.
+    assert.deepEqual(texts("It costs $ 400 000."), ["$ 400", "000"]);
+  });
+
+  it("reads plain-text arithmetic with space-grouped amounts only where each has a dollar sign", () => {
+    const [eq] = findPlainEquations("So she keeps $400 000 - $282 000 = $118 000.");
+    assert.ok(eq);
+    assert.deepEqual(
+      eq.literals.map((l) => [l.text, l.value.toString()]),
+      [
+        ["400 000", "400000"],
+        ["282 000", "282000"],
+      ],
+    );
+    assert.equal(eq.resultText, "118 000");
+    assert.equal(eq.written.toString(), "118000");
+    // Without the sign the digits are separate numbers, and no step is read from them.
+    assert.equal(
+      findPlainEquations("So she keeps 400 000 - 282 000 = 118 000.").some((e) =>
+        e.written.equals(eq.written),
+      ),
+      false,
+    );
   });
 
   it("reads percents, with their fraction forms", () => {

@@ -59,6 +59,34 @@ describe("rewriteProblem", () => {
     assert.equal(result.value.solution, "Total is 90,000+20,000=$<<90000+20000=110000>>110,000\n#### 110000");
   });
 
+  it("writes space-grouped amounts back with spaces, in the question and the solution", () => {
+    const p = program(
+      "A boat costs $250 000. The dealer adds a 4% fee and a $12 000 trailer. How much does Ana pay in all?",
+      "The fee is $250 000 x 4/100 = $10 000.\nAna pays $250 000 + $10 000 + $12 000 = $<<250000+10000+12000=272000>>272000.\n#### 272000",
+    );
+    assert.deepEqual(
+      p.quantities.map((q) => q.text),
+      ["$250 000", "4%", "$12 000"],
+    );
+    const result = rewriteProblem(p, new Map([[0, Rational.of(1500000)]]));
+    assert.ok(result.ok);
+    // By hand: the fee is 4% of 1,500,000 = 60,000; 1,500,000 + 60,000 + 12,000 = 1,572,000.
+    assert.equal(result.value.expected.toString(), "1572000");
+    assert.equal(
+      result.value.question,
+      "A boat costs $1 500 000. The dealer adds a 4% fee and a $12 000 trailer. How much does Ana pay in all?",
+    );
+    assert.equal(
+      result.value.solution,
+      "The fee is $1 500 000 x 4/100 = $60 000.\nAna pays $1 500 000 + $60 000 + $12 000 = $<<1500000+60000+12000=1572000>>1572000.\n#### 1572000",
+    );
+    // A value under a thousand needs no separator.
+    const small = rewriteProblem(p, new Map([[2, Rational.of(900)]]));
+    assert.ok(small.ok);
+    assert.match(small.value.question, /and a \$900 trailer/);
+    assert.match(small.value.solution, /\$10 000 \+ \$900 = \$<<250000\+10000\+900=260900>>260900/);
+  });
+
   it("refuses a value that cannot be written as the text writes it", () => {
     const p = program("Split 12 cakes among 4 kids.", "Each gets 12/4=<<12/4=3>>3 cakes.\n#### 3");
     const result = rewriteProblem(p, new Map([[1, Rational.of(7)]]));

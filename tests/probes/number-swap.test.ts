@@ -121,6 +121,30 @@ describe("price-edit", () => {
     }
   });
 
+  it("edits a price written with space-grouped thousands and keeps that style", () => {
+    const p = problem(
+      "Ben sells his car for $40 000. He pays a 5% fee and repays a $12 000 loan. How much does he keep?",
+      "The fee is $40 000 x 5/100 = $2 000.\nHe pays $2 000 + $12 000 = $14 000 in all.\nHe keeps $40 000 - $14 000 = $26 000.\n#### 26000",
+    );
+    for (let seed = 1; seed <= 5; seed++) {
+      const out = apply(priceEdit(), p, seed);
+      const v = out.variants[0];
+      assert.ok(v, `seed ${seed}: ${out.reason}`);
+      assert.equal(v.edits.length, 1);
+      assert.match(v.edits[0]?.after ?? "", /^\$\d{1,3}(?: \d{3})+$/);
+      // By hand: keeps price - (price * 5/100 + loan).
+      const [price, loan] = [...v.question.matchAll(/\$(\d{1,3}(?: \d{3})*)/g)].map((m) =>
+        Number((m[1] as string).replace(/ /g, "")),
+      ) as [number, number];
+      assert.equal(Number(v.expected), price - (price * 0.05 + loan), v.question);
+      assert.ok(
+        v.solution.endsWith(
+          `= $${Number(v.expected).toLocaleString("en-US").replace(/,/g, " ")}.\n#### ${v.expected}`,
+        ),
+      );
+    }
+  });
+
   it("says when there is no money amount", () => {
     const p = problem("Leo buys 3 boxes of 5 pens.", "He has 3*5=<<3*5=15>>15 pens.\n#### 15");
     assert.equal(apply(priceEdit(), p).reason, "no_money_amount");

@@ -263,10 +263,16 @@ export function liftProgram(question: string, answer: string): LiftResult {
         (isLast(s.right) && s.left.type === "constant" && s.op === "*")),
   );
   if (converted.length > 0) finalSources = converted;
+  // With no step read, the solution's arithmetic is in a form the engine cannot parse: matching
+  // the answer to a question number, or to a value computed off the page from them, would be a
+  // guess at its structure (coincidences match), so the problem is refused.
+  if (steps.length === 0) finalSources = [];
   if (finalSources.length === 0) {
     return fail(
       "final_answer_unbound",
-      `final answer ${finalValue.toString()} is no step result or quantity`,
+      steps.length === 0
+        ? `no solution step could be read, so final answer ${finalValue.toString()} cannot be traced`
+        : `final answer ${finalValue.toString()} is no step result or quantity`,
     );
   }
   const proseSources = solution.prose.map((token) => {

@@ -135,3 +135,22 @@ describe("liftProgram", () => {
     assert.equal(run.finalValue.toString(), "15");
   });
 });
+
+describe("a solution with no readable step", () => {
+  // Made-up problems whose worked solutions use a notation the engine does not parse ("50(.50)").
+  it("is refused even when a question number, or a value computed from them, matches the answer", () => {
+    const sum = liftProgram(
+      "A farm has 40 cows and 10 pigs. How many animals are there?",
+      "Animals:40(1)+10(1)=50 animals\n#### 50",
+    );
+    assert.equal(sum.ok, false);
+    assert.equal(!sum.ok && sum.reason, "final_answer_unbound");
+    // 5 is also the denominator of "a fifth": changing it would give a wrong answer.
+    const chain = liftProgram(
+      "A shop sells 50 hats. Half of them are red. A fifth of the red hats have a feather. How many red hats have a feather?",
+      "Red:50(.50)=25\nFeather:25(.20)=5 hats\n#### 5",
+    );
+    assert.equal(chain.ok, false);
+    assert.match(!chain.ok ? chain.detail : "", /no solution step could be read/);
+  });
+});

@@ -2,11 +2,12 @@
  * Aggregate tokens/s of n = 16 samples of one prompt (one shared prefill, 16 rows decoded
  * together) against n = 1, against 16 copies of the prompt batched without sharing the prefill,
  * and against 16 independent generations one after another. Also reports the share of wall time
- * spent outside session.run (sampling, cache row copies, messages to the model's worker).
+ * spent outside the model's calls (sampling, messages to the model's worker).
  * Run: node dist/benchmarks/runner/samples.js
  */
 import { OnnxBackend } from "../../src/runner/index.js";
 import type { Completion } from "../../src/runner/types.js";
+import { WorkerSession } from "../../src/runner/worker-session.js";
 import { benchModelDir, benchPrompt, now, report, round, THREADS } from "./common.js";
 
 const NEW_TOKENS = Number(process.env["LITMUS_BENCH_TOKENS"] ?? 32);
@@ -16,18 +17,22 @@ const ROUNDS = Number(process.env["LITMUS_BENCH_ROUNDS"] ?? 3);
 async function main(): Promise<void> {
   const dir = benchModelDir();
   const backend = await OnnxBackend.open(dir, { threads: THREADS, maxBatchRows: N });
-  // Time spent inside the model (session.run, in the worker) vs everything else (sampling etc.).
+  // Time spent in model calls (session.run and slot-cache steps, in the worker) vs everything
+  // else (sampling, messages).
   const session = backend.lm.session;
-  const run = session.run.bind(session);
   let modelMs = 0;
-  session.run = async (...args: Parameters<typeof run>) => {
-    const t0 = now();
-    try {
-      return await run(...args);
-    } finally {
-      modelMs += now() - t0;
-    }
-  };
+  const timed =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const t0 = now();
+      try {
+        return await fn(...args);
+      } finally {
+        modelMs += now() - t0;
+      }
+    };
+  session.run = timed(session.run.bind(session));
+  if (session instanceof WorkerSession) session.slotOp = timed(session.slotOp.bind(session));
   const prompt = benchPrompt(100);
   const cfg = { maxNewTokens: NEW_TOKENS, temperature: 1, topP: 0.95, seed: 1 };
   const count = (cs: Completion[]) => cs.reduce((a, c) => a + c.tokenIds.length, 0);
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
       `prompt ${promptTokens} tokens, up to ${NEW_TOKENS} new tokens per sample`,
       `n=1: ${one.tps.toFixed(1)} tok/s; n=${N} shared prefill: ${shared.tps.toFixed(1)} tok/s; ` +
         `${N} copies batched: ${copies.tps.toFixed(1)} tok/s; ${N} one after another: ${independent.tps.toFixed(1)} tok/s`,
-      `share of wall time outside session.run (sampling, cache row copies, messages): n=1 ` +
+      `share of wall time outside model calls (sampling, messages): n=1 ` +
         `${(100 * one.outsideModel).toFixed(1)}%, n=${N} ${(100 * shared.outsideModel).toFixed(1)}%`,
     ],
     {

@@ -12,6 +12,7 @@ import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
 import { leftPad, prefill, yieldToEventLoop } from "./prefill.js";
 import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
+import { GROW_SLOTS } from "./slot-cache.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
 
@@ -108,78 +109,93 @@ export async function generateBatch(
   });
   options.onProgress?.({ phase: "prefill", done: requests.length, total: requests.length });
 
-  // Expand each prompt's cache to its n rows (one prefill shared by all samples).
+  // Expand each prompt's cache to its n rows (one prefill shared by all samples). A graph that
+  // exposes its new key/value positions decodes over a slot cache (no cache copy per step).
   const rowMap = rows.map((r) => r.request);
   const identity = rowMap.every((v, i) => v === i);
-  let cache = identity ? pre.cache : pre.cache.selectRows(rowMap);
-  let logits: Tensor = pre.logits;
-  let source = rowMap; // row of `logits` each active row reads
-  let position = pre.lastPosition;
-  let active = rows.slice();
-  const raw = new Float32Array(lm.vocabLimit);
-  const sampler = new RowSampler(lm.vocabLimit);
-  const missing = lm.tokenizer.missingIds;
-  // The row of `logits` last prepared, and for which prompt: the next row of the same prompt
-  // reading the same logits (the n samples' first step) only draws again.
-  let preparedLogits: Tensor | undefined;
-  let preparedSource = -1;
-  let preparedRequest = -1;
-  let lse = 0;
+  const room = (steps: number) => Math.min(GROW_SLOTS, Math.max(1, steps));
+  const slots = await lm.openSlots(pre.cache, rowMap, pre.cache.length + room(maxBudget - 1));
+  let cache = slots || identity ? pre.cache : pre.cache.selectRows(rowMap);
+  try {
+    let logits: Tensor = pre.logits;
+    let source = rowMap; // row of `logits` each active row reads
+    let position = pre.lastPosition;
+    let active = rows.slice();
+    const raw = new Float32Array(lm.vocabLimit);
+    const sampler = new RowSampler(lm.vocabLimit);
+    const missing = lm.tokenizer.missingIds;
+    // The row of `logits` last prepared, and for which prompt: the next row of the same prompt
+    // reading the same logits (the n samples' first step) only draws again.
+    let preparedLogits: Tensor | undefined;
+    let preparedSource = -1;
+    let preparedRequest = -1;
+    let lse = 0;
 
-  for (let step = 0; active.length > 0; step++) {
-    for (let i = 0; i < active.length; i++) {
-      const row = active[i]!;
-      if (logits !== preparedLogits || source[i] !== preparedSource || row.request !== preparedRequest) {
-        readLogits(logits, source[i]!, position, raw, missing);
-        sampler.analyse(raw, row.plan);
-        lse = sampler.lse;
-        preparedLogits = logits;
-        preparedSource = source[i]!;
-        preparedRequest = row.request;
+    for (let step = 0; active.length > 0; step++) {
+      for (let i = 0; i < active.length; i++) {
+        const row = active[i]!;
+        if (logits !== preparedLogits || source[i] !== preparedSource || row.request !== preparedRequest) {
+          readLogits(logits, source[i]!, position, raw, missing);
+          sampler.analyse(raw, row.plan);
+          lse = sampler.lse;
+          preparedLogits = logits;
+          preparedSource = source[i]!;
+          preparedRequest = row.request;
+        }
+        const token = sampler.choose(row.rng);
+        if (row.stop.isEos(token)) {
+          row.finish = "eos";
+          continue;
+        }
+        row.tokens.push(token);
+        row.logprobs.push(raw[token]! - lse);
+        row.nextPos++;
+        const text = row.stop.needsText ? lm.tokenizer.decode(row.tokens) : "";
+        const verdict = row.stop.after(text, row.tokens.length, row.budget);
+        if (verdict) {
+          row.finish = verdict.reason;
+          row.cut = verdict.cut;
+        }
       }
-      const token = sampler.choose(row.rng);
-      if (row.stop.isEos(token)) {
-        row.finish = "eos";
-        continue;
+      options.onProgress?.({ phase: "decode", done: step + 1, total: maxBudget });
+      const keep = active.map((r, i) => (r.finish === undefined ? i : -1)).filter((i) => i >= 0);
+      if (keep.length === 0) break;
+      if (keep.length < active.length) {
+        const next = keep.map((i) => active[i]!);
+        const drop = Math.min(...next.map((r) => r.pad));
+        if (slots) await slots.selectRows(keep, drop);
+        else cache = cache.selectRows(keep, drop);
+        for (const r of next) r.pad -= drop;
+        active = next;
       }
-      row.tokens.push(token);
-      row.logprobs.push(raw[token]! - lse);
-      row.nextPos++;
-      const text = row.stop.needsText ? lm.tokenizer.decode(row.tokens) : "";
-      const verdict = row.stop.after(text, row.tokens.length, row.budget);
-      if (verdict) {
-        row.finish = verdict.reason;
-        row.cut = verdict.cut;
+      const inputIds = active.map((r) => r.tokens[r.tokens.length - 1]!);
+      const positionIds = active.map((r) => r.nextPos - 1);
+      if (slots) {
+        const left = Math.max(...active.map((r) => r.budget - r.tokens.length));
+        logits = await slots.step(
+          inputIds,
+          positionIds,
+          active.map((r) => r.pad),
+          room(left),
+        );
+      } else {
+        const total = cache.length + 1;
+        const attentionMask: number[] = [];
+        for (const r of active) for (let c = 0; c < total; c++) attentionMask.push(c >= r.pad ? 1 : 0);
+        const out = await lm.forward(
+          { rows: active.length, seqLen: 1, inputIds, attentionMask, positionIds },
+          cache,
+        );
+        cache = out.cache;
+        logits = out.logits;
       }
+      source = active.map((_, i) => i);
+      position = 0;
+      await yieldToEventLoop();
     }
-    options.onProgress?.({ phase: "decode", done: step + 1, total: maxBudget });
-    const keep = active.map((r, i) => (r.finish === undefined ? i : -1)).filter((i) => i >= 0);
-    if (keep.length === 0) break;
-    if (keep.length < active.length) {
-      const next = keep.map((i) => active[i]!);
-      const drop = Math.min(...next.map((r) => r.pad));
-      cache = cache.selectRows(keep, drop);
-      for (const r of next) r.pad -= drop;
-      active = next;
-    }
-    const total = cache.length + 1;
-    const attentionMask: number[] = [];
-    for (const r of active) for (let c = 0; c < total; c++) attentionMask.push(c >= r.pad ? 1 : 0);
-    const out = await lm.forward(
-      {
-        rows: active.length,
-        seqLen: 1,
-        inputIds: active.map((r) => r.tokens[r.tokens.length - 1]!),
-        attentionMask,
-        positionIds: active.map((r) => r.nextPos - 1),
-      },
-      cache,
-    );
-    cache = out.cache;
-    logits = out.logits;
-    source = active.map((_, i) => i);
-    position = 0;
-    await yieldToEventLoop();
+  } finally {
+    // An error already on its way matters more than one from freeing the cache.
+    await slots?.close().catch(() => undefined);
   }
 
   return rows.map((r) => {

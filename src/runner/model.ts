@@ -5,8 +5,10 @@
 import { InputError } from "../util/errors.js";
 import type { KvLayout } from "./kv-cache.js";
 import { KvCache } from "./kv-cache.js";
+import type { KvSliceNames } from "./kv-slices.js";
 import { type ModelConfig, readModelDir } from "./model-dir.js";
-import { type Device, type IoInfo, type ModelSession, makeTensor, OnnxSession, type Tensor } from "./ort.js";
+import { type Device, type IoInfo, int64Tensor, type ModelSession, OnnxSession, type Tensor } from "./ort.js";
+import { SlotDecoders, type SlotReply, type SlotRunner } from "./slot-decoder.js";
 import { TextTokenizer } from "./tokenizer.js";
 import { WorkerSession } from "./worker-session.js";
 
@@ -25,6 +27,11 @@ export interface OpenOptions {
    * runs: timers, progress output and signals go on during a long prefill or decode step.
    */
   worker?: boolean;
+  /**
+   * Decode with a slot cache, fetching only each step's new key/value positions, when the graph
+   * allows it (default true; false always reads the whole `present.*` cache back).
+   */
+  sliceKv?: boolean;
 }
 
 /** One forward pass over `seqLen` new tokens for `rows` rows. */
@@ -53,6 +60,8 @@ export class CausalLM {
     readonly maxContext: number,
   ) {}
 
+  private slotRunner: SlotRunner | undefined;
+
   static async open(dirArg: string, options: OpenOptions = {}): Promise<CausalLM> {
     const md = readModelDir(dirArg);
     let tokenizer: TextTokenizer;
@@ -61,7 +70,11 @@ export class CausalLM {
     } catch (err) {
       throw new InputError(`${dirArg}/tokenizer.json: cannot build the tokenizer: ${(err as Error).message}`);
     }
-    const sessionOptions = { device: options.device ?? "cpu", threads: options.threads ?? 0 };
+    const sessionOptions = {
+      device: options.device ?? "cpu",
+      threads: options.threads ?? 0,
+      sliceKv: options.sliceKv ?? true,
+    };
     const session =
       options.worker === false
         ? await OnnxSession.open(md.modelPath, sessionOptions)
@@ -103,6 +116,12 @@ export class CausalLM {
     return this.session.device;
   }
 
+  /** Per layer, the outputs holding a step's new key/value positions, when the graph has them. */
+  get kvSlices(): KvSliceNames[] | undefined {
+    // A graph without position_ids would derive positions from the mask, which has gaps here.
+    return this.info.hasPositionIds ? this.session.kvSlices : undefined;
+  }
+
   emptyCache(rows: number): KvCache {
     return KvCache.empty(this.info, rows);
   }
@@ -115,36 +134,50 @@ export class CausalLM {
   async forward(step: StepInput, cache: KvCache): Promise<{ logits: Tensor; cache: KvCache }> {
     const total = cache.length + step.seqLen;
     const feeds: Record<string, Tensor> = {
-      input_ids: int64(step.inputIds, [step.rows, step.seqLen]),
-      attention_mask: int64(step.attentionMask, [step.rows, total]),
+      input_ids: int64Tensor(step.inputIds, [step.rows, step.seqLen]),
+      attention_mask: int64Tensor(step.attentionMask, [step.rows, total]),
       ...cache.feeds(),
     };
-    if (this.info.hasPositionIds) feeds["position_ids"] = int64(step.positionIds, [step.rows, step.seqLen]);
-    const out = await this.session.run(feeds, undefined, { consumeFeeds: true });
+    if (this.info.hasPositionIds)
+      feeds["position_ids"] = int64Tensor(step.positionIds, [step.rows, step.seqLen]);
+    // Named fetches leave out the slice outputs (at a prefill they are as large as the cache).
+    const fetches: Record<string, null> | undefined = this.session.kvSlices ? { logits: null } : undefined;
+    if (fetches) {
+      for (let i = 0; i < this.info.numLayers; i++) {
+        fetches[`present.${i}.key`] = null;
+        fetches[`present.${i}.value`] = null;
+      }
+    }
+    const out = await this.session.run(feeds, fetches, { consumeFeeds: true });
     const logits = out["logits"];
     if (!logits) throw new Error("the graph returned no logits");
     return { logits, cache: KvCache.fromOutputs(this.info, out) };
+  }
+
+  /**
+   * A slot cache for decoding, beside the session (in its worker), holding prompt `rowMap[r]` of
+   * `cache` as row r with room for `capacity` positions; `cache` is consumed. Undefined when the
+   * graph exposes no new key/value positions (then decode with {@link forward}).
+   */
+  async openSlots(
+    cache: KvCache,
+    rowMap: readonly number[],
+    capacity: number,
+  ): Promise<SlotSession | undefined> {
+    if (!this.kvSlices) return undefined;
+    this.slotRunner ??=
+      this.session instanceof WorkerSession
+        ? this.session
+        : new SlotDecoders((feeds, fetches) => this.session.run(feeds, fetches), this.kvSlices);
+    const runner = this.slotRunner;
+    const reply = await runner.slotOp({ op: "begin", cache: cache.tensors, rowMap: [...rowMap], capacity });
+    return new SlotSession(runner, reply);
   }
 
   async close(): Promise<void> {
     await this.session.release();
   }
 }
-
-/** int64 tensor from small integers, written as 32-bit halves (no BigInt per element). */
-function int64(values: ArrayLike<number>, dims: number[]): Tensor {
-  const data = new BigInt64Array(values.length);
-  const halves = new Int32Array(data.buffer);
-  const lo = littleEndian ? 0 : 1;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    halves[2 * i + lo] = v;
-    halves[2 * i + 1 - lo] = v < 0 ? -1 : 0;
-  }
-  return makeTensor("int64", data, dims);
-}
-
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 const PRESENT = /^present\.(\d+)\.(key|value)$/;
@@ -230,4 +263,47 @@ export function graphInfo(
     vocabColumns,
     hasPositionIds: inputs.some((i) => i.name === "position_ids"),
   };
+}
+
+/** One slot cache of a session: a decode step per call, the cache staying where the session is. */
+export class SlotSession {
+  length: number;
+  capacity: number;
+  private closed = false;
+
+  constructor(
+    private readonly runner: SlotRunner,
+    private readonly begun: SlotReply,
+  ) {
+    this.length = begun.length;
+    this.capacity = begun.capacity;
+  }
+
+  private async apply(op: Parameters<SlotRunner["slotOp"]>[0]): Promise<SlotReply> {
+    if (this.closed) throw new Error("the slot cache is closed");
+    const reply = await this.runner.slotOp(op);
+    this.length = reply.length;
+    this.capacity = reply.capacity;
+    return reply;
+  }
+
+  /** One token per row; returns the logits [rows, 1, vocab]. Grows the cache when it is full. */
+  async step(inputIds: number[], positionIds: number[], pads: number[], grow: number): Promise<Tensor> {
+    if (this.length === this.capacity)
+      await this.apply({ op: "grow", handle: this.begun.handle, extra: grow });
+    const reply = await this.apply({ op: "step", handle: this.begun.handle, inputIds, positionIds, pads });
+    if (!reply.logits) throw new Error("a step returned no logits");
+    return reply.logits as Tensor;
+  }
+
+  /** Keeps rows `rowMap` (in that order) without the first `dropColumns` slots. */
+  async selectRows(rowMap: number[], dropColumns: number): Promise<void> {
+    await this.apply({ op: "select", handle: this.begun.handle, rowMap, dropColumns });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.apply({ op: "end", handle: this.begun.handle });
+    this.closed = true;
+  }
 }

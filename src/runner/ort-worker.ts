@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { InputError } from "../util/errors.js";
 import { makeTensor, OnnxSession, type Tensor, type TensorData, type TensorType } from "./ort.js";
+import { SlotDecoders } from "./slot-decoder.js";
 import {
   type FromWorker,
   type ToWorker,
@@ -37,10 +38,16 @@ try {
     inputs: session.inputs,
     outputs: session.outputs,
     warning: session.warning,
+    kvSlices: session.kvSlices,
   });
 } catch (err) {
   post({ kind: "open-error", error: wireError(err) });
 }
+
+// Slot caches live here, beside the session: decode steps move only ids in and logits out.
+const slots = session?.kvSlices
+  ? new SlotDecoders((feeds, fetches) => session!.run(feeds, fetches), session.kvSlices)
+  : undefined;
 
 const fromWire = (t: WireTensor): Tensor => makeTensor(t.type as TensorType, t.data as TensorData, t.dims);
 
@@ -57,6 +64,16 @@ port.on("message", (msg: ToWorker) => {
     }
     try {
       if (!session) throw new Error("the session is closed");
+      if (msg.kind === "slots") {
+        if (!slots) throw new Error("the graph exposes no new key/value positions");
+        const reply = await slots.slotOp(msg.op);
+        if (reply.logits) reply.logits = toWire(reply.logits as Tensor);
+        post(
+          { kind: "slots-result", id: msg.id, reply },
+          reply.logits ? transferables([reply.logits as WireTensor]) : [],
+        );
+        return;
+      }
       const feeds: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = fromWire(t);
       const fetches = msg.fetches ? Object.fromEntries(msg.fetches.map((n) => [n, null])) : undefined;

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { InputError } from "../util/errors.js";
+import { type KvSliceNames, readSlicedModel } from "./kv-slices.js";
 
 export type Device = "cpu" | "cuda" | "auto";
 export type TensorType = "float32" | "float16" | "int64" | "int32" | "bool" | "uint8" | "int8";
@@ -30,10 +31,30 @@ export function makeTensor(type: TensorType, data: TensorData, dims: readonly nu
   return new ort.Tensor(type as "float32", data as Float32Array, dims);
 }
 
+/** int64 tensor from small integers, written as 32-bit halves (no BigInt per element). */
+export function int64Tensor(values: ArrayLike<number>, dims: readonly number[]): Tensor {
+  const data = new BigInt64Array(values.length);
+  const halves = new Int32Array(data.buffer);
+  const lo = littleEndian ? 0 : 1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    halves[2 * i + lo] = v;
+    halves[2 * i + 1 - lo] = v < 0 ? -1 : 0;
+  }
+  return makeTensor("int64", data, dims);
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export interface SessionOptions {
   device: Device;
   /** Intra-op threads; 0 lets ONNX Runtime choose. */
   threads: number;
+  /**
+   * Expose each layer's new key/value positions as extra outputs when the graph allows it
+   * (default true), so that a decode step need not fetch the whole `present.*` cache.
+   */
+  sliceKv?: boolean;
 }
 
 export interface RunCallOptions {
@@ -51,6 +72,8 @@ export interface ModelSession {
   readonly outputs: IoInfo[];
   /** Set when `auto` fell back to CPU. */
   readonly warning: string | undefined;
+  /** Per layer, the extra outputs holding a step's new key/value positions (see kv-slices.ts). */
+  readonly kvSlices: KvSliceNames[] | undefined;
   run(
     feeds: Record<string, Tensor>,
     fetches?: Record<string, Tensor | null>,
@@ -76,6 +99,7 @@ export class OnnxSession implements ModelSession {
     readonly outputs: IoInfo[],
     /** Set when `auto` fell back to CPU. */
     readonly warning: string | undefined,
+    readonly kvSlices: KvSliceNames[] | undefined,
   ) {}
 
   static async open(modelPath: string, options: SessionOptions): Promise<OnnxSession> {
@@ -84,6 +108,11 @@ export class OnnxSession implements ModelSession {
       logSeverityLevel: 3,
       ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
     };
+    const sliced = options.sliceKv === false ? undefined : slicedModel(modelPath);
+    // Loaded from bytes, external weights (model.onnx_data) are looked up beside the file.
+    const source: string | Uint8Array = sliced?.bytes ?? modelPath;
+    if (sliced)
+      base.extra = { session: { model_external_initializers_file_folder_path: dirname(modelPath) } };
     let session: ort.InferenceSession | undefined;
     let device: "cpu" | "cuda" = "cpu";
     let warning: string | undefined;
@@ -91,7 +120,7 @@ export class OnnxSession implements ModelSession {
       const cudaProblem = cudaUnavailableReason();
       if (cudaProblem === undefined) {
         try {
-          session = await ort.InferenceSession.create(modelPath, {
+          session = await create(source, {
             ...base,
             logSeverityLevel: 4,
             executionProviders: ["cuda", "cpu"],
@@ -111,7 +140,7 @@ export class OnnxSession implements ModelSession {
     }
     if (!session) {
       try {
-        session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ["cpu"] });
+        session = await create(source, { ...base, executionProviders: ["cpu"] });
       } catch (err) {
         throw new InputError(`${modelPath}: ONNX Runtime cannot load the model: ${firstLine(err)}`);
       }
@@ -122,12 +151,17 @@ export class OnnxSession implements ModelSession {
         if (m?.isTensor) return { name, type: m.type, shape: [...m.shape] };
         return { name, type: "unknown", shape: [] };
       });
+    const added = new Set(sliced?.slices.flatMap((s) => [s.key, s.value]));
     return new OnnxSession(
       session,
       device,
       meta(session.inputMetadata, session.inputNames),
-      meta(session.outputMetadata, session.outputNames),
+      meta(
+        session.outputMetadata,
+        session.outputNames.filter((n) => !added.has(n)),
+      ),
       warning,
+      sliced?.slices,
     );
   }
 
@@ -149,6 +183,26 @@ export class OnnxSession implements ModelSession {
 
   async release(): Promise<void> {
     await this.session.release();
+  }
+}
+
+function create(source: string | Uint8Array, options: ort.InferenceSession.SessionOptions) {
+  return typeof source === "string"
+    ? ort.InferenceSession.create(source, options)
+    : ort.InferenceSession.create(source, options);
+}
+
+/**
+ * The model with its per-layer new key/value tensors exposed as outputs, or undefined when the
+ * graph has none (then ONNX Runtime loads the file itself, as it would anyway).
+ */
+function slicedModel(modelPath: string): { bytes: Uint8Array; slices: KvSliceNames[] } | undefined {
+  try {
+    const sliced = readSlicedModel(modelPath);
+    return "bytes" in sliced ? sliced : undefined;
+  } catch {
+    // Unreadable, or not a protobuf this reader understands: ONNX Runtime judges the file.
+    return undefined;
   }
 }
 

@@ -1,5 +1,7 @@
 /** Messages between {@link WorkerSession} and its worker (ort-worker.ts). */
+import type { KvSliceNames } from "./kv-slices.js";
 import type { IoInfo, SessionOptions, Tensor } from "./ort.js";
+import type { SlotOp, SlotReply } from "./slot-decoder.js";
 
 /** A tensor as it crosses threads: plain fields, its buffer moved or cloned. */
 export interface WireTensor {
@@ -14,7 +16,13 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { kind: "run"; id: number; feeds: Record<string, WireTensor>; fetches: string[] | undefined }
+  | {
+      kind: "run";
+      id: number;
+      feeds: Record<string, WireTensor>;
+      fetches: string[] | undefined;
+    }
+  | { kind: "slots"; id: number; op: SlotOp }
   | { kind: "release" };
 
 export interface WireError {
@@ -24,9 +32,17 @@ export interface WireError {
 }
 
 export type FromWorker =
-  | { kind: "open"; device: "cpu" | "cuda"; inputs: IoInfo[]; outputs: IoInfo[]; warning: string | undefined }
+  | {
+      kind: "open";
+      device: "cpu" | "cuda";
+      inputs: IoInfo[];
+      outputs: IoInfo[];
+      warning: string | undefined;
+      kvSlices: KvSliceNames[] | undefined;
+    }
   | { kind: "open-error"; error: WireError }
   | { kind: "result"; id: number; outputs: Record<string, WireTensor> }
+  | { kind: "slots-result"; id: number; reply: SlotReply }
   | { kind: "run-error"; id: number; error: WireError }
   | { kind: "released" };
 

@@ -7,6 +7,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { InputError } from "../util/errors.js";
+import type { KvSliceNames } from "./kv-slices.js";
 import {
   type IoInfo,
   type ModelSession,
@@ -17,6 +18,7 @@ import {
   type TensorData,
   type TensorType,
 } from "./ort.js";
+import type { SlotOp, SlotReply, SlotRunner } from "./slot-decoder.js";
 import {
   type FromWorker,
   type ToWorker,
@@ -28,7 +30,7 @@ import {
 } from "./worker-protocol.js";
 
 interface Pending {
-  resolve: (out: Record<string, Tensor>) => void;
+  resolve: (msg: Extract<FromWorker, { kind: "result" | "slots-result" }>) => void;
   reject: (err: Error) => void;
 }
 
@@ -36,7 +38,7 @@ function toError(e: WireError): Error {
   return e.input ? new InputError(e.message) : new Error(e.message);
 }
 
-export class WorkerSession implements ModelSession {
+export class WorkerSession implements ModelSession, SlotRunner {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   private released: Promise<void> | undefined;
@@ -49,21 +51,17 @@ export class WorkerSession implements ModelSession {
     readonly inputs: IoInfo[],
     readonly outputs: IoInfo[],
     readonly warning: string | undefined,
+    readonly kvSlices: KvSliceNames[] | undefined,
   ) {
     worker.on("message", (msg: FromWorker) => {
       if (msg.kind === "released") void worker.terminate();
-      if (msg.kind === "result" || msg.kind === "run-error") {
+      if (msg.kind === "result" || msg.kind === "slots-result" || msg.kind === "run-error") {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
         this.idle();
         if (!p) return;
         if (msg.kind === "run-error") p.reject(toError(msg.error));
-        else {
-          const out: Record<string, Tensor> = {};
-          for (const [name, t] of Object.entries(msg.outputs))
-            out[name] = makeTensor(t.type as TensorType, t.data as TensorData, t.dims);
-          p.resolve(out);
-        }
+        else p.resolve(msg);
       }
     });
     const fail = (err: Error) => {
@@ -93,7 +91,7 @@ export class WorkerSession implements ModelSession {
         worker.off("exit", onExit);
         worker.off("error", onError);
         if (msg.kind === "open") {
-          resolve(new WorkerSession(worker, msg.device, msg.inputs, msg.outputs, msg.warning));
+          resolve(new WorkerSession(worker, msg.device, msg.inputs, msg.outputs, msg.warning, msg.kvSlices));
         } else {
           void worker.terminate();
           reject(
@@ -121,20 +119,48 @@ export class WorkerSession implements ModelSession {
     }
     const wire: Record<string, WireTensor> = {};
     for (const [name, t] of Object.entries(feeds)) wire[name] = toWire(t);
-    const id = this.nextId++;
     const msg: ToWorker = {
       kind: "run",
-      id,
+      id: this.nextId++,
       feeds: wire,
       fetches: fetches ? Object.keys(fetches) : undefined,
     };
+    return this.request(msg, options.consumeFeeds ? transferables(Object.values(wire)) : []).then((reply) => {
+      if (reply.kind !== "result") throw new Error("the model worker answered a run with slots");
+      const out: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(reply.outputs))
+        out[name] = makeTensor(t.type as TensorType, t.data as TensorData, t.dims);
+      return out;
+    });
+  }
+
+  /** Runs a slot-cache operation in the worker, where the slot caches live (slot-decoder.ts). */
+  slotOp(op: SlotOp): Promise<SlotReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.released) return Promise.reject(new Error("the session is closed"));
+    // Tensors cross as plain records (an ort.Tensor's data is a getter structured cloning drops).
+    const wire: SlotOp = op.op === "begin" ? { ...op, cache: op.cache.map((t) => toWire(t as Tensor)) } : op;
+    const transfer = wire.op === "begin" ? transferables(wire.cache as WireTensor[]) : [];
+    return this.request({ kind: "slots", id: this.nextId++, op: wire }, transfer).then((reply) => {
+      if (reply.kind !== "slots-result") throw new Error("the model worker answered slots with a run");
+      const logits = reply.reply.logits;
+      if (logits)
+        reply.reply.logits = makeTensor(logits.type as TensorType, logits.data as TensorData, logits.dims);
+      return reply.reply;
+    });
+  }
+
+  private request(
+    msg: Extract<ToWorker, { id: number }>,
+    transfer: ArrayBuffer[],
+  ): Promise<Extract<FromWorker, { kind: "result" | "slots-result" }>> {
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(msg.id, { resolve, reject });
       this.worker.ref();
       try {
-        this.worker.postMessage(msg, options.consumeFeeds ? transferables(Object.values(wire)) : []);
+        this.worker.postMessage(msg, transfer);
       } catch (err) {
-        this.pending.delete(id);
+        this.pending.delete(msg.id);
         this.idle();
         reject(err as Error);
       }

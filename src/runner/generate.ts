@@ -10,7 +10,7 @@ import { resolveConfig } from "./config.js";
 import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
-import { leftPad, prefill, yieldToEventLoop } from "./prefill.js";
+import { equalLengthGroups, leftPad, prefill, yieldToEventLoop } from "./prefill.js";
 import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
 import { GROW_SLOTS } from "./slot-cache.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
@@ -76,6 +76,28 @@ export async function generateBatch(
   if (requests.length === 0) return [];
   const configs = requests.map((r) => resolveConfig(base, r.config));
   const prompts = requests.map((r) => promptIds(lm, r));
+  if (!lm.info.hasPositionIds) {
+    const groups = equalLengthGroups(prompts.map((p) => p.length));
+    if (groups.length > 1) {
+      const byRequest: Completion[][] = requests.map(() => []);
+      for (const g of groups) {
+        const out = await generateBatch(
+          lm,
+          g.map((i) => requests[i]!),
+          base,
+          options,
+        );
+        // Rows come back request by request, each with its samples.
+        let at = 0;
+        for (const i of g) {
+          const count = sampleIndices(requests[i]!, configs[i]!.n).length;
+          byRequest[i] = out.slice(at, at + count);
+          at += count;
+        }
+      }
+      return byRequest.flat();
+    }
+  }
   const batch = leftPad(prompts, lm.eosIds[0] ?? lm.bosId);
 
   const rows: Row[] = [];

@@ -26,6 +26,23 @@ export function leftPad(seqs: readonly (readonly number[])[], padId: number): Pa
   return { rows: seqs.length, width, pads, ids };
 }
 
+/**
+ * Indices grouped by equal length, groups in order of first appearance. A graph without
+ * `position_ids` (the onnxruntime-genai builder's, with GroupQueryAttention) derives positions
+ * and the valid part of each row from the attention mask as if rows were right-padded, so a
+ * left-padded row comes out silently wrong (tests/runner/genai.test.ts): such graphs get batches
+ * whose rows need no padding.
+ */
+export function equalLengthGroups(lengths: readonly number[]): number[][] {
+  const groups = new Map<number, number[]>();
+  lengths.forEach((len, i) => {
+    const g = groups.get(len);
+    if (g) g.push(i);
+    else groups.set(len, [i]);
+  });
+  return [...groups.values()];
+}
+
 /** Default cap on the logits one prefill step may return (256 MiB). */
 export const DEFAULT_MAX_LOGITS_BYTES = 256 * 1024 * 1024;
 

@@ -8,7 +8,7 @@ import { InputError } from "../util/errors.js";
 import { logProbMoments, logSumExp, readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
-import { leftPad, prefill, yieldToEventLoop } from "./prefill.js";
+import { equalLengthGroups, leftPad, prefill, yieldToEventLoop } from "./prefill.js";
 import type { RunOptions, ScoreRequest, ScoreResult } from "./types.js";
 
 export interface ScoreOptions extends RunOptions {
@@ -54,6 +54,23 @@ export async function scoreTokenBatch(
       throw new InputError(
         `text ${p.id}: ${p.context.length + p.text.length} tokens do not fit the model's context window of ${lm.maxContext} tokens`,
       );
+    }
+  }
+  if (!lm.info.hasPositionIds) {
+    const groups = equalLengthGroups(parts.map((p) => p.context.length + p.text.length));
+    if (groups.length > 1) {
+      const byPart: ScoreResult[] = new Array(parts.length);
+      for (const g of groups) {
+        const out = await scoreTokenBatch(
+          lm,
+          g.map((i) => parts[i]!),
+          options,
+        );
+        g.forEach((i, k) => {
+          byPart[i] = out[k]!;
+        });
+      }
+      return byPart;
     }
   }
   const results: Array<Required<ScoreResult>> = parts.map((p) => ({

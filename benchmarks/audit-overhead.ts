@@ -4,12 +4,13 @@
  * Measured in one process, on the same synthetic problems:
  *
  * - `real`: the audit with the ONNX backend (tests/fixtures/phi-tiny unless `--model DIR`), with
- *   CausalLM.forward (session.run and its tensors) timed inside it;
+ *   CausalLM.forward (session.run and its tensors) and the slot-cache steps timed inside it;
  * - `mock`: the same audit with a backend that answers instantly, i.e. the orchestration alone.
  *
  * Ratios: mock / real per completion, and (real - forward) / real. Usage:
  * `npm run bench -- audit-overhead [--problems 12] [--n 4] [--max-new-tokens 8] [--model DIR]`.
  */
+
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import type { AuditOptions } from "../src/audit/types.js";
 import { DEFAULT_THRESHOLDS } from "../src/metrics/index.js";
 import { OnnxBackend } from "../src/runner/index.js";
 import type { Backend, Completion, GenerateRequest, GenerationConfig } from "../src/runner/types.js";
+import { WorkerSession } from "../src/runner/worker-session.js";
 
 const TINY = fileURLToPath(new URL("../../tests/fixtures/phi-tiny/", import.meta.url));
 
@@ -124,6 +126,19 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         forwardMs += performance.now() - t;
       }
     };
+    // Decode steps over the slot cache run in the worker without CausalLM.forward: time them too.
+    const session = real.lm.session;
+    if (session instanceof WorkerSession) {
+      const slotOp = session.slotOp.bind(session);
+      session.slotOp = async (...a: Parameters<typeof slotOp>) => {
+        const t = performance.now();
+        try {
+          return await slotOp(...a);
+        } finally {
+          forwardMs += performance.now() - t;
+        }
+      };
+    }
     let generateMs = 0;
     const generate = real.generate.bind(real);
     real.generate = async (...a: Parameters<typeof generate>) => {

@@ -7,12 +7,12 @@
 import { InputError } from "../util/errors.js";
 import { createRng, deriveSeed, type Rng } from "../util/rng.js";
 import { resolveConfig } from "./config.js";
+import { GROW_SLOTS, openDecoder } from "./decoder.js";
 import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
 import { equalLengthGroups, leftPad, prefill, yieldToEventLoop } from "./prefill.js";
 import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
-import { GROW_SLOTS } from "./slot-cache.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
 
@@ -134,10 +134,8 @@ export async function generateBatch(
   // Expand each prompt's cache to its n rows (one prefill shared by all samples). A graph that
   // exposes its new key/value positions decodes over a slot cache (no cache copy per step).
   const rowMap = rows.map((r) => r.request);
-  const identity = rowMap.every((v, i) => v === i);
   const room = (steps: number) => Math.min(GROW_SLOTS, Math.max(1, steps));
-  const slots = await lm.openSlots(pre.cache, rowMap, pre.cache.length + room(maxBudget - 1));
-  let cache = slots || identity ? pre.cache : pre.cache.selectRows(rowMap);
+  const decoder = await openDecoder(lm, pre.cache, rowMap, pre.cache.length + room(maxBudget - 1));
   try {
     let logits: Tensor = pre.logits;
     let source = rowMap; // row of `logits` each active row reads
@@ -185,39 +183,24 @@ export async function generateBatch(
       if (keep.length < active.length) {
         const next = keep.map((i) => active[i]!);
         const drop = Math.min(...next.map((r) => r.pad));
-        if (slots) await slots.selectRows(keep, drop);
-        else cache = cache.selectRows(keep, drop);
+        await decoder.selectRows(keep, drop);
         for (const r of next) r.pad -= drop;
         active = next;
       }
-      const inputIds = active.map((r) => r.tokens[r.tokens.length - 1]!);
-      const positionIds = active.map((r) => r.nextPos - 1);
-      if (slots) {
-        const left = Math.max(...active.map((r) => r.budget - r.tokens.length));
-        logits = await slots.step(
-          inputIds,
-          positionIds,
-          active.map((r) => r.pad),
-          room(left),
-        );
-      } else {
-        const total = cache.length + 1;
-        const attentionMask: number[] = [];
-        for (const r of active) for (let c = 0; c < total; c++) attentionMask.push(c >= r.pad ? 1 : 0);
-        const out = await lm.forward(
-          { rows: active.length, seqLen: 1, inputIds, attentionMask, positionIds },
-          cache,
-        );
-        cache = out.cache;
-        logits = out.logits;
-      }
+      const left = Math.max(...active.map((r) => r.budget - r.tokens.length));
+      logits = await decoder.step(
+        active.map((r) => r.tokens[r.tokens.length - 1]!),
+        active.map((r) => r.nextPos - 1),
+        active.map((r) => r.pad),
+        room(left),
+      );
       source = active.map((_, i) => i);
       position = 0;
       await yieldToEventLoop();
     }
   } finally {
     // An error already on its way matters more than one from freeing the cache.
-    await slots?.close().catch(() => undefined);
+    await decoder.close().catch(() => undefined);
   }
 
   return rows.map((r) => {

@@ -50,7 +50,7 @@ export function findKvSlices(graph: OnnxGraph): KvSliceSearch {
     const chain = [name];
     for (;;) {
       const n = producer.get(at);
-      if (!n || n.inputs.length !== 1 || (n.opType !== "Identity" && n.opType !== "Cast"))
+      if (n?.inputs.length !== 1 || (n.opType !== "Identity" && n.opType !== "Cast"))
         return { source: at, to, chain };
       if (n.opType === "Cast") to.push(n.ints.get("to") ?? -1n);
       at = n.inputs[0]!;
@@ -65,7 +65,7 @@ export function findKvSlices(graph: OnnxGraph): KvSliceSearch {
     for (const kind of ["key", "value"] as const) {
       const name = `present.${i}.${kind}`;
       const concat = producer.get(back(name).source);
-      if (!concat || concat.opType !== "Concat" || concat.inputs.length !== 2)
+      if (concat?.opType !== "Concat" || concat.inputs.length !== 2)
         return { found: false, reason: `${name} is not a Concat of the past and the new positions` };
       const axis = concat.ints.get("axis");
       if (axis !== 2n && axis !== -2n)

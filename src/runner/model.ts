@@ -8,7 +8,7 @@ import { KvCache } from "./kv-cache.js";
 import type { KvSliceNames } from "./kv-slices.js";
 import { type ModelConfig, readModelDir } from "./model-dir.js";
 import { type Device, type IoInfo, int64Tensor, type ModelSession, OnnxSession, type Tensor } from "./ort.js";
-import { SlotDecoders, type SlotReply, type SlotRunner } from "./slot-decoder.js";
+import { SlotDecoders, type SlotRunner } from "./slot-decoder.js";
 import { TextTokenizer } from "./tokenizer.js";
 import { WorkerSession } from "./worker-session.js";
 
@@ -155,23 +155,17 @@ export class CausalLM {
   }
 
   /**
-   * A slot cache for decoding, beside the session (in its worker), holding prompt `rowMap[r]` of
-   * `cache` as row r with room for `capacity` positions; `cache` is consumed. Undefined when the
-   * graph exposes no new key/value positions (then decode with {@link forward}).
+   * Where slot caches live (slot-decoder.ts): the worker that owns the session, or decoders here.
+   * Undefined when the graph exposes no new key/value positions.
    */
-  async openSlots(
-    cache: KvCache,
-    rowMap: readonly number[],
-    capacity: number,
-  ): Promise<SlotSession | undefined> {
-    if (!this.kvSlices) return undefined;
+  slots(): SlotRunner | undefined {
+    const slices = this.kvSlices;
+    if (!slices) return undefined;
     this.slotRunner ??=
       this.session instanceof WorkerSession
         ? this.session
-        : new SlotDecoders((feeds, fetches) => this.session.run(feeds, fetches), this.kvSlices);
-    const runner = this.slotRunner;
-    const reply = await runner.slotOp({ op: "begin", cache: cache.tensors, rowMap: [...rowMap], capacity });
-    return new SlotSession(runner, reply);
+        : new SlotDecoders((feeds, fetches) => this.session.run(feeds, fetches), slices);
+    return this.slotRunner;
   }
 
   async close(): Promise<void> {
@@ -263,47 +257,4 @@ export function graphInfo(
     vocabColumns,
     hasPositionIds: inputs.some((i) => i.name === "position_ids"),
   };
-}
-
-/** One slot cache of a session: a decode step per call, the cache staying where the session is. */
-export class SlotSession {
-  length: number;
-  capacity: number;
-  private closed = false;
-
-  constructor(
-    private readonly runner: SlotRunner,
-    private readonly begun: SlotReply,
-  ) {
-    this.length = begun.length;
-    this.capacity = begun.capacity;
-  }
-
-  private async apply(op: Parameters<SlotRunner["slotOp"]>[0]): Promise<SlotReply> {
-    if (this.closed) throw new Error("the slot cache is closed");
-    const reply = await this.runner.slotOp(op);
-    this.length = reply.length;
-    this.capacity = reply.capacity;
-    return reply;
-  }
-
-  /** One token per row; returns the logits [rows, 1, vocab]. Grows the cache when it is full. */
-  async step(inputIds: number[], positionIds: number[], pads: number[], grow: number): Promise<Tensor> {
-    if (this.length === this.capacity)
-      await this.apply({ op: "grow", handle: this.begun.handle, extra: grow });
-    const reply = await this.apply({ op: "step", handle: this.begun.handle, inputIds, positionIds, pads });
-    if (!reply.logits) throw new Error("a step returned no logits");
-    return reply.logits as Tensor;
-  }
-
-  /** Keeps rows `rowMap` (in that order) without the first `dropColumns` slots. */
-  async selectRows(rowMap: number[], dropColumns: number): Promise<void> {
-    await this.apply({ op: "select", handle: this.begun.handle, rowMap, dropColumns });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.apply({ op: "end", handle: this.begun.handle });
-    this.closed = true;
-  }
 }

@@ -171,7 +171,8 @@ export function readGraph(model: Uint8Array): OnnxGraph {
   return graph;
 }
 
-function varint(n: number): number[] {
+/** The bytes of an unsigned varint. */
+export function varint(n: number): number[] {
   const out: number[] = [];
   let v = n;
   while (v >= 0x80) {
@@ -182,7 +183,8 @@ function varint(n: number): number[] {
   return out;
 }
 
-function lenField(num: number, body: Uint8Array): Uint8Array {
+/** A length-delimited field: tag, length, body. */
+export function lenField(num: number, body: Uint8Array): Uint8Array {
   const head = [...varint(num * 8 + WIRE_LEN), ...varint(body.length)];
   const out = new Uint8Array(head.length + body.length);
   out.set(head);

@@ -4,21 +4,10 @@
  * TensorProto fields: raw_data = 9, external_data = 13 (key = 1, value = 2), data_location = 14.
  */
 import { writeFileSync } from "node:fs";
-import { fields } from "../../src/runner/onnx-proto.js";
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
+import { fields, lenField, varint } from "../../src/runner/onnx-proto.js";
 
 function len(num: number, body: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from([...varint(num * 8 + 2), ...varint(body.length)]), body]);
+  return Buffer.from(lenField(num, body));
 }
 
 function entry(key: string, value: string): Buffer {

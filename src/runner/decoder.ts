@@ -1,0 +1,111 @@
+/**
+ * The decode loop's view of the KV cache after the prefill: one step of one token per row, row
+ * selection, close. Two strategies behind it:
+ * - {@link SlotDecoder}: a slot cache kept beside the session (in its worker), fed whole and
+ *   extended by each step's new key/value only (graphs that expose them, see kv-slices.ts);
+ * - {@link PresentDecoder}: the graph's own `present.*` outputs fed back each step (any graph).
+ */
+import type { KvCache } from "./kv-cache.js";
+import type { CausalLM } from "./model.js";
+import type { Tensor } from "./ort.js";
+import type { SlotOp, SlotReply, SlotRunner } from "./slot-decoder.js";
+
+/** Slots added at a time to a slot cache; see slot-cache.ts. */
+export { GROW_SLOTS } from "./slot-cache.js";
+
+export interface Decoder {
+  /**
+   * One token per row; returns the logits [rows, 1, vocab]. `pads[r]` is row r's leading padding;
+   * `room` how many more steps may follow (a slot cache that is full grows by up to that much).
+   */
+  step(inputIds: number[], positionIds: number[], pads: number[], room: number): Promise<Tensor>;
+  /** Keeps rows `rowMap` (in that order) without the first `dropColumns` positions. */
+  selectRows(rowMap: number[], dropColumns: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A decoder over `cache` (the prefill's, one row per prompt; consumed) whose row r is prompt
+ * `rowMap[r]`, with room for `capacity` positions when it keeps a slot cache.
+ */
+export async function openDecoder(
+  lm: CausalLM,
+  cache: KvCache,
+  rowMap: readonly number[],
+  capacity: number,
+): Promise<Decoder> {
+  const runner = lm.slots();
+  if (runner) {
+    const reply = await runner.slotOp({ op: "begin", cache: cache.tensors, rowMap: [...rowMap], capacity });
+    return new SlotDecoder(runner, reply.handle, reply);
+  }
+  const identity = rowMap.length === cache.rows && rowMap.every((v, i) => v === i);
+  return new PresentDecoder(lm, identity ? cache : cache.selectRows(rowMap));
+}
+
+export class SlotDecoder implements Decoder {
+  private length: number;
+  private capacity: number;
+  private closed = false;
+
+  constructor(
+    private readonly runner: SlotRunner,
+    private readonly handle: number,
+    state: SlotReply,
+  ) {
+    this.length = state.length;
+    this.capacity = state.capacity;
+  }
+
+  private async apply(op: SlotOp): Promise<SlotReply> {
+    if (this.closed) throw new Error("the slot cache is closed");
+    const reply = await this.runner.slotOp(op);
+    this.length = reply.length;
+    this.capacity = reply.capacity;
+    return reply;
+  }
+
+  async step(inputIds: number[], positionIds: number[], pads: number[], room: number): Promise<Tensor> {
+    if (this.length === this.capacity) {
+      await this.apply({ op: "grow", handle: this.handle, extra: Math.max(1, room) });
+    }
+    const reply = await this.apply({ op: "step", handle: this.handle, inputIds, positionIds, pads });
+    if (!reply.logits) throw new Error("a step returned no logits");
+    return reply.logits as Tensor;
+  }
+
+  async selectRows(rowMap: number[], dropColumns: number): Promise<void> {
+    await this.apply({ op: "select", handle: this.handle, rowMap, dropColumns });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.apply({ op: "end", handle: this.handle });
+    this.closed = true;
+  }
+}
+
+export class PresentDecoder implements Decoder {
+  constructor(
+    private readonly lm: CausalLM,
+    private cache: KvCache,
+  ) {}
+
+  async step(inputIds: number[], positionIds: number[], pads: number[]): Promise<Tensor> {
+    const total = this.cache.length + 1;
+    const attentionMask: number[] = [];
+    for (const pad of pads) for (let c = 0; c < total; c++) attentionMask.push(c >= pad ? 1 : 0);
+    const out = await this.lm.forward(
+      { rows: inputIds.length, seqLen: 1, inputIds, attentionMask, positionIds },
+      this.cache,
+    );
+    this.cache = out.cache;
+    return out.logits;
+  }
+
+  async selectRows(rowMap: number[], dropColumns: number): Promise<void> {
+    this.cache = this.cache.selectRows(rowMap, dropColumns);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -29,7 +29,8 @@ export interface OpenOptions {
   worker?: boolean;
   /**
    * Decode with a slot cache, fetching only each step's new key/value positions, when the graph
-   * allows it (default true; false always reads the whole `present.*` cache back).
+   * allows it (default true, or false when the environment has LITMUS_KV_SLICES=0; false always
+   * reads the whole `present.*` cache back).
    */
   sliceKv?: boolean;
 }
@@ -73,7 +74,8 @@ export class CausalLM {
     const sessionOptions = {
       device: options.device ?? "cpu",
       threads: options.threads ?? 0,
-      sliceKv: options.sliceKv ?? true,
+      // LITMUS_KV_SLICES=0: a switch for comparing (or bypassing) the slot cache from any command.
+      sliceKv: options.sliceKv ?? process.env["LITMUS_KV_SLICES"] !== "0",
     };
     const session =
       options.worker === false

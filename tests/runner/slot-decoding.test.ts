@@ -101,6 +101,25 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
     });
   }
 
+  it("LITMUS_KV_SLICES=0 turns the slot cache off for every command", async () => {
+    const before = process.env["LITMUS_KV_SLICES"];
+    process.env["LITMUS_KV_SLICES"] = "0";
+    try {
+      const off = await CausalLM.open(TINY, { threads: 1 });
+      const forced = await CausalLM.open(TINY, { threads: 1, sliceKv: true });
+      try {
+        assert.equal(off.kvSlices, undefined);
+        assert.equal(forced.kvSlices?.length, forced.info.numLayers, "an explicit option wins");
+      } finally {
+        await off.close();
+        await forced.close();
+      }
+    } finally {
+      if (before === undefined) delete process.env["LITMUS_KV_SLICES"];
+      else process.env["LITMUS_KV_SLICES"] = before;
+    }
+  });
+
   it("runs the same in this thread (worker: false) as in the worker", async () => {
     const config = { maxNewTokens: 20, temperature: 1, seed: 9, n: 2 };
     const inThread = await generate(TINY, { sliceKv: true, worker: false }, config);

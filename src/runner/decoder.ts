@@ -6,8 +6,10 @@
  * - {@link PresentDecoder}: the graph's own `present.*` outputs fed back each step (any graph).
  */
 import type { KvCache } from "./kv-cache.js";
+import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
+import { leftPad, prefill } from "./prefill.js";
 import type { SlotOp, SlotReply, SlotRunner } from "./slot-decoder.js";
 
 /** Slots added at a time to a slot cache; see slot-cache.ts. */
@@ -108,4 +110,54 @@ export class PresentDecoder implements Decoder {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Checks the slot cache against the plain path on this very graph: the same two-row batch (one
+ * row left-padded) prefilled twice, then two steps each way (the second reads what the first
+ * wrote into a slot), the slot cache holding masked empty slots. Returns the largest |logit
+ * difference|. A graph that ignored the attention mask, or whose appended tensor is not what ends
+ * up in `present.*`, shows up here rather than as silently wrong completions.
+ */
+export async function slotStepMismatch(lm: CausalLM): Promise<number> {
+  if (!lm.slots()) return 0;
+  const a = lm.bosId;
+  const b = lm.eosIds[0] ?? lm.bosId;
+  const batch = leftPad(
+    [
+      [a, b, a],
+      [b, a],
+    ],
+    b,
+  );
+  const steps = [
+    { ids: [b, b], positions: [3, 2] },
+    { ids: [a, b], positions: [4, 3] },
+  ];
+  const run = async (decoder: Decoder): Promise<Tensor[]> => {
+    const out: Tensor[] = [];
+    try {
+      for (const s of steps) out.push(await decoder.step(s.ids, s.positions, batch.pads, 1));
+    } finally {
+      await decoder.close();
+    }
+    return out;
+  };
+  const plain = await run(new PresentDecoder(lm, (await prefill(lm, batch)).cache));
+  const pre = await prefill(lm, batch);
+  const slotted = await run(await openDecoder(lm, pre.cache, [0, 1], pre.cache.length + 4));
+  const x = new Float32Array(lm.info.vocabColumns);
+  const y = new Float32Array(lm.info.vocabColumns);
+  let worst = 0;
+  plain.forEach((logits, k) => {
+    for (let r = 0; r < 2; r++) {
+      readLogits(logits, r, 0, x);
+      readLogits(slotted[k]!, r, 0, y);
+      for (let i = 0; i < x.length; i++) {
+        const d = Math.abs(x[i]! - y[i]!);
+        if (!(d <= worst)) worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+      }
+    }
+  });
+  return worst;
 }

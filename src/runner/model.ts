@@ -3,6 +3,7 @@
  * which lacks position_ids). Every size is read from the graph's IO metadata and config.json.
  */
 import { InputError } from "../util/errors.js";
+import { slotStepMismatch } from "./decoder.js";
 import type { KvLayout } from "./kv-cache.js";
 import { KvCache } from "./kv-cache.js";
 import type { KvSliceNames } from "./kv-slices.js";
@@ -62,6 +63,8 @@ export class CausalLM {
   ) {}
 
   private slotRunner: SlotRunner | undefined;
+  /** Why the slot cache was turned off after loading, if it was. */
+  private slotProblem: string | undefined;
 
   static async open(dirArg: string, options: OpenOptions = {}): Promise<CausalLM> {
     const md = readModelDir(dirArg);
@@ -97,7 +100,7 @@ export class CausalLM {
       if (bosId === undefined)
         throw new InputError(`${dirArg}: no bos or eos token in config.json or tokenizer_config.json`);
       const maxContext = md.config.maxContext ?? Number.MAX_SAFE_INTEGER;
-      return new CausalLM(
+      const lm = new CausalLM(
         md.dir,
         session,
         info,
@@ -108,6 +111,8 @@ export class CausalLM {
         eosIds,
         maxContext,
       );
+      await lm.checkSlots();
+      return lm;
     } catch (err) {
       await session.release();
       throw err;
@@ -121,7 +126,29 @@ export class CausalLM {
   /** Per layer, the outputs holding a step's new key/value positions, when the graph has them. */
   get kvSlices(): KvSliceNames[] | undefined {
     // A graph without position_ids would derive positions from the mask, which has gaps here.
-    return this.info.hasPositionIds ? this.session.kvSlices : undefined;
+    if (!this.info.hasPositionIds || this.slotProblem !== undefined) return undefined;
+    return this.session.kvSlices;
+  }
+
+  /** Warnings from loading: `auto` fell back to the CPU, or the slot cache was turned off. */
+  get warning(): string | undefined {
+    const all = [this.session.warning, this.slotProblem].filter((w) => w !== undefined);
+    return all.length > 0 ? all.join("; ") : undefined;
+  }
+
+  /**
+   * One decode step over the slot cache must give the plain path's logits on this graph
+   * (decoder.ts, slotStepMismatch); otherwise the slot cache is turned off, with a warning.
+   */
+  private async checkSlots(): Promise<void> {
+    if (!this.kvSlices) return;
+    const diff = await slotStepMismatch(this);
+    const tolerance = this.info.logitsType === "float16" ? 5e-2 : 1e-3;
+    if (!(diff <= tolerance)) {
+      this.slotProblem =
+        `decoding over a slot cache differs from the plain path on this graph (logits by up to ${diff}); ` +
+        "reading present.* back each step instead";
+    }
   }
 
   emptyCache(rows: number): KvCache {

@@ -36,9 +36,9 @@ export class OnnxBackend implements Backend {
     return `onnx:${this.lm.dir}@${this.lm.device}`;
   }
 
-  /** Set when `--device auto` fell back to the CPU. */
+  /** Set when `--device auto` fell back to the CPU, or the slot cache was turned off. */
   get warning(): string | undefined {
-    return this.lm.session.warning;
+    return this.lm.warning;
   }
 
   async generate(

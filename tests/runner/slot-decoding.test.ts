@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { slotStepMismatch } from "../../src/runner/decoder.js";
 import { generateBatch } from "../../src/runner/generate.js";
 import { findKvSlices } from "../../src/runner/kv-slices.js";
 import { CausalLM } from "../../src/runner/model.js";
@@ -100,6 +101,30 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
       m.cleanup();
     });
   }
+
+  it("a graph whose slot-cache step disagrees with the plain path gets the plain path and a warning", async () => {
+    const lm = await CausalLM.open(TINY, { threads: 1, worker: false });
+    try {
+      assert.ok(lm.kvSlices);
+      assert.equal(lm.warning, undefined);
+      assert.ok((await slotStepMismatch(lm)) < 1e-4, "the fixture's own check passes");
+      // Sabotage: write each step's new values where its keys go and back.
+      const swapped = lm.kvSlices.map((s) => ({ key: s.value, value: s.key }));
+      Object.defineProperty(lm.session, "kvSlices", { value: swapped });
+      Object.assign(lm as unknown as { slotRunner: undefined }, { slotRunner: undefined });
+      assert.ok((await slotStepMismatch(lm)) > 1e-2, "the check sees the wrong cache");
+      await (lm as unknown as { checkSlots(): Promise<void> }).checkSlots();
+      assert.equal(lm.kvSlices, undefined, "the slot cache is turned off");
+      assert.match(lm.warning ?? "", /slot cache differs from the plain path.*present\.\* back/);
+      const [c] = await generateBatch(lm, [{ id: "x", prompt: reference().prompts[0]!.text }], {
+        maxNewTokens: 5,
+        temperature: 0,
+      });
+      assert.deepEqual(c!.tokenIds, reference().prompts[0]!.greedy_ids.slice(0, 5));
+    } finally {
+      await lm.close();
+    }
+  });
 
   it("LITMUS_KV_SLICES=0 turns the slot cache off for every command", async () => {
     const before = process.env["LITMUS_KV_SLICES"];

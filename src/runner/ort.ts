@@ -108,7 +108,7 @@ export class OnnxSession implements ModelSession {
       logSeverityLevel: 3,
       ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
     };
-    const sliced = options.sliceKv === false ? undefined : slicedModel(modelPath);
+    let sliced = options.sliceKv === false ? undefined : slicedModel(modelPath);
     // Loaded from bytes, external weights (model.onnx_data) are looked up beside the file.
     const source: string | Uint8Array = sliced?.bytes ?? modelPath;
     if (sliced)
@@ -142,7 +142,16 @@ export class OnnxSession implements ModelSession {
       try {
         session = await create(source, { ...base, executionProviders: ["cpu"] });
       } catch (err) {
-        throw new InputError(`${modelPath}: ONNX Runtime cannot load the model: ${firstLine(err)}`);
+        // The extended graph must never cost a model that loads as it is: try the file itself.
+        const plain = sliced
+          ? await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ["cpu"] }).catch(
+              () => undefined,
+            )
+          : undefined;
+        if (!plain)
+          throw new InputError(`${modelPath}: ONNX Runtime cannot load the model: ${firstLine(err)}`);
+        session = plain;
+        sliced = undefined;
       }
     }
     const meta = (list: readonly ort.InferenceSession.ValueMetadata[], names: readonly string[]): IoInfo[] =>
@@ -186,6 +195,7 @@ export class OnnxSession implements ModelSession {
   }
 }
 
+/** InferenceSession.create from a path or bytes (its overloads take one or the other, not a union). */
 function create(source: string | Uint8Array, options: ort.InferenceSession.SessionOptions) {
   return typeof source === "string"
     ? ort.InferenceSession.create(source, options)

@@ -45,6 +45,9 @@ import math
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gpt2_bytes import bytes_to_unicode  # noqa: E402
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -73,21 +76,6 @@ PROMPTS = ["The answer is", "Tom has 3 apples and", "Question: 12 eggs", "x"]
 # ----------------------------------------------------------------------------------------------
 # Tokenizer
 # ----------------------------------------------------------------------------------------------
-def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's byte -> printable unicode character map."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(
-        range(ord("®"), ord("ÿ") + 1)
-    )
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return {b: chr(c) for b, c in zip(bs, cs)}
-
-
 def tokenizer_json() -> dict:
     b2u = bytes_to_unicode()
     vocab = {b2u[b]: b for b in range(256)}

@@ -62,6 +62,9 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gpt2_bytes import bytes_to_unicode  # noqa: E402
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -427,20 +430,6 @@ def rewrite_int4(path: Path, quant: dict[str, dict]) -> dict:
 # ----------------------------------------------------------------------------------------------
 # Tokenizer (GPT-2 byte-level BPE + codegen whitespace tokens), used only for reference prompts
 # ----------------------------------------------------------------------------------------------
-def bytes_to_unicode() -> dict[int, str]:
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + list(
-        range(ord("\xae"), ord("\xff") + 1)
-    )
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
-
 class Gpt2Bpe:
     # GPT-2's pattern with \p{L} ~ [^\W\d_] and \p{N} ~ \d (exact for the reference prompts).
     PAT = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+""")

@@ -14,6 +14,7 @@ PACKAGES=(
   libjpeg-dev
   libgif-dev
   librsvg2-dev
+  bubblewrap # the Python sandbox's namespaces: no network, no host file system (src/sandbox)
   # headless browser for the report tests (driven by playwright-core)
   chromium
   fonts-dejavu-core

@@ -12,6 +12,7 @@ import type { GateResult } from "./gates.js";
 import { readStoredRun } from "./records.js";
 import { junitXml, summaryMarkdown } from "./report.js";
 import { samplesJsonl } from "./samples.js";
+import { storedSandboxLayers } from "./sandbox-note.js";
 import { type AuditSummary, buildSummary } from "./summary.js";
 import type { AuditRunConfig } from "./types.js";
 
@@ -28,7 +29,7 @@ export function summarizeStore(
   const manifest = store.manifest();
   if (!manifest) throw new Error("the run store holds no run");
   const run = readStoredRun(store, (manifest.config as AuditRunConfig).probes);
-  const summary = buildSummary(manifest, run, detectors);
+  const summary = buildSummary(manifest, run, detectors, storedSandboxLayers(store));
   store.putMetrics(Object.entries(summary.metrics).map(([name, value]) => ({ name, value })));
   return { summary, samples: samplesJsonl(run.rows) };
 }

@@ -12,6 +12,7 @@ import type { RunManifest } from "../types/audit.js";
 import { InputError } from "../util/errors.js";
 import { detectStoredRun, SUMMARY_FILE, summarizeStore, writeDataExports } from "./exports.js";
 import { readStoredRun } from "./records.js";
+import { recordSandboxLayers, storedSandboxLayers } from "./sandbox-note.js";
 import { parseShard } from "./selection.js";
 import type { AuditSummary } from "./summary.js";
 import type { AuditRunConfig } from "./types.js";
@@ -81,6 +82,7 @@ export async function mergeRuns(inputs: readonly string[], out: string): Promise
         target.putRequests(store.requests());
         for (const c of store.completions()) if (target.recordCompletion(c)) completions++;
         target.putTextScores(store.textScores());
+        recordSandboxLayers(target, storedSandboxLayers(store));
       }
       target.finish(finishedAt);
       const detectors = await mergedDetectors(target, base, inputs);

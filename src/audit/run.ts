@@ -24,6 +24,7 @@ import { evaluateGates, type Gate, type GateResult, parseGate } from "./gates.js
 import { buildRequests, planBatches } from "./plan.js";
 import { ProgressLine, type ProgressSink } from "./progress.js";
 import { terminalTable } from "./report.js";
+import { recordSandboxLayers } from "./sandbox-note.js";
 import { formatShard, readIdsFile, selectProblems } from "./selection.js";
 import type { AuditSummary } from "./summary.js";
 import type { AuditOptions, AuditRunConfig } from "./types.js";
@@ -173,6 +174,12 @@ export async function runAudit(
       }
     } finally {
       progress.end();
+      if (sandbox) {
+        const layers = sandbox.layersIfStarted();
+        recordSandboxLayers(store, layers);
+        if (layers && layers.missing.length > 0)
+          deps.log(`warning: the code sandbox ran without ${layers.missing.join("; without ")}`);
+      }
       await sandbox?.close();
       await opened.backend.close();
     }

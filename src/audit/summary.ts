@@ -10,6 +10,7 @@ import {
   summarizeDataset,
   withDetectorEvidence,
 } from "../metrics/index.js";
+import type { SandboxLayers } from "../sandbox/index.js";
 import type { RunManifest } from "../types/audit.js";
 import { type StoredRun, toScored } from "./records.js";
 import type { AuditRunConfig } from "./types.js";
@@ -46,6 +47,11 @@ export interface AuditSummary {
   verdicts: Array<Record<string, unknown>>;
   /** Contamination detectors (likelihood, CDD, exchangeability); null when not computed. */
   detectors: Record<string, unknown> | null;
+  /**
+   * For a `code` format: the OS layers its programs ran under (`permission`, `namespaces`) and a
+   * line per missing layer; null for other formats or when no program ran.
+   */
+  sandbox: SandboxLayers | null;
 }
 
 /** Builds the summary of a stored run. `run` is the store read back by readStoredRun. */
@@ -53,6 +59,7 @@ export function buildSummary(
   manifest: RunManifest,
   run: StoredRun,
   detectors: DetectorReport | null = null,
+  sandbox: SandboxLayers | null = null,
 ): AuditSummary {
   const config = manifest.config as AuditRunConfig;
   const n = config.decoding.n;
@@ -104,6 +111,7 @@ export function buildSummary(
     metrics: {},
     verdicts: data.verdicts.map((v) => snakeKeys(v) as Record<string, unknown>),
     detectors: detectors ? (snakeKeys(detectors) as Record<string, unknown>) : null,
+    sandbox,
   };
   const flat = {
     ...flatMetrics(probes, data.stale, data.verdictCounts, run.rows.length, noAnswer),

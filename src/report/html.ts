@@ -125,13 +125,16 @@ function headlineHtml(model: ReportModel): string {
     model.detectors.length === 0
       ? `<p class="muted">Contamination detectors (neighbourhood gap, Min-K%++, CDD peakedness): not measured in this run.</p>`
       : `<p class="muted">Contamination detectors measured: ${model.detectors.map((d) => e(d.label)).join(", ")} (see the table and charts below).</p>${unavailableHtml(model)}`;
+  const sandbox = model.sandboxNote
+    ? `<p class="${model.sandboxNote.warning ? "sandbox-warning" : "muted"}">${e(model.sandboxNote.text)}</p>`
+    : "";
   const v = model.verdictCounts;
   const total = VERDICTS.reduce((s, k) => s + (v[k] ?? 0), 0);
   return `<section class="headline ${h.kind}" id="headline">
 <h2>${e(h.title)}</h2>
 ${h.findings.length ? `<ul>${h.findings.map((f) => `<li>${e(f)}</li>`).join("")}</ul>` : ""}
 <p>Per problem: ${VERDICTS.map((k) => `<span class="badge v-${k}">${k}</span> ${fmtInt(v[k] ?? 0)} (${pct(total ? (v[k] ?? 0) / total : null, 0)}%)`).join(" · ")} of ${fmtInt(total)} problems.</p>
-${det}
+${det}${sandbox}
 <details><summary>How this verdict was reached</summary><ul>${h.rules.map((r) => `<li>${e(r)}</li>`).join("")}</ul>
 <p>Per-problem verdict thresholds: ${Object.entries(model.thresholds)
     .map(([k, x]) => `<code>${e(k)}</code> = ${e(String(x))}`)

@@ -36,6 +36,8 @@ export function reportMarkdown(
     out.push(
       `Not available with this backend: ${model.detectorsUnavailable.map(([l, why]) => `${md(l)} (${md(why)})`).join("; ")}.`,
     );
+  if (model.sandboxNote)
+    out.push(`${model.sandboxNote.warning ? "**Warning:** " : ""}${md(model.sandboxNote.text)}`);
   out.push("");
   const ks = tableKs(model);
   const det = model.detectors.filter((d) => Object.keys(d.byLabel).length > 0);

@@ -100,6 +100,8 @@ export interface ReportModel {
   detectors: DetectorView[];
   /** Detectors the backend could not compute: [label, reason] (e.g. Min-K%++ over an HTTP API). */
   detectorsUnavailable: Array<[string, string]>;
+  /** For a `code` run: one sentence on the sandbox layers its programs ran under (null otherwise). */
+  sandboxNote: { text: string; warning: boolean } | null;
   /** Per problem, in the run's order; empty when the rows are not available. */
   problems: DrillProblem[];
   summary: AuditSummary;
@@ -263,7 +265,21 @@ export function buildModel(
     thresholds: { ...summary.thresholds },
     detectors: readDetectors(summary),
     detectorsUnavailable: readUnavailableDetectors(summary),
+    sandboxNote: sandboxNote(summary),
     problems: run ? drillProblems(summary, run) : [],
     summary,
   };
+}
+
+/** The sandbox sentence of a `code` run (summaries written before it existed have none). */
+export function sandboxNote(summary: AuditSummary): ReportModel["sandboxNote"] {
+  const layers = (summary as Partial<AuditSummary>).sandbox ?? null;
+  if (!layers) return null;
+  const present = [
+    ...(layers.permission ? ["Node's permission model"] : []),
+    ...(layers.namespaces ? ["Linux namespaces (bubblewrap)"] : []),
+  ];
+  const ran = `Generated programs ran in the sandbox under ${present.length > 0 ? present.join(" and ") : "no OS layer"}`;
+  if (layers.missing.length === 0) return { text: `${ran}.`, warning: false };
+  return { text: `${ran}; missing: ${layers.missing.join("; ")}.`, warning: true };
 }

@@ -12,6 +12,7 @@ h1{font-size:22px;margin:18px 0 8px}h2{font-size:18px;margin:26px 0 10px}h3{font
 code,pre{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
 .hash{word-break:break-all;color:var(--muted)}
 .muted{color:var(--muted)}
+.sandbox-warning{border-left:4px solid #b00020;padding-left:.5em}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:0;padding:12px 14px;background:var(--panel);border:1px solid var(--line);border-radius:8px}
 dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}
 table.files td{padding:1px 10px 1px 0}

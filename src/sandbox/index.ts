@@ -1,36 +1,52 @@
 /**
- * Runs untrusted generated Python (`def solution(): ... return answer`) in pyodide inside a worker
- * thread: no host file system, network, environment, processes or module loading; a wall-clock
- * limit enforced by terminating the worker; a memory cap. Every failure is a "no answer" with its
- * reason, and the next program runs in a working interpreter (a fresh worker when needed).
+ * Runs untrusted generated Python (`def solution(): ... return answer`) and returns what
+ * `solution()` returns, or "no answer" with a reason. Programs run one at a time in an executor
+ * process under the operating system's layers (launch.ts); inside it the interpreter's host calls
+ * are sealed and its state is restored after every program (executor.ts). Limits are enforced
+ * from outside the interpreter: wall time by killing the process (a warm spare takes over), memory
+ * and output by the executor's host calls. See README.md for the threat model.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { Worker } from "node:worker_threads";
-import type { WorkerMessage } from "./protocol.js";
+import { createInterface } from "node:readline";
+import type { ExecAnswer, ExecutorConfig } from "./executor.js";
+import { launchPlan, type NamespaceMode, type SandboxLayers } from "./launch.js";
+
+export type { SandboxLayers } from "./launch.js";
 
 export interface SandboxOptions {
   /** Wall-clock limit per program, ms (2000). */
   timeoutMs: number;
-  /** Cap on the interpreter's WebAssembly memory, bytes (512 MiB). */
+  /**
+   * Cap on the interpreter's WebAssembly memory, bytes (128 MiB: a 31 MB start-up state plus room
+   * no arithmetic program needs; growing wasm memory costs ~4 ms/MB, so a larger cap lets a memory
+   * bomb reach the time limit first).
+   */
   memoryCapBytes: number;
-  /** The worker's JS heap limit, MiB (256). */
+  /** The executor's JS heap limit, MiB (256). */
   maxOldGenerationSizeMb: number;
-  /** How long loading pyodide may take, ms (60000). */
+  /** How long starting an executor may take, ms (60000). */
   loadTimeoutMs: number;
-  /** stdout + stderr kept per run, characters (4096). */
+  /** stdout characters kept per run (4096). */
   maxOutputChars: number;
+  /** Output a program may write before it is stopped, bytes (1 MiB). */
+  maxOutputBytes: number;
+  /** Linux namespaces through bubblewrap: `auto` (when it works), `required`, `off`. */
+  namespaces: NamespaceMode;
 }
 
 export const DEFAULT_SANDBOX: SandboxOptions = {
   timeoutMs: 2000,
-  memoryCapBytes: 512 * 1024 * 1024,
+  memoryCapBytes: 128 * 1024 * 1024,
   maxOldGenerationSizeMb: 256,
   loadTimeoutMs: 60_000,
   maxOutputChars: 4096,
+  maxOutputBytes: 1024 * 1024,
+  namespaces: "auto",
 };
 
-export type NoAnswerReason = "timeout" | "crash" | "exception" | "memory";
+export type NoAnswerReason = "timeout" | "crash" | "exception" | "memory" | "output";
 
 export type SandboxResult =
   | { ok: true; valueType: string; value: string; stdout: string; ms: number }
@@ -41,30 +57,53 @@ export function pyodideIndexURL(): string {
   return `${dirname(createRequire(import.meta.url).resolve("pyodide/package.json"))}/`;
 }
 
-interface Live {
-  worker: Worker;
+/** Memory grown past the snapshot after which an executor is replaced rather than zeroed. */
+const RECYCLE_GROWTH_BYTES = 64 * 1024 * 1024;
+
+type ResultAnswer = Extract<ExecAnswer, { type: "result" }>;
+
+interface Executor {
+  child: ChildProcess;
   ready: Promise<void>;
-  pending: ((m: WorkerMessage & { type: "result" }) => void) | null;
+  permission: boolean;
+  dead: boolean;
+  onAnswer: ((a: ResultAnswer) => void) | null;
   onExit: ((why: string) => void) | null;
 }
 
 export class PythonSandbox {
   readonly options: SandboxOptions;
-  private live: Live | null = null;
+  private current: Executor | null = null;
+  private spare: Executor | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 0;
-  /** Workers started so far (1 + restarts after timeouts and crashes). */
-  workersStarted = 0;
-  /** Time the last worker took to load pyodide, ms. */
+  private closed = false;
+  private layerInfo: SandboxLayers | null = null;
+  /** Executors started so far (the first, spares, replacements). */
+  executorsStarted = 0;
+  /** Time the last executor took from spawn to ready, ms. */
   lastLoadMs = 0;
 
   constructor(options: Partial<SandboxOptions> = {}) {
     this.options = { ...DEFAULT_SANDBOX, ...options };
   }
 
-  /** Starts the worker now (else the first run does). */
-  async start(): Promise<void> {
-    await this.ensure().ready;
+  /** Starts an executor now (else the first run does) and reports the layers it runs under. */
+  async start(): Promise<SandboxLayers> {
+    const ex = this.take();
+    await ex.ready;
+    return this.layers();
+  }
+
+  /** The layers of the running executors (after start). */
+  layers(): SandboxLayers {
+    if (!this.layerInfo) throw new Error("the sandbox has not started");
+    return this.layerInfo;
+  }
+
+  /** The layers, once an executor has started (null before). */
+  layersIfStarted(): SandboxLayers | null {
+    return this.layerInfo;
   }
 
   /** Runs one program; calls are queued and run one at a time. */
@@ -75,83 +114,132 @@ export class PythonSandbox {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.queue;
-    const live = this.live;
-    this.live = null;
-    if (live) await live.worker.terminate();
+    for (const ex of [this.current, this.spare]) if (ex) kill(ex);
+    this.current = null;
+    this.spare = null;
   }
 
-  private ensure(): Live {
-    if (this.live) return this.live;
-    const worker = new Worker(new URL("./worker.js", import.meta.url), {
-      workerData: {
-        indexURL: pyodideIndexURL(),
-        memoryCapBytes: this.options.memoryCapBytes,
-        maxOutputChars: this.options.maxOutputChars,
+  /** The executor for the next program: the current one, else the spare, else a new one. */
+  private take(): Executor {
+    if (this.current && !this.current.dead) return this.current;
+    this.current = this.spare && !this.spare.dead ? this.spare : this.spawn();
+    this.spare = null;
+    // A warm spare makes recovering from a timeout or a recycle cost no load time.
+    this.current.ready.then(
+      () => {
+        if (!this.closed && !this.spare) this.spare = this.spawn();
       },
+      () => undefined,
+    );
+    return this.current;
+  }
+
+  private spawn(): Executor {
+    const config: ExecutorConfig = {
+      pyodideDir: pyodideIndexURL(),
+      memoryCapBytes: this.options.memoryCapBytes,
+      maxOutputBytes: this.options.maxOutputBytes,
+      maxOutputChars: this.options.maxOutputChars,
+      recycleGrowthBytes: RECYCLE_GROWTH_BYTES,
+    };
+    const plan = launchPlan(
+      config.pyodideDir,
+      JSON.stringify(config),
+      this.options.maxOldGenerationSizeMb,
+      this.options.namespaces,
+    );
+    const t0 = performance.now();
+    // Its own process group, so a kill reaches everything bubblewrap started.
+    const child = spawn(plan.command, plan.args, {
+      cwd: plan.cwd,
       env: {},
-      argv: [],
-      execArgv: [],
-      stdout: true,
-      stderr: true,
-      resourceLimits: {
-        maxOldGenerationSizeMb: this.options.maxOldGenerationSizeMb,
-        maxYoungGenerationSizeMb: 32,
-      },
+      stdio: ["pipe", "pipe", "ignore"],
+      detached: true,
     });
-    worker.stdout.resume();
-    worker.stderr.resume();
-    worker.unref();
-    this.workersStarted++;
-    const live: Live = { worker, ready: Promise.resolve(), pending: null, onExit: null };
-    live.ready = new Promise<void>((resolve, reject) => {
+    this.executorsStarted++;
+    const ex: Executor = {
+      child,
+      ready: Promise.resolve(),
+      permission: false,
+      dead: false,
+      onAnswer: null,
+      onExit: null,
+    };
+    ex.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`pyodide did not load within ${this.options.loadTimeoutMs} ms`));
-        void worker.terminate();
+        reject(new Error(`the sandbox did not start within ${this.options.loadTimeoutMs} ms`));
+        kill(ex);
       }, this.options.loadTimeoutMs);
-      worker.on("message", (m: WorkerMessage) => {
-        if (m.type === "ready") {
-          clearTimeout(timer);
-          this.lastLoadMs = m.loadMs;
-          resolve();
-        } else if (m.type === "load-error") {
-          clearTimeout(timer);
-          reject(new Error(`pyodide failed to load: ${m.message}`));
-        } else if (m.type === "result") {
-          live.pending?.(m);
+      const lines = createInterface({ input: child.stdout! });
+      lines.on("line", (line) => {
+        let a: ExecAnswer;
+        try {
+          a = JSON.parse(line) as ExecAnswer;
+        } catch {
+          return;
         }
+        if (a.type === "ready") {
+          clearTimeout(timer);
+          this.lastLoadMs = performance.now() - t0;
+          ex.permission = a.permission;
+          this.noteLayers(plan.namespaces, plan.namespacesMissing, a.permission);
+          resolve();
+        } else if (a.type === "load-error") {
+          clearTimeout(timer);
+          reject(new Error(`the sandbox failed to start: ${a.message}`));
+        } else ex.onAnswer?.(a);
       });
-      const died = (why: string) => {
+      child.on("error", (e) => {
         clearTimeout(timer);
-        if (this.live === live) this.live = null;
-        reject(new Error(`the sandbox worker stopped while loading: ${why}`));
-        live.onExit?.(why);
-      };
-      worker.on("error", (e) => died(e.message));
-      worker.on("exit", (code) => died(`exit code ${code}`));
+        ex.dead = true;
+        reject(new Error(`the sandbox could not be started: ${e.message}`));
+        ex.onExit?.(e.message);
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        ex.dead = true;
+        const why = signal ? `signal ${signal}` : `exit code ${code}`;
+        reject(new Error(`the sandbox stopped while starting: ${why}`));
+        ex.onExit?.(why);
+      });
     });
-    live.ready.catch(() => undefined);
-    this.live = live;
-    return live;
+    ex.ready.catch(() => undefined);
+    child.stdin!.on("error", () => undefined);
+    return ex;
+  }
+
+  private noteLayers(namespaces: boolean, namespacesMissing: string | null, permission: boolean): void {
+    const missing: string[] = [];
+    if (!namespaces)
+      missing.push(
+        `namespaces (${namespacesMissing ?? "unavailable"}): programs see the host's network and read-only files the permission model allows`,
+      );
+    if (!permission)
+      missing.push(
+        "Node's permission model: file reads, writes and child processes are not restricted by Node",
+      );
+    this.layerInfo = { permission, namespaces, missing };
   }
 
   private async runNow(code: string): Promise<SandboxResult> {
-    const live = this.ensure();
-    await live.ready;
+    const ex = this.take();
+    await ex.ready;
     const id = this.nextId++;
     const t0 = performance.now();
     const ms = () => performance.now() - t0;
     return new Promise<SandboxResult>((resolve) => {
       let settled = false;
-      const finish = (r: SandboxResult, kill: boolean) => {
+      const finish = (r: SandboxResult, discard: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        live.pending = null;
-        live.onExit = null;
-        if (kill) {
-          if (this.live === live) this.live = null;
-          void live.worker.terminate();
+        ex.onAnswer = null;
+        ex.onExit = null;
+        if (discard) {
+          kill(ex);
+          if (this.current === ex) this.current = null;
         }
         resolve(r);
       };
@@ -169,29 +257,40 @@ export class PythonSandbox {
           ),
         this.options.timeoutMs,
       );
-      live.onExit = (why) => {
-        const memory = /memory|heap/i.test(why);
+      ex.onExit = (why) =>
         finish(
           {
             ok: false,
-            reason: memory ? "memory" : "crash",
-            message: `the worker stopped: ${why}`,
+            reason: /memory|heap/i.test(why) ? "memory" : "crash",
+            message: `the sandbox stopped: ${why}`,
             stdout: "",
             ms: ms(),
           },
           true,
         );
+      ex.onAnswer = (a) => {
+        if (a.id !== id) return;
+        const r: SandboxResult = a.ok
+          ? { ok: true, valueType: a.valueType, value: a.value, stdout: a.stdout, ms: ms() }
+          : { ok: false, reason: a.reason, message: a.message, stdout: a.stdout, ms: ms() };
+        finish(r, a.recycle);
       };
-      live.pending = (m) => {
-        if (m.id !== id) return;
-        if (m.ok)
-          finish({ ok: true, valueType: m.valueType, value: m.value, stdout: m.stdout, ms: ms() }, false);
-        else {
-          const reason: NoAnswerReason = /MemoryError|memory cap/.test(m.message) ? "memory" : m.reason;
-          finish({ ok: false, reason, message: m.message, stdout: m.stdout, ms: ms() }, m.fatal);
-        }
-      };
-      live.worker.postMessage({ type: "run", id, code });
+      ex.child.stdin!.write(`${JSON.stringify({ id, code })}\n`);
     });
+  }
+}
+
+function kill(ex: Executor): void {
+  ex.dead = true;
+  const pid = ex.child.pid;
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    try {
+      ex.child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
   }
 }

@@ -113,6 +113,15 @@ export class MemoryRunStore implements RunStore {
       .map(([, j]) => JSON.parse(j) as TextScoreRecord);
   }
 
+  private readonly noteRows = new Map<string, string>();
+  putNote(key: string, value: unknown): void {
+    this.noteRows.set(key, canonicalJson(value));
+  }
+  note(key: string): unknown {
+    const json = this.noteRows.get(key);
+    return json === undefined ? null : (JSON.parse(json) as unknown);
+  }
+
   putMetrics(metrics: readonly MetricRecord[]): void {
     this.metricRows = metrics.map((m) => canonicalJson(m));
   }

@@ -65,6 +65,10 @@ CREATE TABLE IF NOT EXISTS text_scores (
   unit TEXT PRIMARY KEY,
   record TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS notes (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS metrics (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -271,6 +275,21 @@ export class SqliteRunStore implements RunStore {
       record: string;
     }>;
     return rows.map((r) => JSON.parse(r.record) as TextScoreRecord);
+  }
+
+  putNote(key: string, value: unknown): void {
+    this.db
+      .prepare(
+        "INSERT INTO notes (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, canonicalJson(value));
+  }
+
+  note(key: string): unknown {
+    const json = this.db.prepare("SELECT value FROM notes WHERE key = ?").pluck().get(key) as
+      | string
+      | undefined;
+    return json === undefined ? null : (JSON.parse(json) as unknown);
   }
 
   putMetrics(metrics: readonly MetricRecord[]): void {

@@ -54,6 +54,12 @@ export interface RunStore {
   /** Every stored text score, ordered by unit. */
   textScores(): TextScoreRecord[];
   /** Replaces the stored metrics (they are derived from the completions, so never merged). */
+  /**
+   * Facts about how the run was executed that belong in its summary (e.g. the sandbox's layers):
+   * one JSON value per key, replaced by a later put.
+   */
+  putNote(key: string, value: unknown): void;
+  note(key: string): unknown;
   putMetrics(metrics: readonly MetricRecord[]): void;
   metrics(): MetricRecord[];
 

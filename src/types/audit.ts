@@ -78,12 +78,13 @@ export type ExtractionRuleName = "hash-line" | "answer-is" | "last-number";
 
 /**
  * Rules of a `code` format's answers: `code` when `solution()` returned a number, else why there is
- * no answer (`code-timeout`, `code-memory`, `code-exception`, `code-crash`, `code-not-a-number`).
+ * no answer (`code-timeout`, `code-memory`, `code-output`, `code-exception`, `code-crash`, `code-not-a-number`).
  */
 export type CodeRuleName =
   | "code"
   | "code-timeout"
   | "code-memory"
+  | "code-output"
   | "code-exception"
   | "code-crash"
   | "code-not-a-number";

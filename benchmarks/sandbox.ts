@@ -38,7 +38,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   return {
     runs,
     ok,
-    layers: [layers.permission ? "permission" : null, layers.namespaces ? "namespaces" : null].filter(Boolean),
+    layers: [layers.permission ? "permission" : null, layers.namespaces ? "namespaces" : null].filter(
+      Boolean,
+    ),
     executions_per_second: Number((runs / seconds).toFixed(1)),
     mean_ms_per_execution: Number(((seconds * 1000) / runs).toFixed(3)),
     start_ms: Math.round(startMs),

@@ -91,6 +91,8 @@ function bwrapArgs(pyodideDir: string): string[] {
     if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(top), top);
     else args.push("--ro-bind", top, top);
   }
+  // The empty /tmp first: binds below may live under /tmp (a checkout there) and must stay visible.
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/sandbox", "--chdir", "/sandbox");
   const nodeDir = dirname(process.execPath);
   const binds = [nodeDir, pyodideDir.replace(/\/$/, ""), here, ...(packageJson ? [packageJson] : [])];
   for (const path of binds) if (!path.startsWith("/usr/")) args.push("--ro-bind", path, path);

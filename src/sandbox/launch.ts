@@ -96,18 +96,6 @@ function bwrapArgs(pyodideDir: string): string[] {
   const nodeDir = dirname(process.execPath);
   const binds = [nodeDir, pyodideDir.replace(/\/$/, ""), here, ...(packageJson ? [packageJson] : [])];
   for (const path of binds) if (!path.startsWith("/usr/")) args.push("--ro-bind", path, path);
-  args.push(
-    "--proc",
-    "/proc",
-    "--dev",
-    "/dev",
-    "--tmpfs",
-    "/tmp",
-    "--dir",
-    "/sandbox",
-    "--chdir",
-    "/sandbox",
-  );
   return args;
 }
 

@@ -3,7 +3,7 @@
  * (and a resumed or merged run) says so. A run is only as contained as its least contained part:
  * a layer counts as present only when every executor of every invocation had it.
  */
-import type { SandboxLayers } from "../sandbox/index.js";
+import { type SandboxLayers, weakestLayers } from "../sandbox/index.js";
 import type { RunStore } from "../store/index.js";
 
 const NOTE = "sandbox";
@@ -11,17 +11,6 @@ const NOTE = "sandbox";
 /** The layers recorded for the run (null: no program has run). */
 export function storedSandboxLayers(store: RunStore): SandboxLayers | null {
   return (store.note(NOTE) as SandboxLayers | null) ?? null;
-}
-
-/** Two records of layers as one: a layer missing from either is missing. */
-export function weakestLayers(a: SandboxLayers | null, b: SandboxLayers | null): SandboxLayers | null {
-  if (!a) return b;
-  if (!b) return a;
-  return {
-    permission: a.permission && b.permission,
-    namespaces: a.namespaces && b.namespaces,
-    missing: [...new Set([...a.missing, ...b.missing])].sort(),
-  };
 }
 
 /** Adds this invocation's layers to the run's record. */

@@ -11,9 +11,9 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { ExecAnswer, ExecutorConfig } from "./executor.js";
-import { launchPlan, type NamespaceMode, type SandboxLayers } from "./launch.js";
+import { launchPlan, type NamespaceMode, type SandboxLayers, weakestLayers } from "./launch.js";
 
-export type { SandboxLayers } from "./launch.js";
+export { type SandboxLayers, weakestLayers } from "./launch.js";
 
 export interface SandboxOptions {
   /** Wall-clock limit per program, ms (2000). */
@@ -65,7 +65,6 @@ type ResultAnswer = Extract<ExecAnswer, { type: "result" }>;
 interface Executor {
   child: ChildProcess;
   ready: Promise<void>;
-  permission: boolean;
   dead: boolean;
   onAnswer: ((a: ResultAnswer) => void) | null;
   onExit: ((why: string) => void) | null;
@@ -81,8 +80,6 @@ export class PythonSandbox {
   private layerInfo: SandboxLayers | null = null;
   /** Executors started so far (the first, spares, replacements). */
   executorsStarted = 0;
-  /** Time the last executor took from spawn to ready, ms. */
-  lastLoadMs = 0;
 
   constructor(options: Partial<SandboxOptions> = {}) {
     this.options = { ...DEFAULT_SANDBOX, ...options };
@@ -95,7 +92,7 @@ export class PythonSandbox {
     return this.layers();
   }
 
-  /** The layers of the running executors (after start). */
+  /** The layers of the executors started so far, the weakest of them (after start). */
   layers(): SandboxLayers {
     if (!this.layerInfo) throw new Error("the sandbox has not started");
     return this.layerInfo;
@@ -150,7 +147,6 @@ export class PythonSandbox {
       this.options.maxOldGenerationSizeMb,
       this.options.namespaces,
     );
-    const t0 = performance.now();
     // Its own process group, so a kill reaches everything bubblewrap started.
     const child = spawn(plan.command, plan.args, {
       cwd: plan.cwd,
@@ -162,7 +158,6 @@ export class PythonSandbox {
     const ex: Executor = {
       child,
       ready: Promise.resolve(),
-      permission: false,
       dead: false,
       onAnswer: null,
       onExit: null,
@@ -182,8 +177,6 @@ export class PythonSandbox {
         }
         if (a.type === "ready") {
           clearTimeout(timer);
-          this.lastLoadMs = performance.now() - t0;
-          ex.permission = a.permission;
           this.noteLayers(plan.namespaces, plan.namespacesMissing, a.permission);
           resolve();
         } else if (a.type === "load-error") {
@@ -220,7 +213,8 @@ export class PythonSandbox {
       missing.push(
         "Node's permission model: file reads, writes and child processes are not restricted by Node",
       );
-    this.layerInfo = { permission, namespaces, missing };
+    // The sandbox is only as contained as its least contained executor.
+    this.layerInfo = weakestLayers(this.layerInfo, { permission, namespaces, missing });
   }
 
   private async runNow(code: string): Promise<SandboxResult> {

@@ -26,6 +26,17 @@ export interface SandboxLayers {
   missing: string[];
 }
 
+/** Two records of layers as one: a layer missing from either is missing. */
+export function weakestLayers(a: SandboxLayers | null, b: SandboxLayers | null): SandboxLayers | null {
+  if (!a) return b;
+  if (!b) return a;
+  return {
+    permission: a.permission && b.permission,
+    namespaces: a.namespaces && b.namespaces,
+    missing: [...new Set([...a.missing, ...b.missing])].sort(),
+  };
+}
+
 export interface LaunchPlan {
   command: string;
   args: string[];
@@ -92,7 +103,18 @@ function bwrapArgs(pyodideDir: string): string[] {
     else args.push("--ro-bind", top, top);
   }
   // The empty /tmp first: binds below may live under /tmp (a checkout there) and must stay visible.
-  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/sandbox", "--chdir", "/sandbox");
+  args.push(
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--tmpfs",
+    "/tmp",
+    "--dir",
+    "/sandbox",
+    "--chdir",
+    "/sandbox",
+  );
   const nodeDir = dirname(process.execPath);
   const binds = [nodeDir, pyodideDir.replace(/\/$/, ""), here, ...(packageJson ? [packageJson] : [])];
   for (const path of binds) if (!path.startsWith("/usr/")) args.push("--ro-bind", path, path);
@@ -154,11 +176,15 @@ export function launchPlan(
   return plain(node, mode === "off" ? "namespaces switched off" : `no namespaces on ${process.platform}`);
 }
 
+let plainCwd: string | null = null;
+
 function plain(node: string[], why: string | null): LaunchPlan {
+  // One empty folder for every executor of this process: they cannot write to it.
+  plainCwd ??= mkdtempSync(join(tmpdir(), "litmus-sandbox-"));
   return {
     command: process.execPath,
     args: node,
-    cwd: mkdtempSync(join(tmpdir(), "litmus-sandbox-")),
+    cwd: plainCwd,
     namespaces: false,
     namespacesMissing: why,
   };

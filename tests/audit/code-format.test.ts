@@ -129,6 +129,9 @@ describe("the code format (program of thought)", () => {
       const result = await run(out);
       assert.equal(result.summary.complete, true);
       assert.equal(result.summary.counts.completions, result.summary.counts.expected_completions);
+      // The layers the programs ran under reach summary.json.
+      assert.equal(result.summary.sandbox?.permission, true);
+      assert.equal(result.summary.sandbox?.namespaces, result.summary.sandbox?.missing.length === 0);
       const store = SqliteRunStore.openDir(out);
       const byProblem = new Map<string, CompletionRecord[]>();
       const requests = new Map(store.requests().map((r) => [r.id, r]));

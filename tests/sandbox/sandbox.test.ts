@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { HOST_CALLS } from "../../src/sandbox/host-calls.js";
-import { PythonSandbox, pyodideIndexURL } from "../../src/sandbox/index.js";
+import { PythonSandbox, pyodideIndexURL, weakestLayers } from "../../src/sandbox/index.js";
 import { bubblewrapWorks } from "../../src/sandbox/launch.js";
 import { noAnswer, sol } from "./helpers.js";
 
@@ -94,5 +94,32 @@ describe("Python sandbox (an executor process under the OS layers)", { timeout: 
         /^(Js|js|hiwire|pyproxy|raw_call_js|emscripten_asm_const|ffi_|_dlopen|proc_exit)/,
         name,
       );
+  });
+});
+
+describe("without namespaces (another OS, or bubblewrap missing)", { timeout: 120_000 }, () => {
+  it("runs under the permission model alone and says what is missing", async () => {
+    const sb = new PythonSandbox({ namespaces: "off" });
+    try {
+      const layers = await sb.start();
+      assert.equal(layers.permission, true);
+      assert.equal(layers.namespaces, false);
+      assert.match(layers.missing.join("\n"), /^namespaces \(namespaces switched off\)/);
+      const r = await sb.run(sol("return 6 * 7"));
+      assert.ok(r.ok && r.value === "42", JSON.stringify(r));
+      noAnswer(await sb.run(sol("return open('/etc/passwd').read()")), "exception", /FileNotFoundError/);
+      noAnswer(await sb.run(sol("return str(js.process)", "import js")), "crash", /blocked host call/);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it("a run's layers are the weakest of its parts", () => {
+    const both = { permission: true, namespaces: true, missing: [] };
+    const alone = { permission: true, namespaces: false, missing: ["namespaces (x)"] };
+    assert.deepEqual(weakestLayers(both, alone), alone);
+    assert.deepEqual(weakestLayers(alone, both), alone);
+    assert.deepEqual(weakestLayers(null, both), both);
+    assert.equal(weakestLayers(null, null), null);
   });
 });

@@ -2,7 +2,9 @@ import { Rational } from "../perturb/rational.js";
 
 /**
  * How numbers are recognised in model output. A number may carry a sign (ASCII or Unicode minus,
- * before or after a currency sign), a currency sign, thousands separators in groups of three, a
+ * before or after a currency sign, written against what follows it: a minus followed by a space is
+ * the operator of `11 - 9`, so the last number there is 9, as lm-evaluation-harness's flexible
+ * extract reads it), a currency sign, thousands separators in groups of three, a
  * decimal part, or be a simple fraction `a/b`. Units and a trailing period are simply not part of
  * the match (`18 dollars.` -> `18`).
  */
@@ -11,7 +13,7 @@ const MINUS = "[-\u2212]";
 const CURRENCY = "[$\u20ac\u00a3\u00a5]";
 
 /** A number as written, sign and currency included (no boundary check). */
-export const NUMBER_SOURCE = `(?:${MINUS}\\s?)?(?:${CURRENCY}\\s?)?(?:${MINUS})?(?:${BODY})`;
+export const NUMBER_SOURCE = `(?:${MINUS})?(?:${CURRENCY}\\s?)?(?:${MINUS})?(?:${BODY})`;
 
 /**
  * A free-standing number: not glued to a word before it (`x2`, `m2`, `COVID-19` yield no negative),

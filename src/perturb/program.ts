@@ -1,4 +1,5 @@
 import { type Expr, evaluate, type Literal } from "./expression.js";
+import { impliedCounts } from "./implied-counts.js";
 import { evaluateForm, type FormName, type Quantity, scanQuantities } from "./quantities.js";
 import { Rational } from "./rational.js";
 import { type ParsedSolution, parseSolution, type StepSyntax } from "./solution.js";
@@ -7,7 +8,12 @@ import { type ParsedSolution, parseSolution, type StepSyntax } from "./solution.
 export type Source =
   | { type: "quantity"; quantity: number; form: FormName }
   | { type: "step"; step: number }
-  | { type: "constant"; value: Rational }
+  | {
+      type: "constant";
+      value: Rational;
+      /** A count the question states in words ("her mom and her sister" = 2), not a conversion factor. */
+      implied?: true;
+    }
   /** A value the solution computed off the page from two known values (`7200` from 600 and 12). */
   | { type: "derived"; op: "+" | "-" | "*" | "/"; left: Source; right: Source };
 
@@ -106,6 +112,8 @@ const THRESHOLD =
   /(?<!\d[\w$%,.]*\s+(?:[A-Za-z]+\s+){0,2})\b(?:over|above|under|below|more than|less than|fewer than|at least|at most|no more than|exceeds?|greater than)\s+\$?\d(?![\d,.]*\s*(?:times|as (?:many|much)))|\d\s+or\s+(?:more|less|fewer|greater|above|below)\b/i;
 /** A condition on a bound that is not a number ("if it exceeds the limit"). */
 const CONDITION = /\b(?:if|when|unless)\b[^.?!]*\b(?:at least|at most|exceeds?|greater than)\b/i;
+/** An offer whose price depends on how many are bought ("buy one get one free", "3 for the price of 2"). */
+const OFFER = /\bbuy (?:one|\d+),? get (?:one|\d+)|\bfor the price of\b|\bBOGO\b/i;
 /** A comparison in the solution's prose. */
 const COMPARISON = /[<>≥≤]|\bexceed/i;
 
@@ -114,7 +122,7 @@ function isConditional(question: string, answer: string): boolean {
   const durations =
     /\bover (?:the (?:next |past )?)?\d+\s+(?:days?|weeks?|months?|years?|hours?|minutes?)\b/gi;
   const q = question.replace(durations, " ");
-  return THRESHOLD.test(q) || CONDITION.test(q) || COMPARISON.test(prose);
+  return THRESHOLD.test(q) || CONDITION.test(q) || OFFER.test(question) || COMPARISON.test(prose);
 }
 
 const HUNDRED = Rational.of(100);
@@ -129,6 +137,28 @@ export function liftProgram(question: string, answer: string): LiftResult {
   if (solution.problem) return fail(solution.problem, `solution: ${solution.problem.replace(/_/g, " ")}`);
   const quantities = scanQuantities(question);
   const constants = CONSTANTS.filter(([cue]) => cue === null || cue.test(question)).map(([, value]) => value);
+  // Counts the question states in words ("her mom and her sister"): fixed values a solution may
+  // write as digits, so they are candidates beside any question number equal to them.
+  const implied: Array<{ source: Source; value: Rational }> = [];
+  const impliedValues: Rational[] = [];
+  for (const count of impliedCounts(question)) {
+    const group = count.plusOneOf;
+    if (group === undefined) {
+      if (!impliedValues.some((c) => c.equals(count.value))) impliedValues.push(count.value);
+      continue;
+    }
+    const q = quantities.find((x) => x.start === group.start);
+    if (q === undefined) continue;
+    implied.push({
+      source: {
+        type: "derived",
+        op: "+",
+        left: { type: "quantity", quantity: q.index, form: "value" },
+        right: { type: "constant", value: Rational.ONE },
+      },
+      value: count.value,
+    });
+  }
   const steps: BoundStep[] = [];
   const asksPercent = /\bpercent(?:age)?\b[^.?!]*\?|%[^.?!]*\?/i.test(question);
 
@@ -150,6 +180,11 @@ export function liftProgram(question: string, answer: string): LiftResult {
       if ((steps[s] as BoundStep).value.equals(value)) found.push({ type: "step", step: s });
     }
     for (const c of constants) if (c.equals(value)) found.push({ type: "constant", value: c });
+    for (const c of impliedValues) {
+      if (c.equals(value) && !constants.some((k) => k.equals(c)))
+        found.push({ type: "constant", value: c, implied: true });
+    }
+    for (const i of implied) if (i.value.equals(value)) found.push(i.source);
     return found;
   };
   const knownValues = (upToStep: number): Array<{ source: Source; value: Rational }> => {
@@ -168,9 +203,14 @@ export function liftProgram(question: string, answer: string): LiftResult {
   };
 
   for (const [index, syntax] of solution.steps.entries()) {
+    // A percentage: a question's "60%", its complement (40 of "60%"), or a result shown as "40%".
     const hasPercentValue = (k: number): boolean =>
       candidates((syntax.literals[k] as Literal).value, false, index).some(
-        (s) => s.type === "quantity" && quantities[s.quantity]?.kind === "percent" && s.form === "value",
+        (s) =>
+          (s.type === "quantity" &&
+            quantities[s.quantity]?.kind === "percent" &&
+            (s.form === "value" || s.form === "percent-complement")) ||
+          (s.type === "step" && shownAsPercent(steps[s.step] as BoundStep, answer)),
       );
     const operands = syntax.literals.map((lit, j) => {
       // In a chain (`3/2 = 1.50 + 3.00 = 4.50`) an operand is the very text of an earlier result.
@@ -195,14 +235,23 @@ export function liftProgram(question: string, answer: string): LiftResult {
         if (kept.length > 0) found = kept;
       }
       // "half" as a factor of 2 is a reading of last resort; as a divisor it is the natural one.
+      // An ordinal ("a second hot dog") is a count like any other: it stays a candidate.
       const natural = found.filter(
-        (s) =>
-          s.type !== "quantity" ||
-          (quantities[s.quantity]?.kind !== "ordinal-word" &&
-            (lit.divisor || (s.form !== "reciprocal" && s.form !== "denominator"))),
+        (s) => s.type !== "quantity" || lit.divisor || (s.form !== "reciprocal" && s.form !== "denominator"),
       );
       return natural.length > 0 ? natural : found;
     });
+    // A result shown as a percentage ("100-60 = 40%") is made of percentages, not of money.
+    if (shownAsPercent({ syntax } as BoundStep, answer)) {
+      operands.forEach((sources, j) => {
+        const kept = sources.filter(
+          (s) =>
+            !(s.type === "step" && steps[s.step]?.syntax.money) &&
+            !(s.type === "quantity" && quantities[s.quantity]?.money),
+        );
+        if (kept.length > 0) operands[j] = kept;
+      });
+    }
     const unbound = operands.findIndex((c) => c.length === 0);
     if (unbound >= 0) {
       const lit = syntax.literals[unbound];
@@ -247,6 +296,7 @@ export function liftProgram(question: string, answer: string): LiftResult {
     steps.push({ syntax, operands, value: roundedTo === null ? exact : syntax.written, roundedTo });
   }
   claimMultiplierWords(quantities, steps);
+  doubtMoneyCounts(quantities, steps, answer);
 
   const finalValue = (solution.final as NonNullable<ParsedSolution["final"]>).value;
   // By the data set's convention the last computed value is the answer; other equal values are coincidences.
@@ -263,6 +313,9 @@ export function liftProgram(question: string, answer: string): LiftResult {
         (isLast(s.right) && s.left.type === "constant" && s.op === "*")),
   );
   if (converted.length > 0) finalSources = converted;
+  // Any other value made off the page from two known values is a guess at the solution's last
+  // step (60 as 6000 / 100, beside a "3600/6000*100% = 60%" the engine cannot read): refused.
+  else finalSources = finalSources.filter((s) => s.type !== "derived");
   // With no step read, the solution's arithmetic is in a form the engine cannot parse: matching
   // the answer to a question number, or to a value computed off the page from them, would be a
   // guess at its structure (coincidences match), so the problem is refused.
@@ -296,7 +349,7 @@ export function liftProgram(question: string, answer: string): LiftResult {
     });
     return sameKind.length > 0 ? sameKind : found;
   });
-  narrowByContext(quantities, steps, solution, proseSources);
+  narrowByContext(question, quantities, steps, solution, proseSources);
   // An operand written as money (`$5 - $1`) is an amount: where the only number it could be is a
   // constant (a count or a conversion factor), the amount was worked out off the page ("100 cents
   // = $1"), and a program that held it fixed would answer wrongly once its sources change.
@@ -358,7 +411,9 @@ export function liftProgram(question: string, answer: string): LiftResult {
     if (counts.length > 0) proseSources[k] = counts;
   });
   const joint =
-    jointReadings(steps, finalSources)?.filter((r) => percentConstantsFit(r, steps, quantities)) ?? null;
+    jointReadings(steps, finalSources, quantities)?.filter((r) =>
+      percentConstantsFit(r, steps, quantities),
+    ) ?? null;
   const readings = joint && dropMoneyProducts(joint, steps, quantities, question, answer);
   return {
     ok: true,
@@ -393,6 +448,7 @@ function nounAfter(text: string, end: number): string | null {
  * 15*495`) names which one the line works with.
  */
 function narrowByContext(
+  question: string,
   quantities: Quantity[],
   steps: BoundStep[],
   solution: ParsedSolution,
@@ -429,13 +485,20 @@ function narrowByContext(
       );
       if (partner.length > 0) narrowed = partner;
       // Money times a count is money: in a product written as money, the operand that could be
-      // either is the money one when its partner cannot be money.
+      // either is the money one when its partner is plainly a count of things ("8 packs", not
+      // "at 8 each"), and not the money one when its partner is an amount written as money. Only a
+      // question number the text marks as money or as a count is dropped: a computed value may be
+      // either (a profit per jar of 6 beside a "$6" price), so it stays a candidate.
       if (step.syntax.money && step.syntax.expr.op === "*" && step.syntax.literals.length === 2) {
         const other = step.operands[1 - j] ?? [];
-        const otherIsCount = other.every((s) => s.type === "quantity" && !quantities[s.quantity]?.money);
-        const otherIsMoney = other.every((s) => s.type === "quantity" && quantities[s.quantity]?.money);
-        const money = narrowed.filter((s) => s.type === "quantity" && quantities[s.quantity]?.money);
-        const notMoney = narrowed.filter((s) => !(s.type === "quantity" && quantities[s.quantity]?.money));
+        const isMoney = (s: Source): boolean =>
+          s.type === "quantity" && quantities[s.quantity]?.money === true;
+        const otherIsCount = other.every(
+          (s) => s.type === "quantity" && countedThing(question, quantities, s.quantity),
+        );
+        const otherIsMoney = other.every(isMoney);
+        const money = narrowed.filter((s) => isMoney(s) || s.type === "step" || s.type === "derived");
+        const notMoney = narrowed.filter((s) => !isMoney(s));
         if (otherIsCount && money.length > 0) narrowed = money;
         else if (otherIsMoney && notMoney.length > 0) narrowed = notMoney;
       }
@@ -450,6 +513,8 @@ function narrowByContext(
         if (lineOf(token.start) !== line) return;
         const key = entityKey(only);
         if (key === null) return;
+        // "three" does not show "$3": a number shows an amount only when written as one.
+        if (only.type === "quantity" && quantities[only.quantity]?.money !== token.money) return;
         shown.add(key);
         if (only.type === "quantity") shownQuantity = only.quantity;
       });
@@ -466,6 +531,22 @@ function narrowByContext(
   }
 }
 
+/** Whether the solution shows a step's result as a percentage (`<<100-60=40>>40%`). */
+function shownAsPercent(step: BoundStep, answer: string): boolean {
+  return step.syntax.results.some((r) => /^\s?(?:%|percent\b)/.test(answer.slice(r.end, r.end + 9)));
+}
+
+/**
+ * Whether the question writes a quantity as a number of things: no amount of money, followed by a
+ * noun that counts ("8 packs"), not by a rate or a price word ("8 each", "8 per hour", "8 dollars").
+ */
+function countedThing(question: string, quantities: Quantity[], index: number): boolean {
+  const q = quantities[index];
+  if (q === undefined || q.money || q.kind === "percent") return false;
+  const noun = nounAfter(question, q.end);
+  return noun !== null && !NOT_COUNT_NOUNS.has(noun);
+}
+
 /**
  * Whether operand `j` of a step is written as an amount of money: its prose copy has a dollar sign
  * (`$15 * 33 = <<15*33=495>>`), or, in plain-text arithmetic, the operand itself has one (`$4 - $2 = $2`).
@@ -478,6 +559,41 @@ function writtenAsMoney(step: BoundStep, j: number, text: string): boolean {
     literal !== undefined &&
     /\$\s?$/.test(text.slice(Math.max(0, literal.start - 2), literal.start))
   );
+}
+
+/**
+ * A step the solution shows as a number of things ("= 6 cups of coffee") cannot be money, yet if
+ * an operand could only be a question's amount of money ("$3") and the step multiplies it by counts,
+ * it would be: that operand is then more likely a count the question never writes as a digit ("she
+ * and two of her friends" are 3). Such an operand also gets that unwritten count as a candidate,
+ * so a change to the amount is refused rather than carried into the count.
+ */
+function doubtMoneyCounts(quantities: Quantity[], steps: BoundStep[], answer: string): void {
+  const moneyOnly = (sources: Source[]): boolean =>
+    sources.length > 0 &&
+    sources.every((s) => s.type === "quantity" && quantities[s.quantity]?.money === true);
+  for (const step of steps) {
+    if (step.syntax.money) continue;
+    const shownAsThings = step.syntax.results.some((r) => {
+      if (r.inAnnotation) return false;
+      const noun = nounAfter(answer, r.end);
+      return noun !== null && !NOT_COUNT_NOUNS.has(noun) && !/^(?:dollar|cent|buck)/.test(noun);
+    });
+    if (!shownAsThings) continue;
+    const isMoney = (expr: Expr): boolean | null => {
+      if (expr.op === "lit") return moneyOnly(step.operands[expr.literal] ?? []);
+      if (expr.op === "neg" || expr.op === "round") return isMoney(expr.arg);
+      const left = isMoney(expr.left);
+      const right = isMoney(expr.right);
+      if (left === null || right === null) return null;
+      return combine(expr.op, left, right);
+    };
+    if (isMoney(step.syntax.expr) !== true) continue;
+    step.operands.forEach((sources, j) => {
+      const lit = step.syntax.literals[j];
+      if (lit && moneyOnly(sources)) sources.push({ type: "constant", value: lit.value, implied: true });
+    });
+  }
 }
 
 /**
@@ -503,6 +619,19 @@ function claimMultiplierWords(quantities: Quantity[], steps: BoundStep[]): void 
 
 const operandKey = (step: number, operand: number): string => `${step}:${operand}`;
 
+/** A count the question states in words: an ordinal ("a second hot dog"), listed people, "she and her 2 friends". */
+function isImplied(source: Source, quantities: Quantity[]): boolean {
+  if (source.type === "constant") return source.implied === true;
+  if (source.type === "quantity") return quantities[source.quantity]?.kind === "ordinal-word";
+  return (
+    source.type === "derived" &&
+    source.right.type === "constant" &&
+    source.right.value.equals(Rational.ONE) &&
+    source.op === "+" &&
+    source.left.type === "quantity"
+  );
+}
+
 function entityKey(source: Source): string | null {
   if (source.type === "quantity") return `q${source.quantity}`;
   if (source.type === "step") return `s${source.step}`;
@@ -513,9 +642,11 @@ function entityKey(source: Source): string | null {
  * Enumerates the joint readings of all ambiguous operands. A question number or a step result that
  * only ambiguous operands could use must be used by one of them: problems state numbers to use
  * them, and solutions compute values to use them. The readings that use the most of them are kept,
- * and all of those must agree.
+ * and all of those must agree. Nothing else ranks readings: a result used twice is as good a
+ * reading as a literal that happens to equal it (a "10%" beside a subtotal of 10), so such
+ * readings must agree too. An ordinal ("the second day") is no number stated to be used.
  */
-function jointReadings(steps: BoundStep[], finalSources: Source[]): Reading[] | null {
+function jointReadings(steps: BoundStep[], finalSources: Source[], quantities: Quantity[]): Reading[] | null {
   const points: Array<{ key: string; sources: Source[] }> = [];
   const usedElsewhere = new Set<string>();
   steps.forEach((step, i) => {
@@ -531,29 +662,31 @@ function jointReadings(steps: BoundStep[], finalSources: Source[]): Reading[] | 
     total *= p.sources.length;
     if (total > MAX_READINGS) return null;
   }
+  // An operand that may be a count the text states in words (an ordinal, listed people) may be
+  // that count whatever else goes unused: its readings are never ranked.
+  const free = new Set(
+    points.filter((p) => p.sources.some((s) => isImplied(s, quantities))).map((p) => p.key),
+  );
   const mustUse = new Set<string>();
   for (const p of points) {
+    if (free.has(p.key)) continue;
     for (const source of p.sources) {
       const key = entityKey(source);
       if (key && !usedElsewhere.has(key)) mustUse.add(key);
     }
   }
-  // Keep the readings that use the most of those numbers and results, then those that reuse
-  // a computed result least (a result computed twice over is a coincidence of values).
   let best: Reading[] = [];
-  let bestScore: [number, number] = [-1, 0];
+  let bestCoverage = -1;
   const choose = (k: number, reading: Reading): void => {
     if (k === points.length) {
       const used = new Set<string>();
-      for (const source of reading.values()) markUsed(source, used);
+      for (const [key, source] of reading) if (!free.has(key)) markUsed(source, used);
       const coverage = [...mustUse].filter((key) => used.has(key)).length;
-      const reuse = stepReuse(reading, usedElsewhere);
-      const better = coverage > bestScore[0] || (coverage === bestScore[0] && reuse < bestScore[1]);
-      if (better) {
+      if (coverage > bestCoverage) {
         best = [];
-        bestScore = [coverage, reuse];
+        bestCoverage = coverage;
       }
-      if (coverage === bestScore[0] && reuse === bestScore[1]) best.push(new Map(reading));
+      if (coverage === bestCoverage) best.push(new Map(reading));
       return;
     }
     const point = points[k] as { key: string; sources: Source[] };
@@ -728,19 +861,6 @@ function combine(op: "+" | "-" | "*" | "/", left: boolean, right: boolean): bool
   if (op === "*") return left && right ? null : left || right;
   if (op === "/") return left && !right;
   return left || right;
-}
-
-/** How many times a reading uses a step result more than once (counting unambiguous uses too). */
-function stepReuse(reading: Reading, usedElsewhere: Set<string>): number {
-  const counts = new Map<string, number>();
-  for (const source of reading.values()) {
-    if (source.type !== "step") continue;
-    const key = `s${source.step}`;
-    counts.set(key, (counts.get(key) ?? (usedElsewhere.has(key) ? 1 : 0)) + 1);
-  }
-  let reuse = 0;
-  for (const n of counts.values()) reuse += Math.max(0, n - 1);
-  return reuse;
 }
 
 /** The question quantities some operand or the final answer may read, directly or through a derivation. */

@@ -2,7 +2,7 @@ import type { Edit } from "../types/index.js";
 import { formatInStyle, type NumberStyle, styleOfNumeral } from "./numbers.js";
 import { AmbiguityError, type Execution, execute, type Program, sourceValue } from "./program.js";
 import type { Quantity } from "./quantities.js";
-import type { Rational } from "./rational.js";
+import { Rational } from "./rational.js";
 
 /** A problem with some quantities replaced, its solution rewritten and its answer recomputed. */
 export interface Rewritten {
@@ -19,6 +19,12 @@ export type RewriteFailure =
   | "ambiguous_binding"
   /** A new value cannot be written in the style of the text (e.g. 10/3 where a decimal stood). */
   | "unwritable_value"
+  /**
+   * The solution's prose shows a number the program does not model that equals or is one operation
+   * away from a changed value (`$500/month * 12 months = $7200` outside any annotation): it would
+   * stay stale in the rewritten solution, and may be arithmetic the answer depends on.
+   */
+  | "stale_prose"
   | "division_by_zero";
 
 export type RewriteResult =
@@ -85,13 +91,22 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
     const stepValue = execution.stepValues[i] as Rational;
     // A result that keeps its value keeps its text ($15.00 stays $15.00).
     for (const result of stepValue.equals(step.value) ? [] : step.syntax.results) {
-      // Money shown in prose with cents is written with both digits ($4.50, not $4.5).
-      const cents = step.syntax.money && !result.inAnnotation && !stepValue.isInteger();
+      // Money shown in prose with cents is written with both digits ($4.50, not $4.5; $0.50 -> $1.00).
+      const cents =
+        step.syntax.money && !result.inAnnotation && (!stepValue.isInteger() || result.style.decimals === 2);
       const style = cents ? { ...result.style, decimals: Math.max(2, result.style.decimals) } : result.style;
       if (!write(result.start, result.end, result.text, style, stepValue, !cents)) {
         return unwritable(`step ${i + 1} would be ${stepValue.toString()}`);
       }
     }
+  }
+  const stale = staleProse(program, execution);
+  if (stale !== null) {
+    return {
+      ok: false,
+      reason: "stale_prose",
+      detail: `the solution's "${stale}" depends on a changed value`,
+    };
   }
   for (const [k, token] of program.solution.prose.entries()) {
     const sources = program.proseSources[k] ?? [];
@@ -140,6 +155,55 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
       execution,
     },
   };
+}
+
+const OPS: Array<(a: Rational, b: Rational) => Rational | null> = [
+  (a, b) => a.add(b),
+  (a, b) => a.sub(b),
+  (a, b) => b.sub(a),
+  (a, b) => a.mul(b),
+  (a, b) => (b.num === 0n ? null : a.div(b)),
+  (a, b) => (a.num === 0n ? null : b.div(a)),
+];
+const SMALLEST_DERIVED = Rational.of(10);
+
+/**
+ * The text of the first prose number that no source explains but that equals a changed value's
+ * original, or is one operation on it and another number of the problem away; null if none.
+ */
+function staleProse(program: Program, execution: Execution): string | null {
+  const changed: Rational[] = [];
+  const known: Rational[] = [];
+  program.quantities.forEach((q, i) => {
+    known.push(q.value);
+    if (!q.value.equals(execution.quantityValues[i] as Rational)) changed.push(q.value);
+  });
+  program.steps.forEach((step, i) => {
+    known.push(step.value);
+    if (!step.value.equals(execution.stepValues[i] as Rational)) changed.push(step.value);
+  });
+  if (changed.length === 0) return null;
+  for (const [k, token] of program.solution.prose.entries()) {
+    if ((program.proseSources[k] ?? []).length > 0) continue;
+    if (
+      token.kind !== "integer" &&
+      token.kind !== "decimal" &&
+      token.kind !== "percent" &&
+      token.kind !== "number-word"
+    ) {
+      continue;
+    }
+    const v = token.value;
+    if (changed.some((c) => c.equals(v))) return token.text;
+    // Small numbers and number words ("those two amounts") are one operation away from too much.
+    if (token.kind === "number-word" || v.compare(SMALLEST_DERIVED) < 0) continue;
+    for (const a of changed) {
+      for (const b of known) {
+        if (OPS.some((op) => op(a, b)?.equals(v) === true)) return token.text;
+      }
+    }
+  }
+  return null;
 }
 
 /** Writes a quantity's new value as the original was written (`$1,250.00`, `40%`, `Seven`). */

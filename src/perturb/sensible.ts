@@ -1,41 +1,343 @@
 import type { Execution, Program, Source } from "./program.js";
-import type { Rational } from "./rational.js";
+import type { Quantity } from "./quantities.js";
+import { Rational } from "./rational.js";
 
-/** Why a recomputed problem would not make sense as a grade-school problem. */
+/**
+ * Why a recomputed problem would not make sense as a grade-school problem. Stable codes: they are
+ * counted in `litmus perturb --stats` (`guards`) and returned by `litmus recompute`.
+ */
 export type NotSensible =
   | "fractional_count"
   | "negative_value"
   | "zero_value"
   | "long_decimal"
-  | "same_answer";
+  | "same_answer"
+  | "part_exceeds_whole"
+  | "age_out_of_range"
+  | "exceeds_period"
+  | "long_work_week";
 
 /**
- * A changed problem must stay a sensible problem: values that were whole stay whole (no 2.5 people),
- * positive values stay positive, decimals stay short, and the answer must actually change.
+ * One number of the problem before and after the change: a question quantity, an operand, a step
+ * result or the final answer, with the words around it that say what it measures.
  */
-export function checkSensible(program: Program, execution: Execution): NotSensible | null {
-  const money = moneySteps(program);
-  const pairs: Array<[Rational, Rational, boolean]> = program.steps.map((s, i) => [
-    s.value,
-    execution.stepValues[i] as Rational,
-    money.has(i),
-  ]);
-  program.steps.forEach((s, i) => {
-    s.syntax.literals.forEach((lit, j) => {
-      const sources = s.operands[j] ?? [];
-      const amount = sources.length > 0 && sources.every((src) => isAmount(program, src, money));
-      pairs.push([lit.value, (execution.literalValues[i] as Rational[])[j] as Rational, amount]);
+export interface Observation {
+  before: Rational;
+  after: Rational;
+  /** An amount of money: a whole amount may gain cents. */
+  amount: boolean;
+  /** The text just after the number ("hours a day", " years old") and just before it. */
+  following: string;
+  preceding: string;
+  /** The final answer: `following` is then the question's asking sentence. */
+  isAnswer: boolean;
+}
+
+/** A check on one observation; `holds` must hold after the change wherever it held before. */
+interface ValueRule {
+  code: NotSensible;
+  description: string;
+  /** Whether the rule speaks about this number at all. */
+  applies: (o: Observation) => boolean;
+  holds: (value: Rational, o: Observation) => boolean;
+}
+
+const ZERO = Rational.ZERO;
+
+/** `limit` of a unit per period, as cues in the text after a number or in the asking sentence. */
+function perPeriod(
+  unit: string,
+  period: string,
+  limit: number,
+  code: NotSensible = "exceeds_period",
+): ValueRule {
+  const after = new RegExp(String.raw`^[\s-]*${unit}\s+(?:a|per|each|every|in a|in one)\s+${period}\b`, "i");
+  const asked = new RegExp(
+    String.raw`\bhow many ${unit}\b[^?]*\b(?:a|per|each|every|in a|in one)\s+${period}\b`,
+    "i",
+  );
+  return {
+    code,
+    description: `at most ${limit} ${unit.replace(/\W.*$/, "")} per ${period}`,
+    applies: (o) => (o.isAnswer ? asked.test(o.following) : after.test(o.following)),
+    holds: (v) => v.compare(Rational.of(limit)) <= 0,
+  };
+}
+
+/** Work of more than 60 hours a week (12 a day) is no ordinary job; the work must be named. */
+function workLimit(period: string, limit: number): ValueRule {
+  const base = perPeriod("hours?", period, limit, "long_work_week");
+  const work = /\bwork|\bjob\b|\bshifts?\b|\bemploy|\bovertime\b/i;
+  return { ...base, applies: (o) => base.applies(o) && work.test(o.preceding + o.following) };
+}
+
+/**
+ * The plausibility rules, as data. Each is checked on every number of a changed problem; a rule
+ * that the original already broke says nothing about the change and is skipped.
+ */
+export const VALUE_RULES: readonly ValueRule[] = [
+  {
+    code: "fractional_count",
+    description: "a whole count stays whole; a whole amount of money may gain cents, no finer part",
+    applies: (o) => o.before.isInteger(),
+    holds: (v, o) => v.isInteger() || (o.amount && (v.decimalPlaces() ?? 3) <= 2),
+  },
+  {
+    code: "negative_value",
+    description: "a value that was not negative stays so (no -25 cows)",
+    applies: () => true,
+    holds: (v) => !v.isNegative(),
+  },
+  {
+    code: "zero_value",
+    description: "a value that was not zero stays so",
+    applies: (o) => !o.isAnswer || o.before.num !== 0n,
+    holds: (v) => v.num !== 0n,
+  },
+  {
+    code: "long_decimal",
+    description: "at most two decimal places, or as many as the original had",
+    applies: () => true,
+    holds: (v, o) => {
+      const places = v.decimalPlaces();
+      return places !== null && places <= Math.max(2, o.before.decimalPlaces() ?? 2);
+    },
+  },
+  {
+    code: "age_out_of_range",
+    description: "a human age is within 0 to 120 years",
+    applies: (o) =>
+      o.isAnswer
+        ? /\bhow old\b|\bwhat (?:is|was|will be) (?:the |his |her |their )?(?:\w+ )?age\b/i.test(o.following)
+        : /^[\s-]*years?[\s-]+old\b/i.test(o.following) ||
+          /\b(?:aged?|age of|age is|turns?|turned)\s*$/i.test(o.preceding),
+    holds: (v) => v.compare(ZERO) >= 0 && v.compare(Rational.of(120)) <= 0,
+  },
+  perPeriod("hours?", "day", 24),
+  perPeriod("hours?", "week", 168),
+  perPeriod("days?", "week", 7),
+  perPeriod("days?", "month", 31),
+  perPeriod("days?", "year", 366),
+  perPeriod("weeks?", "year", 53),
+  perPeriod("months?", "year", 12),
+  perPeriod("minutes?", "hour", 60),
+  workLimit("day", 12),
+  workLimit("week", 60),
+];
+
+/**
+ * "How many of the 40 guests did not get ...": a part of a group counted in the question. The
+ * answer may not exceed the largest count the question gives of what it asks about, where the
+ * asking sentence picks out a part ("of the", "did not", "left").
+ */
+const PART_CUE =
+  /\b(?:of (?:the|them|these|those|her|his|their|all)|did(?:n't| not)|do(?:n't| not)|does(?:n't| not)|were(?:n't| not)|was(?:n't| not)|are(?:n't| not)|is(?:n't| not)|not|never|left|remain\w*|still|without|missing)\b/i;
+
+/** The noun a "How many X" question asks about, singular and lower case; null if none. */
+function askedNoun(asking: string): string | null {
+  const m = /\bhow many ([a-z]+)/i.exec(asking);
+  return m ? singular((m[1] as string).toLowerCase()) : null;
+}
+
+function singular(word: string): string {
+  if (word === "people" || word === "persons") return "person";
+  if (word === "children") return "child";
+  return word.replace(/(?:ies)$/, "y").replace(/(?<!s)s$/, "");
+}
+
+/** The noun right after a quantity, singular and lower case ("40 guests" -> guest). */
+function nounAfterQuantity(question: string, q: Quantity): string | null {
+  const m = /^[ \t]+([A-Za-z]+)/.exec(question.slice(q.end, q.end + 30));
+  return m ? singular((m[1] as string).toLowerCase()) : null;
+}
+
+/** The sentence of the question that asks for the answer (the last with a question mark, or the last). */
+export function askingSentence(question: string): string {
+  const sentences = question.match(/[^.?!]*[?]/g);
+  if (sentences && sentences.length > 0) return (sentences[sentences.length - 1] as string).trim();
+  const all = question.split(/(?<=[.!])\s+/);
+  return (all[all.length - 1] ?? question).trim();
+}
+
+/**
+ * A changed problem must stay a sensible problem: every rule of VALUE_RULES on every number, the
+ * part-whole rule on the answer, and (for probes) an answer that actually changed. Returns the
+ * first broken rule's code, or null.
+ */
+export function checkSensible(
+  program: Program,
+  execution: Execution,
+  options: { requireChange?: boolean; rules?: ReadonlySet<NotSensible> } = {},
+): NotSensible | null {
+  const enabled = (code: NotSensible): boolean => options.rules === undefined || options.rules.has(code);
+  for (const o of observations(program, execution)) {
+    for (const rule of VALUE_RULES) {
+      if (!enabled(rule.code) || !rule.applies(o)) continue;
+      if (rule.holds(o.before, o) && !rule.holds(o.after, o)) return rule.code;
+    }
+  }
+  if (
+    enabled("part_exceeds_whole") &&
+    (partExceedsWhole(program, execution) || stepExceedsWhole(program, execution))
+  ) {
+    return "part_exceeds_whole";
+  }
+  if (enabled("age_out_of_range") && pastAgeExceedsPresent(program, execution)) return "age_out_of_range";
+  if ((options.requireChange ?? true) && execution.finalValue.equals(program.finalValue))
+    return "same_answer";
+  return null;
+}
+
+/** The rules `litmus recompute` applies to a hand edit: plausibility, not the probes' taste in numbers. */
+export const RECOMPUTE_RULES: ReadonlySet<NotSensible> = new Set<NotSensible>([
+  "fractional_count",
+  "negative_value",
+  "part_exceeds_whole",
+  "age_out_of_range",
+  "exceeds_period",
+  "long_work_week",
+]);
+
+/**
+ * A part the solution computes and names like a count in the question ("= 11 cucumber sandwiches"
+ * eaten of "10 cucumber sandwiches" made) may not exceed that count where it did not before.
+ */
+function stepExceedsWhole(program: Program, execution: Execution): boolean {
+  const text = program.solution.text;
+  return program.steps.some((step, i) => {
+    const after = execution.stepValues[i] as Rational;
+    return step.syntax.results.some((r) => {
+      const noun = nounAfterText(text, r.end);
+      if (noun === null) return false;
+      return program.quantities.some((q) => {
+        if (q.money || nounAfterQuantity(program.question, q) !== noun) return false;
+        const whole = execution.quantityValues[q.index] as Rational;
+        return step.value.compare(q.value) <= 0 && after.compare(whole) > 0;
+      });
     });
   });
-  const finalAmount =
-    program.finalSources.length > 0 && program.finalSources.every((src) => isAmount(program, src, money));
-  pairs.push([program.finalValue, execution.finalValue, finalAmount]);
-  for (const [before, after, amount] of pairs) {
-    const problem = compare(before, after, amount);
-    if (problem) return problem;
+}
+
+/**
+ * An age at a past event ("born when Morio was 38") may not exceed every age the question gives
+ * for now ("Morio is 71"), where it did not before.
+ */
+function pastAgeExceedsPresent(program: Program, execution: Execution): boolean {
+  const ages = program.quantities.filter((q) => {
+    const o = {
+      following: program.question.slice(q.end, q.end + 20),
+      preceding: program.question.slice(Math.max(0, q.start - 40), q.start),
+    };
+    return (
+      /^[\s-]*years?[\s-]+old\b/i.test(o.following) ||
+      /\b(?:is|was|were|are|turns?|turned|aged?|age of)\s*$/i.test(o.preceding)
+    );
+  });
+  const past = ages.filter((q) =>
+    /\b(?:when|was|were|at the age of|had been)\b[^.?!,]*$/i.test(
+      program.question.slice(Math.max(0, q.start - 40), q.start),
+    ),
+  );
+  const present = ages.filter((q) => !past.includes(q));
+  if (past.length === 0 || present.length === 0) return false;
+  const oldest = (values: readonly Rational[]): Rational =>
+    present.map((q) => values[q.index] as Rational).reduce((a, b) => (a.compare(b) >= 0 ? a : b));
+  const before = oldest(program.quantities.map((q) => q.value));
+  const after = oldest(execution.quantityValues);
+  return past.some(
+    (q) => q.value.compare(before) <= 0 && (execution.quantityValues[q.index] as Rational).compare(after) > 0,
+  );
+}
+
+function nounAfterText(text: string, end: number): string | null {
+  const m = /^[ \t]+([A-Za-z]+)/.exec(text.slice(end, end + 30));
+  return m ? singular((m[1] as string).toLowerCase()) : null;
+}
+
+function partExceedsWhole(program: Program, execution: Execution): boolean {
+  const asking = askingSentence(program.question);
+  const noun = askedNoun(asking);
+  if (noun === null || !PART_CUE.test(asking.replace(/^.*?\bhow many\b/i, ""))) return false;
+  const wholes = program.quantities.filter(
+    (q) => !q.money && nounAfterQuantity(program.question, q) === noun,
+  );
+  if (wholes.length === 0) return false;
+  const largest = (values: readonly Rational[]): Rational =>
+    wholes.map((q) => values[q.index] as Rational).reduce((a, b) => (a.compare(b) >= 0 ? a : b));
+  const before = largest(program.quantities.map((q) => q.value));
+  const after = largest(execution.quantityValues);
+  return program.finalValue.compare(before) <= 0 && execution.finalValue.compare(after) > 0;
+}
+
+/** Every number of the problem before and after the change, with the words around it. */
+function observations(program: Program, execution: Execution): Observation[] {
+  const money = moneySteps(program);
+  const text = program.solution.text;
+  const around = (source: string, start: number, end: number) => ({
+    following: source.slice(end, end + 40),
+    preceding: source.slice(Math.max(0, start - 40), start),
+  });
+  const out: Observation[] = [];
+  for (const q of program.quantities) {
+    out.push({
+      before: q.value,
+      after: execution.quantityValues[q.index] as Rational,
+      amount: q.money,
+      isAnswer: false,
+      ...around(program.question, q.start, q.end),
+    });
   }
-  if (execution.finalValue.equals(program.finalValue)) return "same_answer";
-  return null;
+  program.steps.forEach((s, i) => {
+    const after = execution.stepValues[i] as Rational;
+    const shown = s.syntax.results.filter((r) => !r.inAnnotation);
+    const place = shown[shown.length - 1] ?? s.syntax.results[s.syntax.results.length - 1];
+    out.push({
+      before: s.value,
+      after,
+      amount: money.has(i),
+      isAnswer: false,
+      ...(place ? around(text, place.start, place.end) : { following: "", preceding: "" }),
+    });
+    // A sum or difference measures what its terms measure: "3 times a week" plus "2 days a week"
+    // is a number of days a week.
+    if (s.syntax.expr.op === "+" || s.syntax.expr.op === "-") {
+      for (const sources of s.operands) {
+        const q =
+          sources.length === 1 && sources[0]?.type === "quantity"
+            ? program.quantities[sources[0].quantity]
+            : undefined;
+        if (q === undefined || q.kind === "percent") continue;
+        out.push({
+          before: s.value,
+          after,
+          amount: money.has(i),
+          isAnswer: false,
+          ...around(program.question, q.start, q.end),
+        });
+      }
+    }
+    s.syntax.literals.forEach((lit, j) => {
+      const sources = s.operands[j] ?? [];
+      out.push({
+        before: lit.value,
+        after: (execution.literalValues[i] as Rational[])[j] as Rational,
+        amount: sources.length > 0 && sources.every((src) => isAmount(program, src, money)),
+        isAnswer: false,
+        following: "",
+        preceding: "",
+      });
+    });
+  });
+  out.push({
+    before: program.finalValue,
+    after: execution.finalValue,
+    amount:
+      program.finalSources.length > 0 && program.finalSources.every((src) => isAmount(program, src, money)),
+    isAnswer: true,
+    following: askingSentence(program.question),
+    preceding: "",
+  });
+  return out;
 }
 
 /**
@@ -54,15 +356,4 @@ function isAmount(program: Program, source: Source, money: Set<number>): boolean
   if (source.type === "step") return money.has(source.step);
   if (source.type === "quantity") return program.quantities[source.quantity]?.money === true;
   return false;
-}
-
-function compare(before: Rational, after: Rational, amount: boolean): NotSensible | null {
-  // A whole count must stay whole; a whole amount of money may gain cents, and no finer part.
-  if (before.isInteger() && !after.isInteger() && !(amount && (after.decimalPlaces() ?? 3) <= 2))
-    return "fractional_count";
-  if (!before.isNegative() && after.isNegative()) return "negative_value";
-  if (before.num !== 0n && after.num === 0n) return "zero_value";
-  const places = after.decimalPlaces();
-  if (places === null || places > Math.max(2, before.decimalPlaces() ?? 2)) return "long_decimal";
-  return null;
 }

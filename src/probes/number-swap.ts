@@ -51,8 +51,9 @@ function swap(analyzed: AnalyzedProblem, rng: Rng, options: SwapOptions): ProbeO
     const found = searchSwap(program, eligible, count, rng, options.attempts, failures, options.tiedAmounts);
     if (found) variants.push({ kind, ...found });
   }
-  if (variants.length > 0) return { variants };
-  return { variants, reason: mostFrequent(failures) ?? "no_sensible_value" };
+  const refused = Object.fromEntries(failures);
+  if (variants.length > 0) return { variants, refused };
+  return { variants, reason: mostFrequent(failures) ?? "no_sensible_value", refused };
 }
 
 /**

@@ -11,6 +11,12 @@ export interface ProbeStats {
   reasons: Record<string, number>;
   /** Variants dropped because their expected answer was no number or contradicted the probe (a probe bug). */
   guarded: number;
+  /**
+   * Candidate edits tried and refused, by reason code: a problem may try many values before one
+   * passes, so these count attempts, not problems. The plausibility guards' codes
+   * (`negative_value`, `part_exceeds_whole`, `age_out_of_range`, ...) are counted here.
+   */
+  refused_candidates: Record<string, number>;
 }
 
 /** The summary `litmus perturb --stats` prints; `reasons` counts why problems could not be lifted. */
@@ -44,7 +50,10 @@ export function runProbes(problems: readonly Problem[], probes: readonly Probe[]
   const errors: ProbeError[] = [];
   const liftReasons: Record<string, number> = {};
   const probeStats = new Map<string, ProbeStats>(
-    probes.map((p) => [p.name, { problems_with_variant: 0, variants: 0, reasons: {}, guarded: 0 }]),
+    probes.map((p) => [
+      p.name,
+      { problems_with_variant: 0, variants: 0, reasons: {}, guarded: 0, refused_candidates: {} },
+    ]),
   );
   let identityOk = 0;
   for (const problem of problems) {
@@ -69,6 +78,9 @@ export function runProbes(problems: readonly Problem[], probes: readonly Probe[]
         });
         outcome = { variants: [], reason: "probe_error" };
       }
+      for (const [code, n] of Object.entries(outcome.refused ?? {})) {
+        stats.refused_candidates[code] = (stats.refused_candidates[code] ?? 0) + n;
+      }
       const made = toVariants(problem, probe, outcome, original as string, probeSeed);
       stats.guarded += outcome.variants.length - made.length;
       if (made.length > 0) {
@@ -84,7 +96,12 @@ export function runProbes(problems: readonly Problem[], probes: readonly Probe[]
     }
   }
   const probesOut: Record<string, ProbeStats> = {};
-  for (const [name, stats] of probeStats) probesOut[name] = { ...stats, reasons: sortKeys(stats.reasons) };
+  for (const [name, stats] of probeStats)
+    probesOut[name] = {
+      ...stats,
+      reasons: sortKeys(stats.reasons),
+      refused_candidates: sortKeys(stats.refused_candidates),
+    };
   return {
     variants,
     stats: {

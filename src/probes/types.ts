@@ -16,6 +16,8 @@ export interface ProbeOutcome {
   variants: ProbeVariant[];
   /** Stable reason code when `variants` is empty. */
   reason?: string;
+  /** Candidate edits the probe tried and refused, by reason code (plausibility guards included). */
+  refused?: Record<string, number>;
 }
 
 /**

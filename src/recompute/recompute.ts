@@ -1,6 +1,7 @@
 import { finalAnswerOf } from "../data/index.js";
 import { liftProgram, type Program, type Rational, rewriteProblem } from "../perturb/index.js";
 import type { Source } from "../perturb/program.js";
+import { checkSensible, RECOMPUTE_RULES } from "../perturb/sensible.js";
 import { canonicalAnswer } from "../probes/answer.js";
 import { alignQuantities } from "./align.js";
 
@@ -43,6 +44,13 @@ export function recomputeEdited(
   const replaced = new Map<number, Rational>(changed.map((p) => [p.original.index, p.edited.value]));
   const result = rewriteProblem(program, replaced);
   if (!result.ok) return refuse(result.reason);
+  // An edit that makes the problem impossible (more guests left out than came, a negative count, an
+  // age of 198) has no right answer to give.
+  const implausible = checkSensible(program, result.value.execution, {
+    requireChange: false,
+    rules: RECOMPUTE_RULES,
+  });
+  if (implausible !== null) return refuse(`implausible:${implausible}`);
   const answer = result.value.expected.toDecimal();
   return answer === null ? refuse("unwritable_value") : { answer, reason: null };
 }

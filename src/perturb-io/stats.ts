@@ -25,6 +25,10 @@ export function formatStats(stats: PerturbStats): string {
     lines.push("");
     lines.push(`${name}: problems without a variant, by reason:`);
     lines.push(...counts(p.reasons));
+    if (Object.keys(p.refused_candidates ?? {}).length > 0) {
+      lines.push(`${name}: candidate edits refused (plausibility guards and bindings), by reason:`);
+      lines.push(...counts(p.refused_candidates));
+    }
   }
   return `${lines.join("\n")}\n`;
 }

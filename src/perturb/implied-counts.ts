@@ -1,3 +1,4 @@
+import { FIRST_NAMES } from "../util/first-names.js";
 import { Rational } from "./rational.js";
 
 /**
@@ -40,19 +41,6 @@ const GROUP_WORDS: Array<[RegExp, number]> = [
 const THING_LIST =
   /\b(?:an?|one)\s+[a-z]+(?:\s+[a-z]+)?(?:\s*,\s*(?:an?|one)\s+[a-z]+(?:\s+[a-z]+)?)*\s*,?\s+and\s+(?:an?|one)\s+[a-z]+/g;
 
-/** Capitalised words that start sentences or name no one. */
-const NOT_NAMES = new Set(
-  `The This That These Those There Then Their They She Her His He Him It Its If In On At After Before
-  When While How What Which Who Whom Whose Why Where Each Every All Some Any Most Many Much One Two
-  Three Four Five Six Seven Eight Nine Ten Twelve Twenty Half Both Since Because Also And But Or So
-  For From With Without During Over Under Last Next This Today Tomorrow Yesterday Monday Tuesday
-  Wednesday Thursday Friday Saturday Sunday January February March April May June July August
-  September October November December Mr Mrs Ms Dr Miss Mister Christmas Easter Halloween Thanksgiving
-  New Year Years Day Days Mom Dad Grandma Grandpa If Once Now Later Finally First Second Third
-  Together Altogether Unfortunately However Meanwhile Let Assume Suppose Given Find Calculate Determine
-  Express Round Use Of To By As An A I We You Our Your My Me Us Them Not No Yes Only Just Even`.split(/\s+/),
-);
-
 const WORD_VALUES: Record<string, number> = {
   two: 2,
   three: 3,
@@ -64,6 +52,13 @@ const WORD_VALUES: Record<string, number> = {
   nine: 9,
   ten: 10,
 };
+
+const PEOPLE_WORD = new RegExp(String.raw`^${POSSESSIVE}?(?:${PEOPLE})$|^(?:he|she|I|you|him|me)$`, "i");
+
+/** A first name the engine knows, a pronoun, or a relative or friend ("her mom"). */
+function isPerson(item: string): boolean {
+  return FIRST_NAMES.has(item) || PEOPLE_WORD.test(item) || /^(?:him|her|my|your)self$/i.test(item);
+}
 
 function itemsOf(list: string): string[] {
   return list
@@ -82,7 +77,8 @@ export function impliedCounts(question: string): ImpliedCount[] {
     out.push(count);
   };
   for (const m of question.matchAll(PEOPLE_LIST)) {
-    const items = itemsOf(m[0]).filter((item) => !NOT_NAMES.has(item));
+    // People or named things: "her mom and her sister", "Alaska and Texas", "Wednesdays and Fridays".
+    const items = itemsOf(m[0]);
     add({ value: Rational.of(items.length), why: `list: ${items.join(", ")}` });
   }
   for (const m of question.matchAll(THING_LIST)) {
@@ -90,6 +86,7 @@ export function impliedCounts(question: string): ImpliedCount[] {
   }
   for (const m of question.matchAll(PERSON_AND_GROUP)) {
     const group = m[1] as string;
+    if (!isPerson(m[0].split(/\s+and\s+/)[0] as string)) continue;
     const start = (m.index ?? 0) + m[0].indexOf(group, m[0].indexOf(" and "));
     if (/^\d+$/.test(group)) {
       add({
@@ -111,7 +108,7 @@ export function impliedCounts(question: string): ImpliedCount[] {
   // The people a question names: a count of them may be what the solution divides by.
   const names = new Set<string>();
   for (const m of question.matchAll(/\b[A-Z][a-z]{2,}\b/g)) {
-    if (!NOT_NAMES.has(m[0])) names.add(m[0]);
+    if (FIRST_NAMES.has(m[0])) names.add(m[0]);
   }
   if (names.size >= 2) add({ value: Rational.of(names.size), why: `named: ${[...names].join(", ")}` });
   return out;

@@ -1,3 +1,4 @@
+import type { Expr } from "./expression.js";
 import type { Execution, Program, Source } from "./program.js";
 import type { Quantity } from "./quantities.js";
 import { Rational } from "./rational.js";
@@ -15,7 +16,12 @@ export type NotSensible =
   | "part_exceeds_whole"
   | "age_out_of_range"
   | "exceeds_period"
-  | "long_work_week";
+  | "long_work_week"
+  | "fixed_by_nature"
+  | "no_such_bill"
+  | "contradicts_pair_word"
+  | "count_shapes_solution"
+  | "price_order_flipped";
 
 /**
  * One number of the problem before and after the change: a question quantity, an operand, a step
@@ -37,6 +43,8 @@ export interface Observation {
 interface ValueRule {
   code: NotSensible;
   description: string;
+  /** Where the rule applies: to probe variants only (a probe can pick another value), or to both. */
+  scope?: "probe";
   /** Whether the rule speaks about this number at all. */
   applies: (o: Observation) => boolean;
   holds: (value: Rational, o: Observation) => boolean;
@@ -78,9 +86,17 @@ function workLimit(period: string, limit: number): ValueRule {
 export const VALUE_RULES: readonly ValueRule[] = [
   {
     code: "fractional_count",
-    description: "a whole count stays whole; a whole amount of money may gain cents, no finer part",
+    description: "a whole value stays whole; a whole amount of money may gain cents, no finer part",
+    scope: "probe",
     applies: (o) => o.before.isInteger(),
     holds: (v, o) => v.isInteger() || (o.amount && (v.decimalPlaces() ?? 3) <= 2),
+  },
+  {
+    // A hand edit may make an average or a length fractional; never a number of people or things.
+    code: "fractional_count",
+    description: "a count of people or things stays whole (no 5.5 guests)",
+    applies: (o) => o.before.isInteger() && !o.amount && countsThings(o),
+    holds: (v) => v.isInteger(),
   },
   {
     code: "negative_value",
@@ -124,6 +140,146 @@ export const VALUE_RULES: readonly ValueRule[] = [
   workLimit("day", 12),
   workLimit("week", 60),
 ];
+
+/** Units of measure: a value followed by one of these may be fractional. */
+const MEASURES = new Set(
+  `hour minute second day week month year mile foot feet inch yard meter metre kilometer km cm mm
+  pound lb ounce oz gram kg kilogram liter litre ml gallon quart pint cup tablespoon teaspoon dozen
+  percent degree acre square cubic mph bolt time part portion half third quarter serving batch load
+  dollar cent buck point unit hundred thousand million billion`.split(/\s+/),
+);
+
+/** Whether a number counts people or things: "5 guests", "How many apples", not "5 hours". */
+function countsThings(o: Observation): boolean {
+  const noun = o.isAnswer
+    ? /\bhow many ([a-z]+)/i.exec(o.following)?.[1]
+    : /^[ \t]+([a-z]+)/i.exec(o.following)?.[1];
+  if (noun === undefined) return false;
+  const word = singular(noun.toLowerCase());
+  return (
+    !MEASURES.has(word) &&
+    !MEASURES.has(word.replace(/s$/, "")) &&
+    /^[a-z]{3,}$/.test(word) &&
+    !/ly$/.test(word)
+  );
+}
+
+/** A question number that is a fact of the world, not of the problem: "all 4 legs", "24 hours in a day". */
+const PARTS_OF_ONE =
+  /^[\s-]*(?:legs?|wheels?|wings?|eyes?|ears?|arms?|hands?|fingers?|toes?|paws?|hooves|horns?|sides?|corners?|vertices|edges|faces)\b/i;
+const FIXED_BY_NATURE =
+  /^[\s-]*(?:hours? in (?:a|one|each) day|days? in (?:a|one|each) (?:week|year)|minutes? in (?:an|one|each) hour|seconds? in (?:a|one|each) minute|months? in (?:a|one|each) year|weeks? in (?:a|one|each) year|inches in (?:a|one) foot|feet in (?:a|one) yard|ounces in (?:a|one) pound|cents in (?:a|one) dollar|eggs in (?:a|one) dozen)\b/i;
+/** Banknotes that exist ("$60 bills" do not). */
+const BILLS = new Set([1, 2, 5, 10, 20, 50, 100]);
+/** Words that say a count is two ("the other", "both"): a 2 beside them is that pair. */
+const PAIR_WORD = /\b(?:both|the other|either|neither)\b/i;
+/** Words that compare prices ("only $6 of the cost of a normal movie", "cheaper", "on sale"). */
+const PRICE_COMPARISON =
+  /\bonly\b|\bcheap|\bdiscount|\bon sale\b|\boff\b|\binstead of\b|\bof the (?:cost|price)\b|\bsav(?:e|es|ed|ing)\b|\bless than\b|\bmore than\b|\bexpensive\b/i;
+
+/** A rule on the question's changed numbers and on relations between numbers. */
+interface RelationRule {
+  code: NotSensible;
+  description: string;
+  broken: (program: Program, execution: Execution, changed: readonly Quantity[]) => boolean;
+}
+
+export const RELATION_RULES: readonly RelationRule[] = [
+  {
+    code: "part_exceeds_whole",
+    description: "a part the question asks for, or a part a step computes, stays within its whole",
+    broken: (program, execution) =>
+      partExceedsWhole(program, execution) || stepExceedsWhole(program, execution),
+  },
+  {
+    code: "age_out_of_range",
+    description: "an age at a past event stays below the ages given for now",
+    broken: (program, execution) => pastAgeExceedsPresent(program, execution),
+  },
+  {
+    code: "fixed_by_nature",
+    description: "legs of an animal, hours in a day and the like do not change",
+    broken: (program, _, changed) =>
+      changed.some((q) => {
+        const after = program.question.slice(q.end, q.end + 30);
+        // "all 4 legs" of one animal, not "1100 legs" to see at the zoo.
+        return (
+          FIXED_BY_NATURE.test(after) || (PARTS_OF_ONE.test(after) && q.value.compare(Rational.of(10)) <= 0)
+        );
+      }),
+  },
+  {
+    code: "no_such_bill",
+    description: "a banknote is $1, $2, $5, $10, $20, $50 or $100",
+    broken: (program, execution, changed) =>
+      changed.some((q) => {
+        if (!q.money || !/^\s*bills?\b/i.test(program.question.slice(q.end, q.end + 8))) return false;
+        const after = execution.quantityValues[q.index] as Rational;
+        return !(after.isInteger() && BILLS.has(Number(after.num)));
+      }),
+  },
+  {
+    code: "contradicts_pair_word",
+    description: 'a 2 the text also calls "both" or "the other" stays 2',
+    broken: (program, _, changed) =>
+      changed.some((q) => q.value.equals(Rational.of(2))) && PAIR_WORD.test(program.question),
+  },
+  {
+    code: "count_shapes_solution",
+    description:
+      "a count that the solution writes out term by term (4 levels, 4 terms summed) does not change",
+    broken: (program, _, changed) =>
+      changed.some((q) => {
+        if (
+          !q.value.isInteger() ||
+          q.value.compare(Rational.of(3)) < 0 ||
+          q.value.compare(Rational.of(12)) > 0
+        ) {
+          return false;
+        }
+        // The solution adds n terms (one per level, per day) and then works that sum with the count
+        // itself ("240 / 4" levels): with another count it would add another number of terms.
+        const n = Number(q.value.num);
+        const reads = (sources: readonly Source[], pick: (s: Source) => boolean) => sources.some(pick);
+        return program.steps.some(
+          (sum, i) =>
+            sum.syntax.literals.length === n &&
+            onlyAdds(sum.syntax.expr) &&
+            program.steps.some(
+              (later) =>
+                later.operands.some((o) => reads(o, (s) => s.type === "step" && s.step === i)) &&
+                later.operands.some((o) => reads(o, (s) => s.type === "quantity" && s.quantity === q.index)),
+            ),
+        );
+      }),
+  },
+  {
+    code: "price_order_flipped",
+    description: "where the question compares prices, a changed price keeps its order with the others",
+    broken: (program, execution, changed) => {
+      if (!PRICE_COMPARISON.test(program.question)) return false;
+      const prices = program.quantities.filter((q) => q.money);
+      return changed.some(
+        (q) =>
+          q.money &&
+          prices.some((other) => {
+            if (other === q) return false;
+            const before = q.value.compare(other.value);
+            const after = (execution.quantityValues[q.index] as Rational).compare(
+              execution.quantityValues[other.index] as Rational,
+            );
+            return before !== 0 && after !== before;
+          }),
+      );
+    },
+  },
+];
+
+function onlyAdds(expr: Expr): boolean {
+  if (expr.op === "lit") return true;
+  if (expr.op === "+") return onlyAdds(expr.left) && onlyAdds(expr.right);
+  return false;
+}
 
 /**
  * "How many of the 40 guests did not get ...": a part of a group counted in the question. The
@@ -169,20 +325,21 @@ export function checkSensible(
   execution: Execution,
   options: { requireChange?: boolean; rules?: ReadonlySet<NotSensible> } = {},
 ): NotSensible | null {
-  const enabled = (code: NotSensible): boolean => options.rules === undefined || options.rules.has(code);
+  const probe = options.rules === undefined;
+  const enabled = (code: NotSensible): boolean =>
+    probe || (options.rules as ReadonlySet<NotSensible>).has(code);
   for (const o of observations(program, execution)) {
     for (const rule of VALUE_RULES) {
-      if (!enabled(rule.code) || !rule.applies(o)) continue;
+      if (!enabled(rule.code) || (rule.scope === "probe" && !probe) || !rule.applies(o)) continue;
       if (rule.holds(o.before, o) && !rule.holds(o.after, o)) return rule.code;
     }
   }
-  if (
-    enabled("part_exceeds_whole") &&
-    (partExceedsWhole(program, execution) || stepExceedsWhole(program, execution))
-  ) {
-    return "part_exceeds_whole";
+  const changed = program.quantities.filter(
+    (q) => !q.value.equals(execution.quantityValues[q.index] as Rational),
+  );
+  for (const rule of RELATION_RULES) {
+    if (enabled(rule.code) && rule.broken(program, execution, changed)) return rule.code;
   }
-  if (enabled("age_out_of_range") && pastAgeExceedsPresent(program, execution)) return "age_out_of_range";
   if ((options.requireChange ?? true) && execution.finalValue.equals(program.finalValue))
     return "same_answer";
   return null;
@@ -196,6 +353,10 @@ export const RECOMPUTE_RULES: ReadonlySet<NotSensible> = new Set<NotSensible>([
   "age_out_of_range",
   "exceeds_period",
   "long_work_week",
+  "fixed_by_nature",
+  "no_such_bill",
+  "contradicts_pair_word",
+  "count_shapes_solution",
 ]);
 
 /**
@@ -326,6 +487,19 @@ function observations(program: Program, execution: Execution): Observation[] {
         following: "",
         preceding: "",
       });
+    });
+  });
+  // Prose that shows a step's value says what it measures ("The baby sleeps 20 hours a day because").
+  program.solution.prose.forEach((token, k) => {
+    const sources = program.proseSources[k] ?? [];
+    const only = sources.length === 1 ? sources[0] : undefined;
+    if (only?.type !== "step") return;
+    out.push({
+      before: program.steps[only.step]?.value as Rational,
+      after: execution.stepValues[only.step] as Rational,
+      amount: money.has(only.step),
+      isAnswer: false,
+      ...around(text, token.start, token.end),
     });
   });
   out.push({

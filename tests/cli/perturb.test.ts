@@ -76,6 +76,14 @@ describe("litmus perturb", () => {
       assert.equal(typeof p["variants"], "number");
     }
     assert.equal(stats.probes["newline"].problems_with_variant, 18);
+    // Candidate edits the guards refused are counted by code; the newline probe tries none.
+    assert.deepEqual(stats.probes["newline"].refused_candidates, {});
+    const refused = stats.probes["number-swap"].refused_candidates as Record<string, number>;
+    assert.ok(Object.keys(refused).length > 0);
+    for (const [code, n] of Object.entries(refused)) {
+      assert.match(code, /^[a-z_]+$/);
+      assert.ok(Number.isInteger(n) && n > 0, code);
+    }
   });
 
   it("prints a readable table with --stats, and honours --limit", async () => {
@@ -86,6 +94,10 @@ describe("litmus perturb", () => {
       assert.match(result.stdout, new RegExp(`\\n${probe} +\\d+ \\(`));
     }
     assert.match(result.stdout, /algebra {2}1/);
+    assert.match(
+      result.stdout,
+      /number-swap: candidate edits refused \(plausibility guards and bindings\), by reason:\n {2}[a-z_]+ +\d+/,
+    );
   });
 
   it("prints a seeded review sheet of 40 variants across probes", async () => {

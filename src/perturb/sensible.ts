@@ -21,7 +21,8 @@ export type NotSensible =
   | "no_such_bill"
   | "contradicts_pair_word"
   | "count_shapes_solution"
-  | "price_order_flipped";
+  | "price_order_flipped"
+  | "speed_out_of_range";
 
 /**
  * One number of the problem before and after the change: a question quantity, an operand, a step
@@ -69,6 +70,29 @@ function perPeriod(
     description: `at most ${limit} ${unit.replace(/\W.*$/, "")} per ${period}`,
     applies: (o) => (o.isAnswer ? asked.test(o.following) : after.test(o.following)),
     holds: (v) => v.compare(Rational.of(limit)) <= 0,
+  };
+}
+
+/** The fastest a person moves by each means, in miles an hour (a km/h figure may be 1.61 times it). */
+const TOP_SPEEDS: Array<[string, RegExp, number]> = [
+  ["walking", /\b(?:walk|walks|walked|walking|hike|hikes|hiked|hiking|stroll\w*)\b/i, 5],
+  ["running", /\b(?:run|runs|ran|running|jog|jogs|jogged|jogging|sprint\w*)\b/i, 15],
+  ["swimming", /\b(?:swim|swims|swam|swimming)\b/i, 6],
+  ["cycling", /\b(?:bike|bikes|biked|biking|cycle|cycles|cycled|cycling|bicycle\w*)\b/i, 35],
+];
+
+/** A person's speed by the means the text names ("ran ... 10 miles for an hour"). */
+function speedLimit(name: string, verbs: RegExp, mph: number): ValueRule {
+  const miles =
+    /^[\s-]*(?:miles?\s+(?:per|an|for an|in an|in one|each|every|a)\s+hour|mph|miles? an hour)\b/i;
+  const km =
+    /^[\s-]*(?:(?:km|kilometers?|kilometres?)\s+(?:per|an|for an|in an|in one|each|every|a)\s+hour|km\/h|kph)\b/i;
+  return {
+    code: "speed_out_of_range",
+    description: `a person ${name} goes at most ${mph} miles an hour`,
+    applies: (o) =>
+      !o.isAnswer && (miles.test(o.following) || km.test(o.following)) && verbs.test(o.preceding),
+    holds: (v, o) => v.compare(Rational.of(km.test(o.following) ? Math.ceil(mph * 1.61) : mph)) <= 0,
   };
 }
 
@@ -139,6 +163,7 @@ export const VALUE_RULES: readonly ValueRule[] = [
   perPeriod("minutes?", "hour", 60),
   workLimit("day", 12),
   workLimit("week", 60),
+  ...TOP_SPEEDS.map(([name, verbs, mph]) => speedLimit(name, verbs, mph)),
 ];
 
 /** Units of measure: a value followed by one of these may be fractional. */
@@ -172,7 +197,7 @@ const FIXED_BY_NATURE =
 /** Banknotes that exist ("$60 bills" do not). */
 const BILLS = new Set([1, 2, 5, 10, 20, 50, 100]);
 /** Words that say a count is two ("the other", "both"): a 2 beside them is that pair. */
-const PAIR_WORD = /\b(?:both|the other|either|neither)\b/i;
+const PAIR_WORD = /\b(?:both|either|neither)\b|\bthe other\b(?!\s+half)/i;
 /** Words that compare prices ("only $6 of the cost of a normal movie", "cheaper", "on sale"). */
 const PRICE_COMPARISON =
   /\bonly\b|\bcheap|\bdiscount|\bon sale\b|\boff\b|\binstead of\b|\bof the (?:cost|price)\b|\bsav(?:e|es|ed|ing)\b|\bless than\b|\bmore than\b|\bexpensive\b/i;
@@ -287,7 +312,7 @@ function onlyAdds(expr: Expr): boolean {
  * asking sentence picks out a part ("of the", "did not", "left").
  */
 const PART_CUE =
-  /\b(?:of (?:the|them|these|those|her|his|their|all)|did(?:n't| not)|do(?:n't| not)|does(?:n't| not)|were(?:n't| not)|was(?:n't| not)|are(?:n't| not)|is(?:n't| not)|not|never|left|remain\w*|still|without|missing)\b/i;
+  /\bhow many (?:[a-z]+ )?of (?:the|them|these|those|her|his|their|all)\b|\b(?:did(?:n't| not)|do(?:n't| not)|does(?:n't| not)|were(?:n't| not)|was(?:n't| not)|are(?:n't| not)|is(?:n't| not)|never|left|remain\w*|still|without|missing)\b/i;
 
 /** The noun a "How many X" question asks about, singular and lower case; null if none. */
 function askedNoun(asking: string): string | null {
@@ -357,24 +382,27 @@ export const RECOMPUTE_RULES: ReadonlySet<NotSensible> = new Set<NotSensible>([
   "no_such_bill",
   "contradicts_pair_word",
   "count_shapes_solution",
+  "speed_out_of_range",
 ]);
 
+/** Words that take a part out of what there is: "the guests ate 11 sandwiches", "she sold 30". */
+const TAKES_PART =
+  /\b(?:ate|eat|eats|eaten|used|uses|use|sold|sells|sell|gave|gives|give|given|took|takes|take|taken|lost|loses|lose|spent|spends|spend|broke|broken|drank|drinks|drink|picked|picks|tested|missed|misses|removed|removes)\b/i;
+
 /**
- * A part the solution computes and names like a count in the question ("= 11 cucumber sandwiches"
- * eaten of "10 cucumber sandwiches" made) may not exceed that count where it did not before.
+ * A part the solution says was taken ("the guests ate 11 cucumber sandwiches") may not exceed the
+ * most the question says there is of that thing ("10 cucumber sandwiches"), where it did not before.
  */
 function stepExceedsWhole(program: Program, execution: Execution): boolean {
   const text = program.solution.text;
   return program.steps.some((step, i) => {
     const after = execution.stepValues[i] as Rational;
+    const lineStart = text.lastIndexOf("\n", step.syntax.at) + 1;
+    const lineEnd = text.indexOf("\n", step.syntax.at);
+    if (!TAKES_PART.test(text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd))) return false;
     return step.syntax.results.some((r) => {
       const noun = nounAfterText(text, r.end);
-      if (noun === null) return false;
-      return program.quantities.some((q) => {
-        if (q.money || nounAfterQuantity(program.question, q) !== noun) return false;
-        const whole = execution.quantityValues[q.index] as Rational;
-        return step.value.compare(q.value) <= 0 && after.compare(whole) > 0;
-      });
+      return noun !== null && partOutgrowsWhole(program, execution, noun, step.value, after);
     });
   });
 }
@@ -418,16 +446,31 @@ function nounAfterText(text: string, end: number): string | null {
 function partExceedsWhole(program: Program, execution: Execution): boolean {
   const asking = askingSentence(program.question);
   const noun = askedNoun(asking);
-  if (noun === null || !PART_CUE.test(asking.replace(/^.*?\bhow many\b/i, ""))) return false;
+  if (noun === null || !PART_CUE.test(asking.replace(/^.*?(?=\bhow many\b)/i, ""))) return false;
+  return partOutgrowsWhole(program, execution, noun, program.finalValue, execution.finalValue);
+}
+
+/**
+ * A part of some thing that was at most the most the question says there is of it ("10 cucumber
+ * sandwiches", "4 cucumber sandwiches each") and is more than that after the change.
+ */
+function partOutgrowsWhole(
+  program: Program,
+  execution: Execution,
+  noun: string,
+  partBefore: Rational,
+  partAfter: Rational,
+): boolean {
   const wholes = program.quantities.filter(
     (q) => !q.money && nounAfterQuantity(program.question, q) === noun,
   );
   if (wholes.length === 0) return false;
-  const largest = (values: readonly Rational[]): Rational =>
-    wholes.map((q) => values[q.index] as Rational).reduce((a, b) => (a.compare(b) >= 0 ? a : b));
-  const before = largest(program.quantities.map((q) => q.value));
-  const after = largest(execution.quantityValues);
-  return program.finalValue.compare(before) <= 0 && execution.finalValue.compare(after) > 0;
+  const most = (values: readonly Rational[]): Rational =>
+    wholes.map((q) => values[q.index] as Rational).reduce((x, y) => (x.compare(y) >= 0 ? x : y));
+  return (
+    partBefore.compare(most(program.quantities.map((q) => q.value))) <= 0 &&
+    partAfter.compare(most(execution.quantityValues)) > 0
+  );
 }
 
 /** Every number of the problem before and after the change, with the words around it. */

@@ -7,6 +7,12 @@ import { makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures
 import { MADE_UP, shoppingProblems } from "../probes/fixtures.js";
 import { type CliResult, oneLineError, runLitmus } from "./run-litmus.js";
 
+/** A problem most of whose edits are impossible (a day of over 12 hours' work, a week of over 7 days). */
+const WORK_WEEK = {
+  question: "Mo works 11 hours a day, 5 days a week, at a bakery. How many hours does he work in a week?",
+  answer: "He works 11*5 = <<11*5=55>>55 hours a week.\n#### 55",
+};
+
 describe("litmus perturb", () => {
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -14,7 +20,7 @@ describe("litmus perturb", () => {
 
   before(async () => {
     ({ dir, cleanup } = await makeTempDir());
-    const problems = [...MADE_UP, ...shoppingProblems(12)];
+    const problems = [WORK_WEEK, ...MADE_UP, ...shoppingProblems(12)];
     dataset = await writeFixture(
       dir,
       "made-up.jsonl",
@@ -34,7 +40,7 @@ describe("litmus perturb", () => {
       .split("\n")
       .map((line) => JSON.parse(line) as Variant);
     assert.ok(variants.length > 60);
-    assert.match(toFile.stderr, new RegExp(`wrote ${variants.length} variants of 18 problems to `));
+    assert.match(toFile.stderr, new RegExp(`wrote ${variants.length} variants of 19 problems to `));
     assert.deepEqual(
       new Set(variants.map((v) => v.probe)),
       new Set(["newline", "number-swap", "price-edit", "rename"]),
@@ -67,19 +73,19 @@ describe("litmus perturb", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trimEnd().split("\n").length, 1);
     const stats = JSON.parse(result.stdout);
-    assert.equal(stats.problems, 18);
-    assert.equal(stats.identity_ok, 17);
+    assert.equal(stats.problems, 19);
+    assert.equal(stats.identity_ok, 18);
     assert.deepEqual(stats.reasons, { algebra: 1 });
     assert.deepEqual(Object.keys(stats.probes), ["newline", "number-swap"]);
     for (const p of Object.values(stats.probes) as Array<Record<string, unknown>>) {
       assert.equal(typeof p["problems_with_variant"], "number");
       assert.equal(typeof p["variants"], "number");
     }
-    assert.equal(stats.probes["newline"].problems_with_variant, 18);
+    assert.equal(stats.probes["newline"].problems_with_variant, 19);
     // Candidate edits the guards refused are counted by code; the newline probe tries none.
     assert.deepEqual(stats.probes["newline"].refused_candidates, {});
     const refused = stats.probes["number-swap"].refused_candidates as Record<string, number>;
-    assert.ok(Object.keys(refused).length > 0);
+    assert.ok((refused["long_work_week"] ?? 0) > 0, JSON.stringify(refused));
     for (const [code, n] of Object.entries(refused)) {
       assert.match(code, /^[a-z_]+$/);
       assert.ok(Number.isInteger(n) && n > 0, code);
@@ -87,9 +93,9 @@ describe("litmus perturb", () => {
   });
 
   it("prints a readable table with --stats, and honours --limit", async () => {
-    const result = await runLitmus(["perturb", "--dataset", dataset, "--stats", "--limit", "6"]);
+    const result = await runLitmus(["perturb", "--dataset", dataset, "--stats", "--limit", "7"]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^problems {6}6\nidentity ok {3}5 \(83\.3%\)/);
+    assert.match(result.stdout, /^problems {6}7\nidentity ok {3}6 \(85\.7%\)/);
     for (const probe of ["newline", "number-swap", "price-edit", "rename"]) {
       assert.match(result.stdout, new RegExp(`\\n${probe} +\\d+ \\(`));
     }

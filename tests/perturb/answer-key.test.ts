@@ -142,6 +142,30 @@ describe("plausibility guards", () => {
     assert.equal(guard(p, "8", "10"), null); // 50 hours
   });
 
+  it("refuses a person faster than people go, by the means the text names", () => {
+    const run = lifted(
+      "Sam runs 6 miles per hour for 3 hours. How many miles does he run?",
+      "He runs 6*3 = <<6*3=18>>18 miles.\n#### 18",
+    );
+    assert.equal(guard(run, "6", "20"), "speed_out_of_range"); // no one runs 20 miles an hour for 3 hours
+    assert.equal(guard(run, "6", "10"), null); // 30 miles
+    const bike = lifted(
+      "Lea cycles 20 km per hour for 2 hours. How many km does she cycle?",
+      "She cycles 20*2 = <<20*2=40>>40 km.\n#### 40",
+    );
+    assert.equal(guard(bike, "20", "70"), "speed_out_of_range"); // over 35 mph, about 57 km/h
+    assert.equal(guard(bike, "20", "40"), null); // 80 km
+  });
+
+  it("refuses a part the solution says was taken that exceeds all there was", () => {
+    const p = lifted(
+      "Amy baked 20 cookies. Her 3 friends ate 4 cookies each. What percent of the cookies did they eat?",
+      "Her friends ate 3*4 = <<3*4=12>>12 cookies.\nThat is 12/20*100 = <<12/20*100=60>>60 percent.\n#### 60",
+    );
+    assert.equal(guard(p, "4", "8"), "part_exceeds_whole"); // 24 eaten of 20 cookies
+    assert.equal(guard(p, "4", "5"), null); // 15 of 20: 75 percent
+  });
+
   it("keeps facts of the world, real banknotes, pairs and counts that shape the solution", () => {
     const legs = lifted(
       "There are 10 spiders in a box, each with 8 legs. How many legs are in the box?",

@@ -83,10 +83,11 @@ const TOP_SPEEDS: Array<[string, RegExp, number]> = [
 
 /** A person's speed by the means the text names ("ran ... 10 miles for an hour"). */
 function speedLimit(name: string, verbs: RegExp, mph: number): ValueRule {
+  // "5 miles per hour less than half their speed" is a difference of speeds, not a speed.
   const miles =
-    /^[\s-]*(?:miles?\s+(?:per|an|for an|in an|in one|each|every|a)\s+hour|mph|miles? an hour)\b/i;
+    /^[\s-]*(?:miles?\s+(?:per|an|for an|in an|in one|each|every|a)\s+hour|mph|miles? an hour)\b(?!\s+(?:less|more|faster|slower)\b)/i;
   const km =
-    /^[\s-]*(?:(?:km|kilometers?|kilometres?)\s+(?:per|an|for an|in an|in one|each|every|a)\s+hour|km\/h|kph)\b/i;
+    /^[\s-]*(?:(?:km|kilometers?|kilometres?)\s+(?:per|an|for an|in an|in one|each|every|a)\s+hour|km\/h|kph)\b(?!\s+(?:less|more|faster|slower)\b)/i;
   return {
     code: "speed_out_of_range",
     description: `a person ${name} goes at most ${mph} miles an hour`,
@@ -192,6 +193,8 @@ function countsThings(o: Observation): boolean {
 /** A question number that is a fact of the world, not of the problem: "all 4 legs", "24 hours in a day". */
 const PARTS_OF_ONE =
   /^[\s-]*(?:legs?|wheels?|wings?|eyes?|ears?|arms?|hands?|fingers?|toes?|paws?|hooves|horns?|sides?|corners?|vertices|edges|faces)\b/i;
+/** Things people make with as many legs or sides as they like. */
+const MADE_THINGS = /\b(?:tables?|chairs?|stools?|benches|bench|desks?|beds?|shapes?|polygons?|dice|die)\b/i;
 const FIXED_BY_NATURE =
   /^[\s-]*(?:hours? in (?:a|one|each) day|days? in (?:a|one|each) (?:week|year)|minutes? in (?:an|one|each) hour|seconds? in (?:a|one|each) minute|months? in (?:a|one|each) year|weeks? in (?:a|one|each) year|inches in (?:a|one) foot|feet in (?:a|one) yard|ounces in (?:a|one) pound|cents in (?:a|one) dollar|eggs in (?:a|one) dozen)\b/i;
 /** Banknotes that exist ("$60 bills" do not). */
@@ -227,9 +230,11 @@ export const RELATION_RULES: readonly RelationRule[] = [
     broken: (program, _, changed) =>
       changed.some((q) => {
         const after = program.question.slice(q.end, q.end + 30);
-        // "all 4 legs" of one animal, not "1100 legs" to see at the zoo.
+        const before = program.question.slice(Math.max(0, q.start - 30), q.start);
+        // "all 4 legs" of one animal, not "1100 legs" to see at the zoo, nor a table's legs.
         return (
-          FIXED_BY_NATURE.test(after) || (PARTS_OF_ONE.test(after) && q.value.compare(Rational.of(10)) <= 0)
+          FIXED_BY_NATURE.test(after) ||
+          (PARTS_OF_ONE.test(after) && q.value.compare(Rational.of(10)) <= 0 && !MADE_THINGS.test(before))
         );
       }),
   },
@@ -385,6 +390,9 @@ export const RECOMPUTE_RULES: ReadonlySet<NotSensible> = new Set<NotSensible>([
   "speed_out_of_range",
 ]);
 
+/** Kinds of quantity that count things. */
+const COUNT_KINDS: ReadonlySet<Quantity["kind"]> = new Set(["integer", "decimal", "number-word"]);
+
 /** Words that take a part out of what there is: "the guests ate 11 sandwiches", "she sold 30". */
 const TAKES_PART =
   /\b(?:ate|eat|eats|eaten|used|uses|use|sold|sells|sell|gave|gives|give|given|took|takes|take|taken|lost|loses|lose|spent|spends|spend|broke|broken|drank|drinks|drink|picked|picks|tested|missed|misses|removed|removes)\b/i;
@@ -401,6 +409,8 @@ function stepExceedsWhole(program: Program, execution: Execution): boolean {
     const lineEnd = text.indexOf("\n", step.syntax.at);
     if (!TAKES_PART.test(text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd))) return false;
     return step.syntax.results.some((r) => {
+      // A sum of money ("gave a $30 discount") is no part of a count of things.
+      if (/\$\s*$/.test(text.slice(Math.max(0, r.start - 2), r.start))) return false;
       const noun = nounAfterText(text, r.end);
       return noun !== null && partOutgrowsWhole(program, execution, noun, step.value, after);
     });
@@ -461,8 +471,10 @@ function partOutgrowsWhole(
   partBefore: Rational,
   partAfter: Rational,
 ): boolean {
+  // A whole is a count of the thing ("10 sandwiches"), not a rate ("30% discount") or a
+  // multiplier ("3 dozen eggs" is 36 eggs, not 12).
   const wholes = program.quantities.filter(
-    (q) => !q.money && nounAfterQuantity(program.question, q) === noun,
+    (q) => !q.money && COUNT_KINDS.has(q.kind) && nounAfterQuantity(program.question, q) === noun,
   );
   if (wholes.length === 0) return false;
   const most = (values: readonly Rational[]): Rational =>

@@ -166,6 +166,34 @@ describe("plausibility guards", () => {
     assert.equal(guard(p, "4", "5"), null); // 15 of 20: 75 percent
   });
 
+  it("does not take a rate, a multiplier, a sum of money or a speed difference for a limit", () => {
+    // A $33 discount is no part of "30% discount" things: $110 less 30% is $77.
+    const discount = lifted(
+      "A groomer charges $100 and gives a 30% discount. How much does the grooming cost?",
+      "The groomer gave a 100*.3=$<<100*.3=30>>30 discount.\nThe grooming costs 100-30=$<<100-30=70>>70.\n#### 70",
+    );
+    assert.equal(guard(discount, "$100", "110"), null);
+    // 5 dozen eggs are 60: 60 - 11 = 49 still hidden, within the 60 there were.
+    const eggs = lifted(
+      "Cole hid 3 dozen eggs. Lamar finds 5 eggs and Mei finds 6 eggs. How many eggs are still hidden?",
+      "Cole hid 3*12=<<3*12=36>>36 eggs.\nThey found 5+6=<<5+6=11>>11 eggs.\n36-11=<<36-11=25>>25 eggs are still hidden.\n#### 25",
+    );
+    assert.equal(guard(eggs, "3", "5"), null);
+    // Tables have as many legs as their maker gives them: 50 tables with 5 legs have 250.
+    const tables = lifted(
+      "A cafe has 40 tables with 4 legs and 50 tables with 3 legs. How many legs do the tables have?",
+      "40*4=<<40*4=160>>160 legs and 50*3=<<50*3=150>>150 legs.\nIn all 160+150=<<160+150=310>>310 legs.\n#### 310",
+    );
+    assert.equal(guard(tables, "3", "5"), null);
+    // Hiking 7 miles an hour slower than half of 50 is 18 miles an hour: a difference of 7 is no
+    // hiking speed (an 18 mph hike is odd, but the original's 20 mph is the problem's own).
+    const hike = lifted(
+      "They drove 50 miles per hour and hiked 5 miles per hour less than half that speed. They hiked for 2 hours. How far did they hike?",
+      "Half the speed is 50/2=<<50/2=25>>25 miles per hour.\nThey hiked at 25-5=<<25-5=20>>20 miles per hour.\nThey hiked 20*2=<<20*2=40>>40 miles.\n#### 40",
+    );
+    assert.equal(guard(hike, "5", "7"), null);
+  });
+
   it("keeps facts of the world, real banknotes, pairs and counts that shape the solution", () => {
     const legs = lifted(
       "There are 10 spiders in a box, each with 8 legs. How many legs are in the box?",

@@ -44,7 +44,14 @@ export function summarizeStore(
 export async function detectStoredRun(
   store: RunStore,
   backend: Backend | null,
-  options: { seed: number; resamples: number; level: number; budget: number; unscoredReason?: string },
+  options: {
+    seed: number;
+    resamples: number;
+    level: number;
+    budget: number;
+    unscoredReason?: string;
+    onProgress?: (p: { phase: string; done: number; total: number }) => void;
+  },
 ): Promise<DetectorReport> {
   const manifest = store.manifest();
   if (!manifest) throw new Error("the run store holds no run");
@@ -70,6 +77,7 @@ export async function detectStoredRun(
       exchangeabilityBudget: options.budget,
       stored: store.textScores(),
       onScored: (scores) => store.putTextScores(scores),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.unscoredReason ? { unscoredReason: options.unscoredReason } : {}),
     },
   );

@@ -1,6 +1,8 @@
 /**
- * The progress line on stderr: problems, generations, tokens/s, ETA. Drawn only on a terminal and
- * without --quiet; redrawn at most every 200 ms so the display never slows the run.
+ * Audit progress on stderr. On a terminal, one line redrawn at most every 200 ms; in a log (stderr
+ * not a terminal: CI, `2> audit.log`), a full line at each phase and every 30 s, so that a
+ * multi-hour audit never looks hung and "no output" timeouts do not kill it. Every phase after
+ * generation (detectors, summary, exports, report) is named, so the line never rests on "ETA 0s".
  */
 import type { Progress } from "../runner/types.js";
 import type { AuditRequest } from "../types/audit.js";
@@ -10,26 +12,52 @@ export interface ProgressSink {
   write(text: string): void;
 }
 
+/** Where progress goes and how: a redrawn terminal line, or appended log lines. */
+export interface ProgressOutput {
+  sink: ProgressSink;
+  mode: "terminal" | "log";
+  /** Log mode: the most time between two lines (default 30 s). */
+  intervalMs?: number;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+/** The phases of an audit, in order, by the words a reader sees. */
+export type AuditPhase =
+  | "generating"
+  | "detectors"
+  | "summarizing"
+  | "writing exports"
+  | "writing report"
+  | "done";
+
+export const LOG_INTERVAL_MS = 30_000;
+const TERMINAL_REDRAW_MS = 200;
+
 export class ProgressLine {
-  private readonly started = Date.now();
-  private last = 0;
+  private readonly now: () => number;
+  private readonly started: number;
+  private lastDrawn = Number.NEGATIVE_INFINITY;
   private tokens = 0;
   private generatedNow = 0;
   private problemsDone: number;
   private readonly remainingByProblem = new Map<string, number>();
   private step = "";
+  private phaseName: AuditPhase = "generating";
 
   /**
    * `pending`: the requests still missing completions (per problem), `done`: completions already
    * stored when the run (re)started, `total`: completions the run needs.
    */
   constructor(
-    private readonly sink: ProgressSink | null,
+    private readonly output: ProgressOutput | null,
     pending: readonly AuditRequest[],
     private readonly problems: number,
     private done: number,
     private readonly total: number,
   ) {
+    this.now = output?.now ?? Date.now;
+    this.started = this.now();
     for (const r of pending)
       this.remainingByProblem.set(r.problemId, (this.remainingByProblem.get(r.problemId) ?? 0) + 1);
     this.problemsDone = problems - this.remainingByProblem.size;
@@ -48,35 +76,51 @@ export class ProgressLine {
       } else this.remainingByProblem.set(r.problemId, left - 1);
     }
     this.step = "";
-    this.draw(true);
+    this.draw(this.output?.mode === "terminal");
   }
 
-  stepProgress(p: Progress): void {
+  /** Progress inside a phase (a batch's prefill and decode, the detectors' scoring). */
+  stepProgress(p: Progress | { phase: string; done: number; total: number }): void {
     this.step = `${p.phase} ${p.done}/${p.total}`;
     this.draw(false);
   }
 
-  /** Clears the line (before the final table). */
+  /** Enters a phase: always drawn (a log gets a line per phase). */
+  phase(name: AuditPhase): void {
+    this.phaseName = name;
+    this.step = "";
+    this.draw(true);
+  }
+
+  /** Ends the display: a terminal line is cleared (before the final table). */
   end(): void {
-    this.sink?.write("\r\x1b[K");
+    if (this.output?.mode === "terminal") this.output.sink.write("\r\x1b[K");
   }
 
   /** The line's text (exposed for tests). */
   text(): string {
-    const secs = (Date.now() - this.started) / 1000;
+    const secs = (this.now() - this.started) / 1000;
+    const step = this.step ? `  (${this.step})` : "";
+    if (this.phaseName !== "generating") {
+      return `audit: ${this.phaseName}  generations ${this.done}/${this.total}  elapsed ${formatDuration(secs)}${step}`;
+    }
     const rate = secs > 0 ? this.tokens / secs : 0;
     const perCompletion = this.generatedNow > 0 ? secs / this.generatedNow : 0;
-    const eta = perCompletion > 0 ? formatDuration(perCompletion * (this.total - this.done)) : "?";
-    const step = this.step ? `  (${this.step})` : "";
-    return `audit: problems ${this.problemsDone}/${this.problems}  generations ${this.done}/${this.total}  ${rate.toFixed(1)} tok/s  ETA ${eta}${step}`;
+    const left = this.total - this.done;
+    const eta = left <= 0 ? "0s" : perCompletion > 0 ? formatDuration(perCompletion * left) : "?";
+    const share = this.total > 0 ? ` (${((100 * this.done) / this.total).toFixed(1)}%)` : "";
+    return `audit: generating  problems ${this.problemsDone}/${this.problems}  generations ${this.done}/${this.total}${share}  ${rate.toFixed(1)} tok/s  elapsed ${formatDuration(secs)}  ETA ${eta}${step}`;
   }
 
   private draw(force: boolean): void {
-    if (!this.sink) return;
-    const now = Date.now();
-    if (!force && now - this.last < 200) return;
-    this.last = now;
-    this.sink.write(`\r${this.text()}\x1b[K`);
+    if (!this.output) return;
+    const now = this.now();
+    const every =
+      this.output.mode === "terminal" ? TERMINAL_REDRAW_MS : (this.output.intervalMs ?? LOG_INTERVAL_MS);
+    if (!force && now - this.lastDrawn < every) return;
+    this.lastDrawn = now;
+    if (this.output.mode === "terminal") this.output.sink.write(`\r${this.text()}\x1b[K`);
+    else this.output.sink.write(`${this.text()}\n`);
   }
 }
 

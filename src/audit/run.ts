@@ -22,8 +22,9 @@ import { detectStoredRun, summarizeStore, writeDataExports, writeGateReports } f
 import { hashModelDir, onnxruntimeVersion } from "./fingerprint.js";
 import { evaluateGates, type Gate, type GateResult, parseGate } from "./gates.js";
 import { buildRequests, planBatches } from "./plan.js";
-import { ProgressLine, type ProgressSink } from "./progress.js";
+import { ProgressLine, type ProgressOutput } from "./progress.js";
 import { terminalTable } from "./report.js";
+import { claimRunFolder } from "./run-folder.js";
 import { recordSandboxLayers } from "./sandbox-note.js";
 import { formatShard, readIdsFile, selectProblems } from "./selection.js";
 import type { AuditSummary } from "./summary.js";
@@ -38,8 +39,8 @@ export interface OpenedBackend {
 
 export interface AuditDeps {
   openBackend: (options: AuditOptions) => Promise<OpenedBackend>;
-  /** Progress line target; null for none. */
-  progress: ProgressSink | null;
+  /** Where progress goes (a terminal line or log lines); null for none. */
+  progress: ProgressOutput | null;
   /** Warnings and notes (stderr). */
   log: (text: string) => void;
   /** The final table (stdout). */
@@ -68,6 +69,20 @@ export interface GateOptions {
 export const DEFAULT_SUMMARY_SETTINGS = { resamples: DEFAULT_RESAMPLES, level: 0.95 } as const;
 
 export async function runAudit(
+  options: AuditOptions,
+  gateOptions: GateOptions,
+  deps: AuditDeps,
+): Promise<AuditResult> {
+  // The folder is checked and locked first: a second audit into it fails before loading anything.
+  const release = claimRunFolder(options.out);
+  try {
+    return await runAuditInFolder(options, gateOptions, deps);
+  } finally {
+    release();
+  }
+}
+
+async function runAuditInFolder(
   options: AuditOptions,
   gateOptions: GateOptions,
   deps: AuditDeps,
@@ -134,6 +149,7 @@ export async function runAudit(
   };
 
   const store = SqliteRunStore.openDir(options.out);
+  let progress: ProgressLine | null = null;
   try {
     const begun = store.begin(config, now().toISOString());
     store.putProblems(selection.problems);
@@ -143,12 +159,14 @@ export async function runAudit(
     const pending = requests.filter((r) => missingSamples(store, r).length > 0);
     const total = totalCompletions(requests);
     const already = total - pending.reduce((s, r) => s + missingSamples(store, r).length, 0);
-    const progress = new ProgressLine(deps.progress, pending, selection.problems.length, already, total);
+    const line = new ProgressLine(deps.progress, pending, selection.problems.length, already, total);
+    progress = line;
     let generated = 0;
     let detectors: DetectorReport | null = null;
     // A `code` format's answers are what its programs return: one sandbox for the whole run.
     const sandbox = format.spec.answerFrom === "code" ? new PythonSandbox(deps.sandbox) : undefined;
     try {
+      line.phase("generating");
       const result = await executeBatches(store, opened.backend, batches, {
         generation: {
           seed: options.seed,
@@ -159,21 +177,21 @@ export async function runAudit(
         },
         pipeline: options.pipeline,
         ...(sandbox ? { sandbox } : {}),
-        onBatch: (e) => progress.batch(e),
-        onStep: (p) => progress.stepProgress(p),
+        onBatch: (e) => line.batch(e),
+        onStep: (p) => line.stepProgress(p),
       });
       generated = result.recorded;
-      progress.end();
       if (options.detectors) {
+        line.phase("detectors");
         detectors = await detectStoredRun(store, opened.backend, {
           seed: options.seed,
           resamples: options.resamples,
           level: options.level,
           budget: options.budget ?? 0,
+          onProgress: (p) => line.stepProgress(p),
         });
       }
     } finally {
-      progress.end();
       if (sandbox) {
         const layers = sandbox.layersIfStarted();
         recordSandboxLayers(store, layers);
@@ -184,15 +202,23 @@ export async function runAudit(
       await opened.backend.close();
     }
     store.finish(now().toISOString());
+    line.phase("summarizing");
     const { summary, samples } = summarizeStore(store, detectors);
+    line.phase("writing exports");
     await writeDataExports(options.out, summary, samples);
     const gateResults = [
       ...evaluateGates(gates, summary),
       ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
     ];
+    line.phase("writing report");
     await writeFinalReports(options.out, summary, gateResults, options.model);
+    line.phase("done");
+    line.end();
     deps.print(terminalTable(summary));
     return { summary, gates: gateResults, resumed: begun.resumed, generated };
+  } catch (err) {
+    progress?.end(); // a terminal line is cleared before the error is printed
+    throw err;
   } finally {
     store.close();
   }

@@ -43,8 +43,19 @@ export function finalAnswerOf(answer: string): { finalAnswer: string } | { reaso
   }
   const finalAnswer = last.slice(4).trim();
   if (finalAnswer === "") return { reason: `"answer" has an empty "####" line` };
+  if (!FINAL_NUMBER.test(finalAnswer))
+    return {
+      reason: `"answer": the final answer ${JSON.stringify(finalAnswer.slice(0, 40))} is not a number written in digits (e.g. "#### 42", "#### -3.5", "#### 1,200")`,
+    };
   return { finalAnswer };
 }
+
+/**
+ * A final answer litmus can score: digits with an optional sign, `$`, thousands commas, decimals,
+ * `%`, or a fraction. Words ("forty-two"), NaN and exponents ("1e400") are not answers a scorer can
+ * compare exactly.
+ */
+const FINAL_NUMBER = /^[-+]?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$|^[-+]?\.\d+$|^[-+]?\d+\/[1-9]\d*$/;
 
 /** Hash over exactly the fields a probe reads, so any edit to a problem changes it. */
 export function problemHash(question: string, answer: string): string {

@@ -39,6 +39,8 @@ export interface DetectorOptions {
   stored?: readonly TextScoreRecord[];
   /** Called with each batch of new scores as soon as it is computed (to store them). */
   onScored?: (scores: TextScoreRecord[]) => void;
+  /** Called after each scored batch: texts scored of those to score (for the progress line). */
+  onProgress?: (progress: { phase: string; done: number; total: number }) => void;
   /**
    * Why the likelihood scores of texts without a stored score are missing when there is no
    * backend (e.g. merged shards that did not all compute them); listed as unavailable.
@@ -272,6 +274,7 @@ export async function computeDetectorScores(
           fresh.push(s);
         });
         if (fresh.length > 0) options.onScored?.(fresh);
+        options.onProgress?.({ phase: "likelihood", done: offset + results.length, total: todo.length });
       },
     );
   } else if (scored.size > 0 && options.unscoredReason && units.some((u) => !scored.has(u.key))) {

@@ -45,8 +45,8 @@ export function readModelDir(dirArg: string): ModelDir {
   }
   const genaiPath = join(dir, "genai_config.json");
   const configPath = join(dir, "config.json");
-  const genai = existsSync(genaiPath) ? readJson(genaiPath) : undefined;
-  const hf = existsSync(configPath) ? readJson(configPath) : undefined;
+  const genai = existsSync(genaiPath) ? readJsonObject(genaiPath) : undefined;
+  const hf = existsSync(configPath) ? readJsonObject(configPath) : undefined;
   if (!hf && !genai) throw new InputError(`${dirArg}: missing config.json (${EXPORT_HINT})`);
   const genaiModel = obj(obj(genai)?.["model"]);
   const genaiDecoder = obj(genaiModel?.["decoder"]);
@@ -56,19 +56,15 @@ export function readModelDir(dirArg: string): ModelDir {
   checkExternalData(dirArg, dir, modelPath, modelFile);
   const tokPath = join(dir, "tokenizer.json");
   if (!existsSync(tokPath)) throw new InputError(`${dirArg}: missing tokenizer.json`);
-  const tokenizerJson = readJson(tokPath) as TokenizerJson;
-  const tokenizerConfig = existsSync(join(dir, "tokenizer_config.json"))
-    ? (readJson(join(dir, "tokenizer_config.json")) as Record<string, unknown>)
-    : {};
-  const specialMap = existsSync(join(dir, "special_tokens_map.json"))
-    ? (readJson(join(dir, "special_tokens_map.json")) as Record<string, unknown>)
-    : {};
-  const gen = existsSync(join(dir, "generation_config.json"))
-    ? readJson(join(dir, "generation_config.json"))
-    : {};
+  const tokenizerJson = readJsonObject(tokPath) as TokenizerJson;
+  const optional = (name: string): Record<string, unknown> =>
+    existsSync(join(dir, name)) ? readJsonObject(join(dir, name)) : {};
+  const tokenizerConfig = optional("tokenizer_config.json");
+  const specialMap = optional("special_tokens_map.json");
+  const g = optional("generation_config.json");
+  const h = hf ?? {};
+  checkFields(configPath, h, CONFIG_FIELDS);
 
-  const h = obj(hf) ?? {};
-  const g = obj(gen) ?? {};
   const eos = [...ids(g["eos_token_id"]), ...ids(h["eos_token_id"]), ...ids(genaiModel?.["eos_token_id"])];
   const config: ModelConfig = {
     modelType: str(h["model_type"]) ?? str(genaiModel?.["type"]),
@@ -85,6 +81,7 @@ export function readModelDir(dirArg: string): ModelDir {
       ids(g["bos_token_id"])[0] ?? ids(h["bos_token_id"])[0] ?? ids(genaiModel?.["bos_token_id"])[0],
     eosTokenIds: [...new Set(eos)],
   };
+  checkTokenIds(dirArg, config, tokenizerJson);
   return {
     dir,
     modelPath,
@@ -113,6 +110,62 @@ function checkExternalData(dirArg: string, dir: string, modelPath: string, model
   } finally {
     closeSync(fd);
   }
+}
+
+/** Sizes a model's config.json must state as positive integers where it states them. */
+const CONFIG_FIELDS = [
+  "vocab_size",
+  "num_hidden_layers",
+  "num_attention_heads",
+  "num_key_value_heads",
+  "hidden_size",
+  "max_position_embeddings",
+] as const;
+
+/** A stated size that is not a positive integer (0 heads, a context of -1) is one InputError line. */
+function checkFields(path: string, json: Record<string, unknown>, fields: readonly string[]): void {
+  for (const field of fields) {
+    if (!(field in json) || json[field] === null) continue;
+    const v = json[field];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+      throw new InputError(
+        located(path, undefined, `"${field}" must be a positive integer, got ${JSON.stringify(v)}`),
+      );
+    }
+  }
+}
+
+/** bos and eos ids must name tokens of the vocabulary (config.json's vocab_size, or the tokenizer's). */
+function checkTokenIds(dirArg: string, config: ModelConfig, tokenizer: TokenizerJson): void {
+  const vocab = config.vocabSize ?? tokenizerSize(tokenizer);
+  if (vocab === undefined) return;
+  const ids = [...(config.bosTokenId === undefined ? [] : [config.bosTokenId]), ...config.eosTokenIds];
+  const outside = ids.find((id) => id < 0 || id >= vocab);
+  if (outside !== undefined) {
+    const which = outside === config.bosTokenId ? "bos_token_id" : "eos_token_id";
+    throw new InputError(
+      `${dirArg}: ${which} ${outside} is outside the vocabulary of ${vocab} tokens (config.json or generation_config.json)`,
+    );
+  }
+}
+
+function tokenizerSize(tokenizer: TokenizerJson): number | undefined {
+  const vocab = tokenizer.model?.vocab;
+  // A unigram vocabulary is a list whose positions are the ids; a BPE one maps tokens to ids.
+  const ids = Array.isArray(vocab) ? [vocab.length - 1] : Object.values(vocab ?? {});
+  for (const t of tokenizer.added_tokens ?? []) ids.push(t.id);
+  return ids.length === 0 ? undefined : Math.max(...ids) + 1;
+}
+
+/** A JSON file that must hold one object (a config that is an array names the file). */
+function readJsonObject(path: string): Record<string, unknown> {
+  const value = readJson(path);
+  const o = obj(value);
+  if (!o) {
+    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    throw new InputError(located(path, undefined, `must hold a JSON object, got ${kind}`));
+  }
+  return o;
 }
 
 function readJson(path: string): unknown {

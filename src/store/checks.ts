@@ -20,31 +20,42 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Dotted paths where two configurations differ (`decoding.temperature`), in sorted order. */
-export function configDifferences(stored: RunConfig, wanted: RunConfig): string[] {
-  const out: string[] = [];
-  const walk = (a: unknown, b: unknown, path: string) => {
+/** Where two configurations differ: each path as its keys (a key may hold a dot: `config.json`). */
+export function configDifferencePaths(stored: RunConfig, wanted: RunConfig): string[][] {
+  const out: string[][] = [];
+  const walk = (a: unknown, b: unknown, path: string[]) => {
     const plainA = a !== null && typeof a === "object" && !Array.isArray(a);
     const plainB = b !== null && typeof b === "object" && !Array.isArray(b);
     if (plainA && plainB) {
       const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
       for (const k of [...keys].sort()) {
-        walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+        walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...path, k]);
       }
     } else if (canonicalJson(a) !== canonicalJson(b)) out.push(path);
   };
-  walk(stored, wanted, "");
+  walk(stored, wanted, []);
   return out;
+}
+
+/** Dotted paths where two configurations differ (`decoding.temperature`), in sorted order. */
+export function configDifferences(stored: RunConfig, wanted: RunConfig): string[] {
+  return configDifferencePaths(stored, wanted).map(showPath);
+}
+
+/** A path as a reader writes it: `decoding.temperature`, `modelFiles["config.json"]`. */
+function showPath(keys: readonly string[]): string {
+  return keys
+    .map((k, i) => (/^[A-Za-z_$][\w$]*$/.test(k) ? (i === 0 ? k : `.${k}`) : `[${JSON.stringify(k)}]`))
+    .join("");
 }
 
 /** The one-line refusal for a store holding a run of another configuration. */
 export function configMismatch(where: string, stored: RunConfig, wanted: RunConfig): InputError | null {
-  const diffs = configDifferences(stored, wanted);
+  const diffs = configDifferencePaths(stored, wanted);
   if (diffs.length === 0) return null;
-  const shown = diffs.slice(0, 5).map((path) => {
-    const get = (c: RunConfig) =>
-      path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], c);
-    return `${path}: ${short(get(stored))} -> ${short(get(wanted))}`;
+  const shown = diffs.slice(0, 5).map((keys) => {
+    const get = (c: RunConfig) => keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], c);
+    return `${showPath(keys)}: ${short(get(stored))} -> ${short(get(wanted))}`;
   });
   const more = diffs.length > 5 ? `; and ${diffs.length - 5} more` : "";
   return new InputError(

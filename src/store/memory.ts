@@ -35,8 +35,14 @@ export class MemoryRunStore implements RunStore {
     const stored = this.manifest();
     if (stored) {
       const mismatch = configMismatch(this.where, stored.config, config);
-      if (mismatch) throw mismatch;
-      return { resumed: true, manifest: stored };
+      if (!mismatch) return { resumed: true, manifest: stored };
+      // Nothing computed yet: the plan of the earlier configuration is dropped (as in SqliteRunStore).
+      if (this.completionRows.size > 0 || this.metricRows.length > 0 || this.scoreRows.size > 0)
+        throw mismatch;
+      this.noteRows.clear();
+      this.problemRows.clear();
+      this.variantRows.clear();
+      this.requestRows.clear();
     }
     const manifest: RunManifest = { config, startedAt, finishedAt: null };
     this.manifestJson = canonicalJson(manifest);

@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 `;
 
+/** Tables of computed results: a store holding any of them is never reset. */
+const RESULT_TABLES = ["completions", "text_scores", "metrics"] as const;
+/** Tables of the plan, children before parents (foreign keys). */
+const PLAN_TABLES = ["requests", "variants", "problems", "notes", "manifest"] as const;
+
 interface CompletionRow {
   request_id: string;
   sample_index: number | null;
@@ -158,8 +163,11 @@ export class SqliteRunStore implements RunStore {
         const stored = this.manifest();
         if (stored) {
           const mismatch = configMismatch(this.where, stored.config, config);
-          if (mismatch) throw mismatch;
-          return { resumed: true, manifest: stored };
+          if (!mismatch) return { resumed: true, manifest: stored };
+          // A run that stopped before it computed anything (bad input found after planning) holds
+          // nothing worth keeping: the corrected rerun starts afresh instead of being refused.
+          if (this.holdsResults()) throw mismatch;
+          for (const table of PLAN_TABLES) this.db.exec(`DELETE FROM ${table}`);
         }
         this.db
           .prepare("INSERT INTO manifest (id, config, started_at, finished_at) VALUES (1, ?, ?, NULL)")
@@ -167,6 +175,11 @@ export class SqliteRunStore implements RunStore {
         return { resumed: false, manifest: this.manifest() as RunManifest };
       })
       .immediate();
+  }
+
+  /** Whether the store holds anything computed: completions, detector scores or metrics. */
+  private holdsResults(): boolean {
+    return RESULT_TABLES.some((t) => this.db.prepare(`SELECT 1 FROM ${t} LIMIT 1`).get() !== undefined);
   }
 
   manifest(): RunManifest | null {

@@ -67,7 +67,19 @@ describe("litmus audit on the tiny phi model", () => {
       assert.ok(existsSync(join(run, f)), f);
     }
     assert.match(r.stdout, /^label\s+prompts\s+greedy/m);
-    assert.equal(r.stderr, "", "no progress line when stderr is not a terminal");
+    // stderr is not a terminal here: progress comes as log lines, one per phase, in order.
+    const logLines = r.stderr.trimEnd().split("\n");
+    assert.ok(
+      logLines.every((l) => l.startsWith("audit: ")),
+      r.stderr,
+    );
+    const phases = logLines.map((l) => /^audit: ([a-z ]+?) {2}/.exec(l)?.[1]);
+    assert.deepEqual(
+      [...new Set(phases)],
+      ["generating", "summarizing", "writing exports", "writing report", "done"],
+    );
+    assert.match(logLines[0] ?? "", /^audit: generating {2}problems 0\/\d+ {2}generations 0\/\d+ \(0\.0%\)/);
+    assert.doesNotMatch(r.stderr, /\r|\x1b/, "no terminal control codes in a log");
     const s = JSON.parse(readFileSync(join(run, "summary.json"), "utf8"));
     assert.equal(s.schema, "litmus/audit-summary");
     assert.equal(s.schema_version, 1);
@@ -91,6 +103,7 @@ describe("litmus audit on the tiny phi model", () => {
     const summary = summaryWithoutTimes(run);
     const r = await runLitmus(common(run, ["--quiet"]));
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "", "--quiet: no progress");
     assert.equal(samplesOf(run), before);
     assert.deepEqual(summaryWithoutTimes(run), summary);
   });
@@ -129,7 +142,7 @@ describe("litmus audit on the tiny phi model", () => {
     mkdirSync(join(target, "x"), { recursive: true });
     const r = await runLitmus(common(broken));
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /^litmus: error: /);
+    assert.match(r.stderr, /^litmus: error: /m);
   });
 
   it("shards 1/2 and 2/2 merged equal the unsharded run; mismatched shards are refused", async () => {

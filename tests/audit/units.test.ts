@@ -89,6 +89,44 @@ describe("audit planning", () => {
     assert.ok(compareNatural("p:2/x/0", "p:10/x/0") < 0);
     assert.equal(formatDuration(3725), "1h02m");
     const line = new ProgressLine(null, [], 3, 5, 10);
-    assert.match(line.text(), /problems 3\/3 {2}generations 5\/10/);
+    assert.match(line.text(), /problems 3\/3 {2}generations 5\/10 \(50\.0%\)/);
+  });
+
+  it("progress in a log: a line per phase and at most every interval, rate and ETA", () => {
+    let clock = 0;
+    const written: string[] = [];
+    const requests = buildRequests(
+      problems.slice(0, 2),
+      [],
+      preparePromptFormat(BUILTIN_FORMATS.get("qa")!),
+      0,
+    );
+    const line = new ProgressLine(
+      { sink: { write: (t) => void written.push(t) }, mode: "log", intervalMs: 30_000, now: () => clock },
+      requests,
+      2,
+      0,
+      2,
+    );
+    line.phase("generating");
+    clock = 10_000;
+    line.batch({ requests: [requests[0]!], recorded: 1, tokens: 100 });
+    assert.equal(written.length, 1, "no second line within 30 s");
+    clock = 40_000;
+    line.batch({ requests: [requests[1]!], recorded: 1, tokens: 20 });
+    assert.equal(written.length, 2);
+    assert.match(
+      written[1]!,
+      /^audit: generating {2}problems 2\/2 {2}generations 2\/2 \(100\.0%\) {2}3\.0 tok\/s {2}elapsed 40s {2}ETA 0s\n$/,
+    );
+    line.phase("detectors");
+    line.stepProgress({ phase: "likelihood", done: 3, total: 8 });
+    clock = 80_000;
+    line.stepProgress({ phase: "likelihood", done: 8, total: 8 });
+    line.end();
+    assert.deepEqual(written.slice(2), [
+      "audit: detectors  generations 2/2  elapsed 40s\n",
+      "audit: detectors  generations 2/2  elapsed 1m20s  (likelihood 8/8)\n",
+    ]);
   });
 });

@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Variant } from "../../src/types/index.js";
-import { makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
+import { makeTempDir, problemLine, sharedGsm8kFile, writeFixture } from "../helpers/data-fixtures.js";
 import { MADE_UP, shoppingProblems } from "../probes/fixtures.js";
-import { type CliResult, oneLineError, runLitmus } from "./run-litmus.js";
+import { type CliResult, oneLineError, runLitmus, runLitmusIntoEarlyExit } from "./run-litmus.js";
 
 /** A problem most of whose edits are impossible (a day of over 12 hours' work, a week of over 7 days). */
 const WORK_WEEK = {
@@ -104,6 +104,14 @@ describe("litmus perturb", () => {
       result.stdout,
       /number-swap: candidate edits refused \(plausibility guards and bindings\), by reason:\n {2}[a-z_]+ +\d+/,
     );
+  });
+
+  it("ends quietly with exit 0 when its reader stops early (| head)", async () => {
+    // Megabytes of variants: far more than a pipe holds, so litmus writes into a closed pipe.
+    const gsm8k = sharedGsm8kFile("test.jsonl");
+    const r = await runLitmusIntoEarlyExit(["perturb", "--dataset", gsm8k, "--probes", "newline"], 100);
+    assert.equal(r.stderr.trim(), "");
+    assert.equal(r.code, 0);
   });
 
   it("prints a seeded review sheet of 40 variants across probes", async () => {

@@ -19,6 +19,27 @@ export function runLitmus(args: string[]): Promise<CliResult> {
   });
 }
 
+/**
+ * Runs the built CLI with its stdout piped into a reader that stops after the first `bytes` bytes
+ * (as `| head -c` does), through a real shell pipe; gives litmus's own exit code and stderr.
+ */
+export function runLitmusIntoEarlyExit(args: string[], bytes: number): Promise<CliResult> {
+  const quoted = [process.execPath, MAIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const script = `${quoted} 2>"$ERR" | head -c ${bytes} >/dev/null; echo "\${PIPESTATUS[0]}"`;
+  return new Promise((resolve) => {
+    const errFile = `${process.env["TMPDIR"] ?? "/tmp"}/litmus-epipe-${process.pid}-${Date.now()}.err`;
+    execFile(
+      "bash",
+      ["-c", `${script}; cat "$ERR"; rm -f "$ERR"`],
+      { env: { ...process.env, ERR: errFile } },
+      (_err, stdout) => {
+        const [status, ...rest] = stdout.split("\n");
+        resolve({ code: Number(status), stdout: "", stderr: rest.join("\n") });
+      },
+    );
+  });
+}
+
 /** Asserts-friendly view of an error run: exactly one `litmus: ...` line on stderr. */
 export function oneLineError(result: CliResult): string | null {
   const lines = result.stderr.split("\n").filter((l) => l !== "");

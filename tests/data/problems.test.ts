@@ -105,6 +105,11 @@ describe("parseProblems on malformed input", () => {
       problemLine(PENS_Q, "She has 7 pens.\n####  "),
       'data/mine.jsonl:1: "answer" has an empty "####" line',
     ],
+    ...["forty-two", "NaN", "1e400", "Infinity", "7 pens"].map((answer): [string, string, string] => [
+      `final answer ${answer}`,
+      problemLine(PENS_Q, `She has 7 pens.\n#### ${answer}`),
+      `data/mine.jsonl:1: "answer": the final answer "${answer}" is not a number written in digits (e.g. "#### 42", "#### -3.5", "#### 1,200")`,
+    ]),
     ["non-object line", `${good}\n["${PENS_Q}"]`, "data/mine.jsonl:2: expected a JSON object, got an array"],
     ["empty file", "", "data/mine.jsonl: empty file (no JSON lines)"],
   ];
@@ -138,6 +143,10 @@ describe("finalAnswerOf", () => {
     assert.deepEqual(finalAnswerOf("work\n#### 1,250\n\n"), { finalAnswer: "1,250" });
     assert.deepEqual(finalAnswerOf("####-3"), { finalAnswer: "-3" });
     assert.ok("reason" in finalAnswerOf("the answer is 5"));
+    for (const ok of ["42", "-3.5", "$1,200", "12%", "3/4", ".5", "+7"])
+      assert.deepEqual(finalAnswerOf(`#### ${ok}`), { finalAnswer: ok });
+    for (const bad of ["1,20", "1e400", "NaN", "3/0", "4 apples"])
+      assert.ok("reason" in finalAnswerOf(`#### ${bad}`), bad);
   });
 });
 

@@ -55,6 +55,32 @@ describe("model directory validation", () => {
     );
   });
 
+  it("reports a config.json that is no object, a size that is no positive integer, an eos outside the vocabulary", async () => {
+    await withDir({ omit: ["config.json"], write: { "config.json": "[1, 2]" } }, (dir) =>
+      rejectsInput(() => CausalLM.open(dir), /config\.json: must hold a JSON object, got an array/),
+    );
+    const set = (key: string, value: unknown) => ({
+      "config.json": (j: Record<string, unknown>) => {
+        j[key] = value;
+      },
+    });
+    await withDir({ edit: set("num_attention_heads", 0) }, (dir) =>
+      rejectsInput(
+        () => CausalLM.open(dir),
+        /config\.json: "num_attention_heads" must be a positive integer, got 0/,
+      ),
+    );
+    await withDir({ edit: set("max_position_embeddings", -1) }, (dir) =>
+      rejectsInput(
+        () => CausalLM.open(dir),
+        /config\.json: "max_position_embeddings" must be a positive integer, got -1/,
+      ),
+    );
+    await withDir({ edit: set("eos_token_id", 999_999) }, (dir) =>
+      rejectsInput(() => CausalLM.open(dir), /eos_token_id 999999 is outside the vocabulary of \d+ tokens/),
+    );
+  });
+
   it("reports a vocabulary smaller than the tokenizer's", async () => {
     const edit = {
       "tokenizer.json": (j: Record<string, unknown>) => {

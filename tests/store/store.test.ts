@@ -120,9 +120,22 @@ for (const [name, make] of implementations) {
       store.close();
     });
 
+    it("starts afresh under a new configuration while nothing has been computed", () => {
+      const store = make();
+      setUp(store);
+      const other = { ...CONFIG, decoding: { ...CONFIG.decoding, temperature: 1 } };
+      const begun = store.begin(other, "t1");
+      assert.equal(begun.resumed, false);
+      assert.equal(begun.manifest.startedAt, "t1");
+      assert.deepEqual(store.problems(), []);
+      assert.deepEqual(store.requests(), []);
+      store.close();
+    });
+
     it("refuses a different configuration with a one-line error naming the differences", () => {
       const store = make();
-      store.begin(CONFIG, "t0");
+      setUp(store);
+      store.recordCompletion(completion(REQUESTS[0]!.id, null));
       const other = { ...CONFIG, decoding: { ...CONFIG.decoding, temperature: 1 }, probes: ["newline"] };
       assert.throws(
         () => store.begin(other, "t1"),
@@ -132,6 +145,22 @@ for (const [name, make] of implementations) {
           e.message.includes("decoding.temperature: 0.8 -> 1") &&
           e.message.includes('probes: ["number-swap"] -> ["newline"]') &&
           !e.message.includes("\n"),
+      );
+      store.close();
+    });
+
+    it("names a changed key that holds a dot by its key, with both values", () => {
+      const store = make();
+      store.begin({ ...CONFIG, modelFiles: { "config.json": "aa", "model.onnx": "bb" } }, "t0");
+      store.putProblems([PROBLEM]);
+      store.putVariants([VARIANT]);
+      store.putRequests(REQUESTS);
+      store.recordCompletion(completion(REQUESTS[0]!.id, null));
+      const other = { ...CONFIG, modelFiles: { "config.json": "cc", "model.onnx": "bb" } };
+      assert.throws(
+        () => store.begin(other, "t1"),
+        (e: unknown) =>
+          e instanceof InputError && e.message.includes('modelFiles["config.json"]: "aa" -> "cc"'),
       );
       store.close();
     });

@@ -100,7 +100,11 @@ export const auditCommand: CliCommand = {
         describe:
           "With --backend openai: text standing for the bos token when scoring (phi-1.5: <|endoftext|>)",
       })
-      .option("quiet", { type: "boolean", default: false, describe: "No progress line" })
+      .option("quiet", {
+        type: "boolean",
+        default: false,
+        describe: "No progress (a redrawn line on a terminal, a line every 30 s and per phase in a log)",
+      })
       .option("resamples", {
         type: "number",
         default: DEFAULT_SUMMARY_SETTINGS.resamples,
@@ -138,7 +142,7 @@ export const auditCommand: CliCommand = {
     const quiet = Boolean(args["quiet"]);
     const deps: AuditDeps = {
       openBackend: (o) => openAuditBackend(o, (line) => void process.stderr.write(line)),
-      progress: !quiet && process.stderr.isTTY ? process.stderr : null,
+      progress: quiet ? null : { sink: process.stderr, mode: process.stderr.isTTY ? "terminal" : "log" },
       log: (text) => void process.stderr.write(text),
       print: (text) => void process.stdout.write(text),
     };

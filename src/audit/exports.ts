@@ -13,6 +13,7 @@ import { readStoredRun } from "./records.js";
 import { junitXml, summaryMarkdown } from "./report.js";
 import { samplesJsonl } from "./samples.js";
 import { storedSandboxLayers } from "./sandbox-note.js";
+import { storedSkippedProblems } from "./skipped-note.js";
 import { type AuditSummary, buildSummary } from "./summary.js";
 import type { AuditRunConfig } from "./types.js";
 
@@ -29,7 +30,13 @@ export function summarizeStore(
   const manifest = store.manifest();
   if (!manifest) throw new Error("the run store holds no run");
   const run = readStoredRun(store, (manifest.config as AuditRunConfig).probes);
-  const summary = buildSummary(manifest, run, detectors, storedSandboxLayers(store));
+  const summary = buildSummary(
+    manifest,
+    run,
+    detectors,
+    storedSandboxLayers(store),
+    storedSkippedProblems(store),
+  );
   store.putMetrics(Object.entries(summary.metrics).map(([name, value]) => ({ name, value })));
   return { summary, samples: samplesJsonl(run.rows) };
 }
@@ -102,12 +109,9 @@ export async function writeGateReports(
   runDir: string,
   summary: AuditSummary,
   gates: readonly GateResult[],
-  reportMarkdown: string | null = null,
+  report: { title: string; body: string } | null = null,
 ): Promise<void> {
   const enc = new TextEncoder();
-  await writeFileAtomic(
-    join(runDir, SUMMARY_MD_FILE),
-    enc.encode(summaryMarkdown(summary, gates, reportMarkdown)),
-  );
-  await writeFileAtomic(join(runDir, JUNIT_FILE), enc.encode(junitXml(gates)));
+  await writeFileAtomic(join(runDir, SUMMARY_MD_FILE), enc.encode(summaryMarkdown(summary, gates, report)));
+  await writeFileAtomic(join(runDir, JUNIT_FILE), enc.encode(junitXml(gates, summary)));
 }

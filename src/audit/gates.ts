@@ -35,9 +35,16 @@ export interface MetricSpace {
 }
 
 const VERDICTS = ["memorized", "suspect", "fragile", "robust", "unsolved"];
-const GLOBAL = ["stale_rate", "stale_ci_high", "stale_baseline", "stale_lift", "no_answer_rate"];
+const GLOBAL = [
+  "stale_rate",
+  "stale_ci_low",
+  "stale_ci_high",
+  "stale_baseline",
+  "stale_lift",
+  "no_answer_rate",
+];
 const PER_PROBE = ["drop", "drop_ci_low", "drop_ci_high", "mcnemar_p"];
-const PER_CHANGING = ["stale_rate", "stale_ci_high"];
+const PER_CHANGING = ["stale_rate", "stale_ci_low", "stale_ci_high"];
 
 /** Parses one `--fail-on` expression and checks its metric name; errors are InputErrors (exit 2). */
 export function parseGate(text: string, space: MetricSpace): Gate {
@@ -63,7 +70,7 @@ export function checkMetricName(name: string, space: MetricSpace): string | null
   const labels = [ORIGINAL, ...space.probes];
   const known =
     `known metrics: ${GLOBAL.join(", ")}, accuracy.<label>, pass@<k>.<label> (k <= n), ` +
-    `${PER_PROBE.map((h) => `${h}.<probe>`).join(", ")}, stale_rate.<probe>, verdict.<verdict>, verdict_share.<verdict>`;
+    `${PER_PROBE.map((h) => `${h}.<probe>`).join(", ")}, stale_rate.<probe>, stale_ci_low.<probe>, stale_ci_high.<probe>, verdict.<verdict>, verdict_share.<verdict>`;
   const needLabel = (list: readonly string[], what: string) =>
     list.includes(tail)
       ? null

@@ -14,6 +14,7 @@ import { detectStoredRun, SUMMARY_FILE, summarizeStore, writeDataExports } from 
 import { readStoredRun } from "./records.js";
 import { recordSandboxLayers, storedSandboxLayers } from "./sandbox-note.js";
 import { parseShard } from "./selection.js";
+import { recordSkippedProblems, storedSkippedProblems } from "./skipped-note.js";
 import type { AuditSummary } from "./summary.js";
 import type { AuditRunConfig } from "./types.js";
 
@@ -83,6 +84,7 @@ export async function mergeRuns(inputs: readonly string[], out: string): Promise
         for (const c of store.completions()) if (target.recordCompletion(c)) completions++;
         target.putTextScores(store.textScores());
         recordSandboxLayers(target, storedSandboxLayers(store));
+        recordSkippedProblems(target, storedSkippedProblems(store));
       }
       target.finish(finishedAt);
       const detectors = await mergedDetectors(target, base, inputs);

@@ -1,5 +1,5 @@
 /** Human-facing renderings of a summary: the terminal table, summary.md and junit.xml. */
-import type { GateResult } from "./gates.js";
+import { fmt, type GateResult } from "./gates.js";
 import type { AuditSummary } from "./summary.js";
 
 interface Row {
@@ -117,17 +117,18 @@ function mdEscape(text: string): string {
 }
 
 /**
- * summary.md: GitHub-flavoured Markdown, ready for $GITHUB_STEP_SUMMARY. With the report's
- * Markdown (headline, per-probe table, PNG charts) it is that, followed by the gates.
+ * summary.md: GitHub-flavoured Markdown, ready for $GITHUB_STEP_SUMMARY, which shows no image from
+ * the run folder (the HTML report is the artifact). With the report's job-summary Markdown: its
+ * title (the model on the data set), the gates first, then the verdict and table.
  */
 export function summaryMarkdown(
   summary: AuditSummary,
   gates: readonly GateResult[],
-  reportMarkdown: string | null = null,
+  report: { title: string; body: string } | null = null,
 ): string {
-  if (reportMarkdown !== null) {
+  if (report !== null) {
     const gateLines = gatesMarkdown(gates);
-    return gateLines.length > 0 ? `${reportMarkdown.trimEnd()}\n\n${gateLines.join("\n")}\n` : reportMarkdown;
+    return `## ${mdEscape(report.title)}\n\n${gateLines.length > 0 ? `${gateLines.join("\n")}\n` : ""}${report.body}`;
   }
   const ks = shownKs(summary);
   const c = summary.manifest.config;
@@ -164,11 +165,22 @@ function xml(text: string): string {
     .replace(/'/g, "&apos;");
 }
 
-/** junit.xml: one test case per gate (a failed gate is a failed test case). */
-export function junitXml(gates: readonly GateResult[]): string {
+/** Flat metrics that describe one label's results: one junit test case each. */
+const PROBE_METRICS = /^(?:accuracy|pass@\d+|drop|mcnemar_p|stale_rate)\./;
+
+/**
+ * junit.xml: a test case per gate (a failed gate is a failed test case) and, in a second suite,
+ * one per probe metric (accuracy, pass@k, drop, McNemar p, stale rate of each label, with its
+ * interval where the summary has one), so a CI dashboard tracks them across checkpoints even
+ * without gates.
+ */
+export function junitXml(gates: readonly GateResult[], summary: AuditSummary): string {
   const failures = gates.filter((g) => g.failed).length;
+  const metrics = Object.keys(summary.metrics)
+    .filter((name) => PROBE_METRICS.test(name))
+    .sort();
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="litmus" tests="${gates.length}" failures="${failures}">`);
+  out.push(`<testsuites name="litmus" tests="${gates.length + metrics.length}" failures="${failures}">`);
   out.push(
     `  <testsuite name="litmus.audit.gates" tests="${gates.length}" failures="${failures}" errors="0">`,
   );
@@ -183,6 +195,21 @@ export function junitXml(gates: readonly GateResult[]): string {
         `    <testcase classname="litmus.audit" name="${name}"><system-out>${xml(g.message)}</system-out></testcase>`,
       );
     }
+  }
+  out.push("  </testsuite>");
+  out.push(`  <testsuite name="litmus.audit.metrics" tests="${metrics.length}" failures="0" errors="0">`);
+  for (const name of metrics) {
+    const [head, label] = [name.slice(0, name.indexOf(".")), name.slice(name.indexOf(".") + 1)];
+    const low = summary.metrics[`${head === "stale_rate" ? "stale_ci_low" : "drop_ci_low"}.${label}`];
+    const high = summary.metrics[`${head === "stale_rate" ? "stale_ci_high" : "drop_ci_high"}.${label}`];
+    const value = summary.metrics[name] ?? null;
+    const bounds =
+      (head === "drop" || head === "stale_rate") && typeof low === "number" && typeof high === "number"
+        ? ` [${fmt(low)}, ${fmt(high)}]`
+        : "";
+    out.push(
+      `    <testcase classname="litmus.audit.metrics" name="${xml(name)}"><system-out>${xml(`${fmt(value)}${bounds}`)}</system-out></testcase>`,
+    );
   }
   out.push("  </testsuite>");
   out.push("</testsuites>");

@@ -4,7 +4,6 @@
  * comes, and finally derive every export from the store.
  */
 
-import { readFile } from "node:fs/promises";
 import { resolveDataset } from "../data/index.js";
 import type { DetectorReport } from "../detectors/index.js";
 import { DEFAULT_RESAMPLES } from "../metrics/index.js";
@@ -23,10 +22,12 @@ import { hashModelDir, onnxruntimeVersion } from "./fingerprint.js";
 import { evaluateGates, type Gate, type GateResult, parseGate } from "./gates.js";
 import { buildRequests, planBatches } from "./plan.js";
 import { ProgressLine, type ProgressOutput } from "./progress.js";
+import { fitPrompts } from "./prompt-fit.js";
 import { terminalTable } from "./report.js";
 import { claimRunFolder } from "./run-folder.js";
 import { recordSandboxLayers } from "./sandbox-note.js";
 import { formatShard, readIdsFile, selectProblems } from "./selection.js";
+import { recordSkippedProblems } from "./skipped-note.js";
 import type { AuditSummary } from "./summary.js";
 import type { AuditOptions, AuditRunConfig } from "./types.js";
 
@@ -108,16 +109,32 @@ async function runAuditInFolder(
   const probeRun = runProbes(selection.problems, probes, options.seed);
   for (const e of probeRun.errors)
     deps.log(`litmus: warning: probe ${e.probe} failed on ${e.problemId} (${e.message})\n`);
-  const requests = buildRequests(selection.problems, probeRun.variants, format, options.n);
+  const planned = buildRequests(selection.problems, probeRun.variants, format, options.n);
+
+  const modelFiles = options.openai ? {} : await (deps.hashModel ?? hashModelDir)(options.model);
+  const opened = await deps.openBackend(options);
+  if (opened.warning) deps.log(`litmus: warning: ${opened.warning}\n`);
+  // Every prompt against the context window, before any generation (exit 2, or left out).
+  let fit: ReturnType<typeof fitPrompts>;
+  try {
+    fit = fitPrompts(planned, opened.backend, options.skipTooLong === true);
+  } catch (err) {
+    await opened.backend.close();
+    throw err;
+  }
+  const skipped = new Set(fit.skipped);
+  if (skipped.size > 0)
+    deps.log(
+      `litmus: --skip-too-long: ${skipped.size} problems left out (a prompt longer than the context window)\n`,
+    );
+  const problems = selection.problems.filter((p) => !skipped.has(p.id));
+  const variants = probeRun.variants.filter((v) => !skipped.has(v.problemId));
+  const requests = fit.requests;
   // A server keeps `concurrency` requests in flight; batches several times that keep it busy.
   const batchRows = options.openai
     ? Math.max(options.batchSize, options.openai.concurrency * 8)
     : options.batchSize;
   const batches = planBatches(requests, batchRows);
-
-  const modelFiles = options.openai ? {} : await (deps.hashModel ?? hashModelDir)(options.model);
-  const opened = await deps.openBackend(options);
-  if (opened.warning) deps.log(`litmus: warning: ${opened.warning}\n`);
   const now = deps.now ?? (() => new Date());
   const config: AuditRunConfig = {
     litmusVersion: LITMUS_VERSION,
@@ -131,6 +148,7 @@ async function runAuditInFolder(
       limit: options.limit ?? null,
       ids: ids === undefined ? null : selection.all.map((p) => p.id),
       shard: options.shard === undefined ? null : formatShard(options.shard),
+      skipTooLong: options.skipTooLong === true,
     },
     probes: probes.map((p) => p.name),
     probeParams: Object.fromEntries(probes.map((p) => [p.name, p.params])),
@@ -145,6 +163,7 @@ async function runAuditInFolder(
     ks: options.ks,
     seeds: { run: options.seed, probes: options.seed, bootstrap: options.seed },
     extraction: { pipeline: options.pipeline },
+    detectors: { enabled: options.detectors === true, budget: options.detectors ? (options.budget ?? 0) : 0 },
     summary: { resamples: options.resamples, level: options.level, thresholds: options.thresholds },
   };
 
@@ -152,14 +171,15 @@ async function runAuditInFolder(
   let progress: ProgressLine | null = null;
   try {
     const begun = store.begin(config, now().toISOString());
-    store.putProblems(selection.problems);
-    store.putVariants(probeRun.variants);
+    store.putProblems(problems);
+    store.putVariants(variants);
     store.putRequests(requests);
+    recordSkippedProblems(store, fit.skipped);
 
     const pending = requests.filter((r) => missingSamples(store, r).length > 0);
     const total = totalCompletions(requests);
     const already = total - pending.reduce((s, r) => s + missingSamples(store, r).length, 0);
-    const line = new ProgressLine(deps.progress, pending, selection.problems.length, already, total);
+    const line = new ProgressLine(deps.progress, pending, problems.length, already, total);
     progress = line;
     let generated = 0;
     let detectors: DetectorReport | null = null;
@@ -211,10 +231,10 @@ async function runAuditInFolder(
       ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
     ];
     line.phase("writing report");
-    await writeFinalReports(options.out, summary, gateResults, options.model);
+    const verdict = await writeFinalReports(options.out, summary, gateResults, options.model);
     line.phase("done");
     line.end();
-    deps.print(terminalTable(summary));
+    deps.print(`${terminalTable(summary)}verdict: ${verdict}\n`);
     return { summary, gates: gateResults, resumed: begun.resumed, generated };
   } catch (err) {
     progress?.end(); // a terminal line is cleared before the error is printed
@@ -225,21 +245,20 @@ async function runAuditInFolder(
 }
 
 /**
- * The end of an audit (and of `litmus merge`): `summary.md` and `junit.xml` with the gates, and the
- * HTML report with its PNG charts, derived from the store like every other export; summary.md then
- * carries the report's headline, table and charts above the gates.
+ * The end of an audit (and of `litmus merge`): the HTML report with its PNG charts and report.md,
+ * then `summary.md` for a GitHub job summary (the model in its title, the gates first, then the
+ * report's verdict and table with text bars for charts) and `junit.xml`, all derived from the
+ * store like every other export. Returns the report's one-sentence verdict.
  */
 export async function writeFinalReports(
   out: string,
   summary: AuditSummary,
   gateResults: readonly GateResult[],
-  modelPath: string,
-): Promise<void> {
-  await writeGateReports(out, summary, gateResults);
-  const report = await writeReport(out, { modelPath });
-  if (report.markdown !== null) {
-    await writeGateReports(out, summary, gateResults, await readFile(report.markdown, "utf8"));
-  }
+  modelPath: string | null,
+): Promise<string> {
+  const report = await writeReport(out, modelPath === null ? {} : { modelPath });
+  await writeGateReports(out, summary, gateResults, { title: report.title, body: report.jobSummary });
+  return report.headline;
 }
 
 /**

@@ -33,7 +33,11 @@ export interface AuditSummary {
     expected_completions: number;
     no_answer: number;
     finish_reasons: Record<string, number>;
+    /** Problems left out by `--skip-too-long` (not in `problems`). */
+    skipped_too_long: number;
   };
+  /** Their ids: a prompt of theirs did not fit the model's context window. */
+  skipped_too_long: string[];
   /** The originals first (probe `original`), then the probes in run order. */
   probes: Array<Record<string, unknown> & { probe: string }>;
   /** Stale-answer rate over all answer-changing probes together. */
@@ -60,6 +64,7 @@ export function buildSummary(
   run: StoredRun,
   detectors: DetectorReport | null = null,
   sandbox: SandboxLayers | null = null,
+  skippedTooLong: readonly string[] = [],
 ): AuditSummary {
   const config = manifest.config as AuditRunConfig;
   const n = config.decoding.n;
@@ -102,7 +107,9 @@ export function buildSummary(
       expected_completions: expected,
       no_answer: noAnswer,
       finish_reasons: finish,
+      skipped_too_long: skippedTooLong.length,
     },
+    skipped_too_long: [...skippedTooLong],
     probes: probes.map((p) => snakeKeys(p) as Record<string, unknown> & { probe: string }),
     stale: snakeKeys(data.stale) as Record<string, unknown>,
     verdict_counts: { ...data.verdictCounts },
@@ -125,7 +132,7 @@ export function buildSummary(
  * The flat figures gates read:
  * `accuracy.<label>` (greedy), `pass@<k>.<label>` (k = 1..n), `drop.<probe>`,
  * `drop_ci_low.<probe>`, `drop_ci_high.<probe>`, `mcnemar_p.<probe>`, `stale_rate`,
- * `stale_rate.<probe>`, `stale_ci_high[.<probe>]`, `stale_baseline`, `stale_lift`,
+ * `stale_rate.<probe>`, `stale_ci_low[.<probe>]`, `stale_ci_high[.<probe>]`, `stale_baseline`, `stale_lift`,
  * `verdict.<verdict>` (count), `verdict_share.<verdict>`, `no_answer_rate`.
  * `<label>` is `original` or a probe name.
  */
@@ -147,10 +154,12 @@ function flatMetrics(
     m[`mcnemar_p.${p.probe}`] = p.drop && p.drop.pairs > 0 ? p.drop.mcnemar.pValue : null;
     if (p.stale) {
       m[`stale_rate.${p.probe}`] = p.stale.rate.value;
+      m[`stale_ci_low.${p.probe}`] = p.stale.rate.ci?.[0] ?? null;
       m[`stale_ci_high.${p.probe}`] = p.stale.rate.ci?.[1] ?? null;
     }
   }
   m["stale_rate"] = stale.rate.value;
+  m["stale_ci_low"] = stale.rate.ci?.[0] ?? null;
   m["stale_ci_high"] = stale.rate.ci?.[1] ?? null;
   m["stale_baseline"] = stale.baseline;
   m["stale_lift"] = stale.lift;

@@ -19,6 +19,11 @@ export interface AuditRunConfig extends RunConfig {
   /** Parameters each probe was built with, by probe name, so the probes can be rebuilt exactly. */
   probeParams: Record<string, Record<string, unknown>>;
   extraction: { pipeline: string };
+  /**
+   * Whether the contamination detectors ran and the exchangeability test's budget: they change the
+   * verdicts (`suspect`), so a resumed run must not add or drop them silently.
+   */
+  detectors: { enabled: boolean; budget: number };
   summary: {
     resamples: number;
     level: number;
@@ -62,6 +67,8 @@ export interface AuditOptions {
   limit?: number;
   idsFile?: string;
   shard?: Shard;
+  /** Leave out problems with a prompt longer than the context window (else: exit 2 at plan time). */
+  skipTooLong?: boolean;
   out: string;
   device: "cpu" | "cuda" | "auto";
   threads: number;

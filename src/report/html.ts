@@ -97,7 +97,7 @@ function headerHtml(model: ReportModel, builtAt: string): string {
     ],
     [
       "dataset",
-      `<code>${e(h.dataset.name)}</code>, ${fmtInt(h.dataset.problems)} problems, ${fmtInt(h.dataset.variants)} variants; sha256 <code class="hash">${e(h.dataset.sha256)}</code>`,
+      `<code>${e(h.dataset.name)}</code>, ${fmtInt(h.dataset.problems)} problems, ${fmtInt(h.dataset.variants)} variants; sha256 <code class="hash">${e(h.dataset.sha256)}</code>${h.skippedTooLong > 0 ? `; ${fmtInt(h.skippedTooLong)} more problems left out (a prompt longer than the model's context window, --skip-too-long)` : ""}`,
     ],
     ["probes", h.probes.map((p) => `<code>${e(p)}</code>`).join(", ")],
     ["prompt format", `<code>${e(h.promptFormat)}</code>`],

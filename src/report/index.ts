@@ -9,7 +9,7 @@ import { runCharts } from "./charts.js";
 import { type Comparison, compareModels } from "./compare.js";
 import { renderHtml } from "./html.js";
 import { type LoadedRun, loadRun } from "./load.js";
-import { reportMarkdown } from "./markdown.js";
+import { jobSummaryMarkdown, reportMarkdown, verdictHeadline } from "./markdown.js";
 import { buildModel, type ReportModel, VERDICTS } from "./model.js";
 import { writePngs } from "./png.js";
 
@@ -20,7 +20,7 @@ export { escapeHtml, scriptSafeJson } from "./format.js";
 export { HEADLINE_THRESHOLDS, headline } from "./headline.js";
 export { type HtmlOptions, renderHtml } from "./html.js";
 export { loadRun, parseSummary } from "./load.js";
-export { reportMarkdown } from "./markdown.js";
+export { jobSummaryMarkdown, reportMarkdown, verdictHeadline } from "./markdown.js";
 export { buildModel, type ReportModel, VERDICTS } from "./model.js";
 export { renderPng, writePngs } from "./png.js";
 
@@ -43,6 +43,11 @@ export interface ReportOptions {
 export interface ReportResult {
   html: string;
   markdown: string | null;
+  /** The report for a GitHub job summary: no images, no title (see jobSummaryMarkdown). */
+  jobSummary: string;
+  /** The report's title (the model on the data set) and one-sentence verdict. */
+  title: string;
+  headline: string;
   pngs: string[];
   bytes: number;
   problems: number;
@@ -85,5 +90,14 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
       ),
     );
   }
-  return { html: htmlPath, markdown, pngs, bytes: Buffer.byteLength(html), problems: model.problems.length };
+  return {
+    html: htmlPath,
+    markdown,
+    jobSummary: jobSummaryMarkdown(model),
+    title: model.title,
+    headline: verdictHeadline(model),
+    pngs,
+    bytes: Buffer.byteLength(html),
+    problems: model.problems.length,
+  };
 }

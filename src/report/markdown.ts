@@ -19,14 +19,53 @@ export function reportMarkdown(
   pngs: readonly string[],
   pngDir = "charts",
 ): string {
+  const out = [`## ${md(model.title)}`, "", ...findingsAndTable(model)];
+  charts.forEach((c, i) => {
+    const file = pngs[i];
+    if (file) out.push(`![${md(c.title)}](${pngDir}/${file})`, "");
+  });
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+/**
+ * The same report for a GitHub job summary (summary.md), which shows no image from the run
+ * folder: the charts become Unicode bars in a code block. Without the title (the caller puts the
+ * gates under its own title).
+ */
+export function jobSummaryMarkdown(model: ReportModel): string {
+  const out = findingsAndTable(model);
+  const bar = (v: number | null) =>
+    v === null ? "n/a" : `${"█".repeat(Math.round(v * 30)).padEnd(30, "░")} ${(v * 100).toFixed(1)}%`;
+  const width = Math.max(...model.rows.map((r) => r.label.length));
+  out.push("Greedy accuracy by label:", "", "```text");
+  for (const r of model.rows) out.push(`${r.label.padEnd(width)}  ${bar(r.greedy.value)}`);
+  out.push("```", "");
+  const stale = model.rows.filter((r) => r.stale);
+  if (stale.length > 0) {
+    out.push("Stale original answers (answer-changing probes):", "", "```text");
+    for (const r of stale) out.push(`${r.label.padEnd(width)}  ${bar(r.stale?.value ?? null)}`);
+    out.push("```", "");
+  }
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+/** The headline of a report: its one-sentence verdict. */
+export function verdictHeadline(model: ReportModel): string {
+  return headline(model).title;
+}
+
+function findingsAndTable(model: ReportModel): string[] {
   const h = headline(model);
   const out: string[] = [];
-  out.push(`## ${md(model.title)}`, "");
   out.push(`**${md(h.title)}**`, "");
   for (const f of h.findings) out.push(`- ${md(f)}`);
   if (h.findings.length) out.push("");
   const v = model.verdictCounts;
   out.push(`Per problem: ${VERDICTS.map((k) => `${k} ${v[k] ?? 0}`).join(", ")}.`);
+  if (model.header.skippedTooLong > 0)
+    out.push(
+      `Left out: ${model.header.skippedTooLong} problems whose prompt is longer than the model's context window (--skip-too-long).`,
+    );
   out.push(
     model.detectors.length === 0
       ? "Contamination detectors: not measured in this run."
@@ -74,9 +113,5 @@ export function reportMarkdown(
   out.push(`<details><summary>How the verdict was reached</summary>`, "");
   for (const r of h.rules) out.push(`- ${md(r)}`);
   out.push("", "</details>", "");
-  charts.forEach((c, i) => {
-    const file = pngs[i];
-    if (file) out.push(`![${md(c.title)}](${pngDir}/${file})`, "");
-  });
-  return `${out.join("\n").trimEnd()}\n`;
+  return out;
 }

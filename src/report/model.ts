@@ -86,6 +86,8 @@ export interface ReportHeader {
   completions: number;
   expectedCompletions: number;
   noAnswer: number;
+  /** Problems left out by --skip-too-long (a prompt longer than the context window). */
+  skippedTooLong: number;
   level: number;
   resamples: number;
 }
@@ -167,6 +169,24 @@ export function probeRows(summary: AuditSummary): ProbeRow[] {
   });
 }
 
+/**
+ * What the report is about, for its title: the model (a served model's name, or the model
+ * folder's name) on the data set; the data set alone when the model is not known.
+ */
+function modelTitle(summary: AuditSummary, header: ReportHeader): string {
+  const served = (summary.manifest.config as unknown as Obj)["served"] as { model?: unknown } | undefined;
+  const name =
+    typeof served?.model === "string"
+      ? served.model
+      : header.modelPath
+        ? (header.modelPath
+            .replace(/[\\/]+$/, "")
+            .split(/[\\/]/)
+            .pop() ?? null)
+        : null;
+  return name ? `${name} on ${header.dataset.name}` : header.dataset.name;
+}
+
 /** The header figures of a summary; `modelPath` when the caller knows it (the run does not record it). */
 export function reportHeader(summary: AuditSummary, modelPath?: string | null): ReportHeader {
   const c = summary.manifest.config;
@@ -198,6 +218,8 @@ export function reportHeader(summary: AuditSummary, modelPath?: string | null): 
     completions: summary.counts.completions,
     expectedCompletions: summary.counts.expected_completions,
     noAnswer: summary.counts.no_answer,
+    // Summaries written before --skip-too-long existed have no such count.
+    skippedTooLong: summary.counts.skipped_too_long ?? 0,
     level: summary.bootstrap.level,
     resamples: summary.bootstrap.resamples,
   };
@@ -257,7 +279,7 @@ export function buildModel(
 ): ReportModel {
   const header = reportHeader(summary, options.modelPath);
   return {
-    title: options.title ?? `litmus audit: ${header.dataset.name}`,
+    title: options.title ?? `litmus audit: ${modelTitle(summary, header)}`,
     header,
     rows: probeRows(summary),
     overallStale: staleOf(summary.stale),

@@ -122,6 +122,7 @@ export async function buildSyntheticRun(store: RunStore, options: SyntheticOptio
     executionProvider: "synthetic",
     modelFiles: { "model.onnx": "0".repeat(64), "tokenizer.json": "1".repeat(64) },
     dataset: { name: options.problems[0]?.source ?? "synthetic", sha256: "2".repeat(64) },
+    detectors: { enabled: options.detectors === true, budget: 0 },
     selection: { split: null, limit: options.problems.length, ids: null, shard: null },
     probes: probes.map((p) => p.name),
     probeParams: Object.fromEntries(probes.map((p) => [p.name, p.params])),

@@ -9,6 +9,7 @@ import type {
   Completion,
   GenerateRequest,
   GenerationConfig,
+  PromptFit,
   RunOptions,
   ScoreRequest,
   ScoreResult,
@@ -34,6 +35,11 @@ export class OnnxBackend implements Backend {
 
   get id(): string {
     return `onnx:${this.lm.dir}@${this.lm.device}`;
+  }
+
+  /** Tokenizes as generation does (an empty prompt is the bos token alone). */
+  promptFit(prompt: string): PromptFit {
+    return { tokens: Math.max(this.lm.tokenizer.encode(prompt).length, 1), maxContext: this.lm.maxContext };
   }
 
   /** Set when `--device auto` fell back to the CPU, or the slot cache was turned off. */

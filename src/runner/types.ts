@@ -110,6 +110,12 @@ export interface ScoringSupport {
   moments: string | null;
 }
 
+/** A prompt fits when `tokens < maxContext` (room for one new token), as generation requires. */
+export interface PromptFit {
+  tokens: number;
+  maxContext: number;
+}
+
 /** A model that can complete prompts and score texts, in batches. */
 export interface Backend {
   /** Identifies the model and how it runs, e.g. `onnx:/models/phi-1_5@cpu`. */
@@ -122,5 +128,10 @@ export interface Backend {
   score(requests: ScoreRequest[], options?: RunOptions): Promise<ScoreResult[]>;
   /** What `score` can give; a backend without it gives everything. */
   scoringSupport?(): Promise<ScoringSupport>;
+  /**
+   * A prompt's length in tokens and the context window, for checking every prompt before any
+   * generation; absent where the backend cannot tell without generating (a served model).
+   */
+  promptFit?(prompt: string): PromptFit;
   close(): Promise<void>;
 }

@@ -79,7 +79,7 @@ describe("litmus audit on the tiny phi model", () => {
       ["generating", "summarizing", "writing exports", "writing report", "done"],
     );
     assert.match(logLines[0] ?? "", /^audit: generating {2}problems 0\/\d+ {2}generations 0\/\d+ \(0\.0%\)/);
-    assert.doesNotMatch(r.stderr, /\r|\x1b/, "no terminal control codes in a log");
+    assert.ok(!r.stderr.includes("\r") && !r.stderr.includes("\u001b"), "no terminal control codes in a log");
     const s = JSON.parse(readFileSync(join(run, "summary.json"), "utf8"));
     assert.equal(s.schema, "litmus/audit-summary");
     assert.equal(s.schema_version, 1);
@@ -112,6 +112,10 @@ describe("litmus audit on the tiny phi model", () => {
     const r = await runLitmus(common(run, ["--temperature", "0.7"]));
     assert.equal(r.code, 2);
     assert.match(oneLineError(r) ?? "", /different configuration \(decoding\.temperature: 0\.8 -> 0\.7\)/);
+    // The detectors change verdicts: adding them to a finished run is another configuration too.
+    const withDetectors = await runLitmus(common(run, ["--detectors"]));
+    assert.equal(withDetectors.code, 2);
+    assert.match(oneLineError(withDetectors) ?? "", /detectors\.enabled: false -> true/);
   });
 
   it("gates: exit 1 when one fails, 0 when all pass, 2 for an unknown metric; junit has one case per gate", async () => {
@@ -120,8 +124,17 @@ describe("litmus audit on the tiny phi model", () => {
     );
     assert.equal(failing.code, 1, failing.stderr);
     const junit = readFileSync(join(run, "junit.xml"), "utf8");
-    assert.equal((junit.match(/<testcase /g) ?? []).length, 2);
+    const [gatesSuite, metricsSuite] = junit.split('<testsuite name="litmus.audit.metrics"');
+    assert.equal((gatesSuite?.match(/<testcase /g) ?? []).length, 2);
     assert.equal((junit.match(/<failure /g) ?? []).length, 1);
+    // A test case per probe metric too: accuracy and pass@1, pass@2 of every label, at least.
+    for (const label of ["original", "newline", "number-swap", "rename"])
+      for (const head of ["accuracy", "pass@1", "pass@2"])
+        assert.match(metricsSuite ?? "", new RegExp(`name="${head}\\.${label}"`));
+    const md = readFileSync(join(run, "summary.md"), "utf8");
+    assert.match(md, /^## litmus audit: phi-tiny on made-up\n\n\*\*1 of 2 gates failed\.\*\*/);
+    assert.doesNotMatch(md, /!\[/, "no image in a job summary");
+    assert.match(failing.stdout, /^verdict: /m);
     assert.match(readFileSync(join(run, "summary.md"), "utf8"), /1 of 2 gates failed/);
     const passing = await runLitmus(
       common(run, ["--fail-on", "no_answer_rate>1", "--baseline", join(run, "summary.json")]),

@@ -6,6 +6,7 @@ import { formatDuration, ProgressLine } from "../../src/audit/progress.js";
 import { compareNatural } from "../../src/audit/records.js";
 import { junitXml } from "../../src/audit/report.js";
 import { parseShard, selectProblems } from "../../src/audit/selection.js";
+import type { AuditSummary } from "../../src/audit/summary.js";
 import { parseProblems } from "../../src/data/index.js";
 import { parseProbeList } from "../../src/probes/registry.js";
 import { runProbes } from "../../src/probes/run.js";
@@ -83,7 +84,20 @@ describe("audit planning", () => {
   });
 
   it("junit escapes names and messages; natural order; progress text", () => {
-    const xml = junitXml([{ name: "a<b", failed: true, value: 1, message: 'x "y" & z' }]);
+    const metrics = {
+      "accuracy.original": 0.5,
+      "drop.newline": 0.1,
+      "drop_ci_low.newline": 0.05,
+      "drop_ci_high.newline": 0.15,
+      stale_rate: 0.3,
+    };
+    const xml = junitXml([{ name: "a<b", failed: true, value: 1, message: 'x "y" & z' }], {
+      metrics,
+    } as unknown as AuditSummary);
+    assert.match(xml, /<testsuites name="litmus" tests="3" failures="1">/);
+    assert.match(xml, /<testsuite name="litmus.audit.metrics" tests="2" failures="0" errors="0">/);
+    assert.match(xml, /name="drop\.newline"><system-out>0\.1000 \[0\.0500, 0\.1500\]<\/system-out>/);
+    assert.match(xml, /name="accuracy\.original"><system-out>0\.5000<\/system-out>/);
     assert.match(xml, /name="a&lt;b"/);
     assert.match(xml, /<failure message="x &quot;y&quot; &amp; z">/);
     assert.ok(compareNatural("p:2/x/0", "p:10/x/0") < 0);

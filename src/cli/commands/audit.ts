@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Argv } from "yargs";
 import { openAuditBackend } from "../../audit/backends.js";
@@ -10,11 +11,19 @@ import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
 import { DEFAULT_PROBES } from "../../probes/registry.js";
 import { InputError } from "../../util/errors.js";
+import { LITMUS_VERSION } from "../../util/version.js";
+import { configFileText, type FlagType } from "../config-file.js";
 import { EXIT } from "../run.js";
-import { gateOptions, runnerOptions } from "./shared-options.js";
+import { configOption, declaredFlags, gateOptions, runnerOptions, settingsOf } from "./shared-options.js";
 import type { CliCommand } from "./types.js";
 
 const DEFAULT_KS = [1, 5, 10];
+
+/** The file in the run folder holding the settings of the run, in `--config` form. */
+export const SETTINGS_FILE = "litmus.yaml";
+
+/** The audit's flags and their types, read from its builder (for `--config` and SETTINGS_FILE). */
+let auditFlags = new Map<string, FlagType>();
 
 /** `litmus audit` with no --model: the canary on litmus-mini, greedy + 3 samples, with detectors. */
 export const EMBEDDED_DEFAULT = { dataset: "litmus-mini", out: "reports/latest", n: 3, detectors: true };
@@ -23,8 +32,8 @@ export const EMBEDDED_DEFAULT = { dataset: "litmus-mini", out: "reports/latest",
 export const auditCommand: CliCommand = {
   command: "audit",
   describe: "Audit a model: originals and probe variants, greedy and sampled, into a resumable run folder",
-  builder: (y: Argv) =>
-    gateOptions(runnerOptions(y))
+  builder: (y: Argv) => {
+    const built = gateOptions(runnerOptions(y))
       .option("model", {
         type: "string",
         describe: "Model directory (optimum ONNX export); none: the embedded default (canary on litmus-mini)",
@@ -63,6 +72,12 @@ export const auditCommand: CliCommand = {
       .option("shard", {
         type: "string",
         describe: "Run shard i of m (i/m, 1-based) of the selected problems",
+      })
+      .option("skip-too-long", {
+        type: "boolean",
+        default: false,
+        describe:
+          "Leave out (and count) problems with a prompt longer than the model's context window; without it such a prompt stops the audit before any generation (exit 2)",
       })
       .option("out", {
         type: "string",
@@ -136,7 +151,10 @@ export const auditCommand: CliCommand = {
         default: DEFAULT_THRESHOLDS.memorizedMinStaleShare,
       })
       .option("variant-fail-below", { type: "number", default: DEFAULT_THRESHOLDS.variantFailBelow })
-      .conflicts("limit", "ids"),
+      .conflicts("limit", "ids");
+    auditFlags = declaredFlags(built);
+    return configOption(built);
+  },
   run: async (args) => {
     const options = auditOptions(args);
     const quiet = Boolean(args["quiet"]);
@@ -154,6 +172,14 @@ export const auditCommand: CliCommand = {
         baselineAlpha: number(args["baseline-alpha"], "--baseline-alpha", 0, 1),
       },
       deps,
+    );
+    // The settings this run used, as a file `--config` reads back: the run folder says how it was made.
+    await writeFile(
+      join(options.out, SETTINGS_FILE),
+      configFileText(
+        settingsOf(args, auditFlags),
+        `litmus audit settings of this run (litmus ${LITMUS_VERSION}); rerun or resume with:\n  litmus audit --config ${join(options.out, SETTINGS_FILE)}`,
+      ),
     );
     const failed = result.gates.filter((g) => g.failed);
     for (const g of result.gates)
@@ -249,6 +275,7 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
     options.limit = integer(args["limit"], "--limit", 1, Number.MAX_SAFE_INTEGER);
   if (args["ids"] !== undefined) options.idsFile = String(args["ids"]);
   if (args["shard"] !== undefined) options.shard = parseShard(String(args["shard"]));
+  if (args["skip-too-long"] === true) options.skipTooLong = true;
   return options;
 }
 

@@ -37,8 +37,15 @@ export const mergeCommand: CliCommand = {
       baselineAlpha: alpha,
     });
     const served = result.summary.manifest.config.served;
-    await writeFinalReports(out, result.summary, gates, served ? `openai:${served.model}` : "merged shards");
-    process.stdout.write(terminalTable(result.summary));
+    // The shards' model folder is not recorded (only its files' checksums): the title then names
+    // the data set alone.
+    const verdict = await writeFinalReports(
+      out,
+      result.summary,
+      gates,
+      served ? `openai:${served.model}` : null,
+    );
+    process.stdout.write(`${terminalTable(result.summary)}verdict: ${verdict}\n`);
     for (const g of gates)
       process.stdout.write(`gate ${g.failed ? "FAIL" : "pass"}  ${g.name}: ${g.message}\n`);
     process.stdout.write(`report: ${join(out, "report.html")}\n`);

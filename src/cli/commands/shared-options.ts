@@ -1,5 +1,6 @@
 /** Flags several commands share, declared once so their names, defaults and help agree. */
 import type { Argv } from "yargs";
+import { type FlagType, readConfigFile } from "../config-file.js";
 
 /** How the in-process ONNX runner runs: `--device`, `--threads`, `--batch-size`. */
 export function runnerOptions(y: Argv): Argv {
@@ -31,4 +32,51 @@ export function gateOptions(y: Argv): Argv {
       default: 0.05,
       describe: "Significance level of --baseline",
     });
+}
+
+/** Flags that configure nothing a file should hold. */
+const NOT_SETTINGS = new Set(["help", "version", "config", "verbose"]);
+
+/**
+ * The flags a command declares, with their types, read from its yargs builder (for `--config`
+ * files): kebab-case names as typed on the command line.
+ */
+export function declaredFlags(y: Argv): Map<string, FlagType> {
+  const o = (
+    y as unknown as {
+      getOptions(): { key: Record<string, unknown>; number: string[]; boolean: string[]; array: string[] };
+    }
+  ).getOptions();
+  const flags = new Map<string, FlagType>();
+  for (const name of Object.keys(o.key)) {
+    if (NOT_SETTINGS.has(name) || /[A-Z]/.test(name)) continue;
+    const type: FlagType = o.array.includes(name)
+      ? "array"
+      : o.number.includes(name)
+        ? "number"
+        : o.boolean.includes(name)
+          ? "boolean"
+          : "string";
+    flags.set(name, type);
+  }
+  return flags;
+}
+
+/** `--config FILE` on a command: its options from a YAML or JSON file, command-line flags first. */
+export function configOption(y: Argv): Argv {
+  return y.config(
+    "config",
+    "YAML or JSON file of options (flag names as keys, e.g. top-p: 0.9); flags on the command line override it",
+    (path: string) => readConfigFile(path, declaredFlags(y)),
+  );
+}
+
+/** The settings a command ran with, by flag name (the file `--config` reads back). */
+export function settingsOf(
+  args: Record<string, unknown>,
+  flags: ReadonlyMap<string, FlagType>,
+): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const name of [...flags.keys()].sort()) if (args[name] !== undefined) settings[name] = args[name];
+  return settings;
 }

@@ -170,7 +170,10 @@ async function runAuditInFolder(
   const store = SqliteRunStore.openDir(options.out);
   let progress: ProgressLine | null = null;
   try {
-    const begun = store.begin(config, now().toISOString());
+    const previous = store.manifest();
+    const begun = store.begin(config, now().toISOString(), { replace: options.replaceDifferentRun === true });
+    if (previous && !begun.resumed)
+      deps.log(`litmus: ${options.out} held a run of another configuration; starting afresh\n`);
     store.putProblems(problems);
     store.putVariants(variants);
     store.putRequests(requests);

@@ -70,6 +70,11 @@ export interface AuditOptions {
   /** Leave out problems with a prompt longer than the context window (else: exit 2 at plan time). */
   skipTooLong?: boolean;
   out: string;
+  /**
+   * The run folder is a scratch folder (the embedded default's `reports/latest`): a run of another
+   * configuration there is replaced instead of refused.
+   */
+  replaceDifferentRun?: boolean;
   device: "cpu" | "cuda" | "auto";
   threads: number;
   /** Most rows (prompts x samples) decoded together. */

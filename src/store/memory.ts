@@ -31,14 +31,17 @@ export class MemoryRunStore implements RunStore {
 
   constructor(private readonly where = "memory store") {}
 
-  begin(config: RunConfig, startedAt: string): BeginResult {
+  begin(config: RunConfig, startedAt: string, options: { replace?: boolean } = {}): BeginResult {
     const stored = this.manifest();
     if (stored) {
       const mismatch = configMismatch(this.where, stored.config, config);
       if (!mismatch) return { resumed: true, manifest: stored };
-      // Nothing computed yet: the plan of the earlier configuration is dropped (as in SqliteRunStore).
-      if (this.completionRows.size > 0 || this.metricRows.length > 0 || this.scoreRows.size > 0)
-        throw mismatch;
+      // Nothing computed yet, or a scratch folder: the earlier run is dropped (as in SqliteRunStore).
+      const computed = this.completionRows.size > 0 || this.metricRows.length > 0 || this.scoreRows.size > 0;
+      if (computed && !options.replace) throw mismatch;
+      this.completionRows.clear();
+      this.metricRows = [];
+      this.scoreRows.clear();
       this.noteRows.clear();
       this.problemRows.clear();
       this.variantRows.clear();

@@ -157,7 +157,7 @@ export class SqliteRunStore implements RunStore {
     return this.db.pragma("journal_mode", { simple: true }) as string;
   }
 
-  begin(config: RunConfig, startedAt: string): BeginResult {
+  begin(config: RunConfig, startedAt: string, options: { replace?: boolean } = {}): BeginResult {
     return this.db
       .transaction((): BeginResult => {
         const stored = this.manifest();
@@ -166,8 +166,8 @@ export class SqliteRunStore implements RunStore {
           if (!mismatch) return { resumed: true, manifest: stored };
           // A run that stopped before it computed anything (bad input found after planning) holds
           // nothing worth keeping: the corrected rerun starts afresh instead of being refused.
-          if (this.holdsResults()) throw mismatch;
-          for (const table of PLAN_TABLES) this.db.exec(`DELETE FROM ${table}`);
+          if (this.holdsResults() && !options.replace) throw mismatch;
+          for (const table of [...RESULT_TABLES, ...PLAN_TABLES]) this.db.exec(`DELETE FROM ${table}`);
         }
         this.db
           .prepare("INSERT INTO manifest (id, config, started_at, finished_at) VALUES (1, ?, ?, NULL)")

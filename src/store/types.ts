@@ -24,7 +24,12 @@ export interface RunStore {
    * Starts a run, or resumes the stored one when its configuration is equal. A different
    * configuration is refused with an InputError naming the differences.
    */
-  begin(config: RunConfig, startedAt: string): BeginResult;
+  /**
+   * Starts the run, or resumes the stored one of the same configuration. A stored run of another
+   * configuration is refused (InputError) unless it computed nothing yet, or `replace` is set
+   * (a scratch folder such as the embedded default's): then it is dropped and the run starts afresh.
+   */
+  begin(config: RunConfig, startedAt: string, options?: { replace?: boolean }): BeginResult;
   manifest(): RunManifest | null;
   /** Records the end time (overwriting an earlier one when a finished run is run again). */
   finish(finishedAt: string): void;

@@ -149,6 +149,18 @@ for (const [name, make] of implementations) {
       store.close();
     });
 
+    it("replaces a finished run of another configuration when asked to (a scratch folder)", () => {
+      const store = make();
+      setUp(store);
+      store.recordCompletion(completion(REQUESTS[0]!.id, null));
+      const other = { ...CONFIG, decoding: { ...CONFIG.decoding, temperature: 1 } };
+      const begun = store.begin(other, "t1", { replace: true });
+      assert.equal(begun.resumed, false);
+      assert.deepEqual(store.completions(), []);
+      assert.deepEqual(store.problems(), []);
+      store.close();
+    });
+
     it("names a changed key that holds a dot by its key, with both values", () => {
       const store = make();
       store.begin({ ...CONFIG, modelFiles: { "config.json": "aa", "model.onnx": "bb" } }, "t0");

@@ -276,6 +276,9 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
   if (args["ids"] !== undefined) options.idsFile = String(args["ids"]);
   if (args["shard"] !== undefined) options.shard = parseShard(String(args["shard"]));
   if (args["skip-too-long"] === true) options.skipTooLong = true;
+  // `litmus audit` with no arguments writes its own scratch folder: an older run there (another
+  // litmus version, other settings) is replaced, so the README's command always works.
+  if (embedded && args["out"] === undefined) options.replaceDifferentRun = true;
   return options;
 }
 

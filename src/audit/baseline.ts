@@ -1,105 +1,151 @@
 /**
- * `--baseline SUMMARY.json`: flags significant regressions against an earlier run (e.g. the
- * previous checkpoint). Each compared figure becomes one gate named `baseline:<metric>`.
+ * `--baseline RUN_DIR|summary.json`: significant regressions against an earlier checkpoint's run,
+ * as gates named `baseline:<metric>`. The two runs are paired prompt by prompt (variant ids are
+ * content-addressed) and compared with paired tests (src/metrics/checkpoint.ts): exact McNemar on
+ * greedy accuracy, a paired bootstrap over problems on pass@k, drops and the stale-answer rate.
+ * Pairing needs each run's per-prompt results, so the baseline is its run folder (a summary.json
+ * names the folder it sits in, whose run.sqlite is read).
  *
- * Test: the two runs are independent, so the difference of two estimates is compared with its
- * standard error, each estimate's standard error read off its stored interval as
- * (high - low) / (2 z), z the normal quantile of the interval's level. A regression is a change
- * in the bad direction with two-sided p < alpha (0.05 by default). Compared: greedy accuracy and
- * pass@1 of every label in both runs (lower is worse), the drop of every probe in both (higher is
- * worse), the overall stale-answer rate (higher is worse).
+ * Runs of different data or probe sets are refused: their figures would be compared on different
+ * problems. `--baseline-allow-partial` compares the prompts both runs hold, and says how many.
  */
-import { readFileSync } from "node:fs";
-import { normalQuantile } from "../metrics/index.js";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { sameNumber } from "../extract/numbers.js";
+import { type CompareOptions, compareCheckpoints, type UnitOutcome } from "../metrics/checkpoint.js";
+import { ORIGINAL } from "../metrics/index.js";
+import { RUN_DB_FILE, type RunStore, SqliteRunStore } from "../store/index.js";
 import { InputError } from "../util/errors.js";
 import { fmt, type GateResult } from "./gates.js";
-import { type AuditSummary, SUMMARY_SCHEMA, SUMMARY_VERSION } from "./summary.js";
+import { readStoredRun } from "./records.js";
+import type { AuditRunConfig } from "./types.js";
 
-export function readSummaryFile(path: string): AuditSummary {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new InputError(`--baseline ${path}: cannot read a summary (${(err as Error).message})`);
-  }
-  const s = value as Partial<AuditSummary>;
-  if (s?.schema !== SUMMARY_SCHEMA || typeof s.schema_version !== "number") {
-    throw new InputError(`--baseline ${path}: not a litmus audit summary.json`);
-  }
-  if (s.schema_version > SUMMARY_VERSION) {
+export interface BaselineOptions {
+  /** The baseline's run folder, or its summary.json. */
+  baseline: string;
+  alpha: number;
+  /** Compare the prompts both runs hold even when their data or probes differ. */
+  allowPartial: boolean;
+}
+
+/** The run folder a `--baseline` argument names; an InputError when it holds no run store. */
+export function baselineRunDir(arg: string): string {
+  if (!existsSync(arg)) throw new InputError(`--baseline ${arg}: no such run folder or summary.json`);
+  const dir = statSync(arg).isDirectory() ? arg : dirname(arg);
+  if (!existsSync(join(dir, RUN_DB_FILE))) {
     throw new InputError(
-      `--baseline ${path}: summary schema version ${s.schema_version}, this litmus reads up to ${SUMMARY_VERSION}`,
+      `--baseline ${arg}: no ${RUN_DB_FILE} in ${dir}; pairing needs the baseline's run folder, not only its summary.json`,
     );
   }
-  return s as AuditSummary;
+  return dir;
 }
 
-interface Estimate {
-  value: number;
-  ci: [number, number];
-}
-
-/** A figure with its interval, or null when either run lacks it. */
-function estimate(summary: AuditSummary, metric: string): Estimate | null {
-  const [head, label] = metric.split(".") as [string, string | undefined];
-  const probe = summary.probes.find((p) => p.probe === label);
-  let obj: { value?: unknown; drop?: unknown; ci?: unknown } | undefined;
-  if (head === "stale_rate" && label === undefined) obj = (summary.stale as { rate?: typeof obj }).rate;
-  else if (!probe) return null;
-  else if (head === "accuracy") obj = probe["greedy_accuracy"] as typeof obj;
-  else if (head === "pass@1") obj = (probe["pass_at_k"] as Record<string, typeof obj> | undefined)?.["1"];
-  else if (head === "drop") {
-    const d = probe["drop"] as { drop?: unknown; ci?: unknown } | null;
-    obj = d ? { value: d.drop, ci: d.ci } : undefined;
+/** Opens the baseline's store, checked against the current configuration before any model loads. */
+export function openBaseline(arg: string): { dir: string; store: SqliteRunStore; config: AuditRunConfig } {
+  const dir = baselineRunDir(arg);
+  const store = SqliteRunStore.openDir(dir);
+  const manifest = store.manifest();
+  if (!manifest) {
+    store.close();
+    throw new InputError(`--baseline ${arg}: the run store in ${dir} holds no run`);
   }
-  if (!obj || typeof obj.value !== "number" || !Array.isArray(obj.ci)) return null;
-  return { value: obj.value, ci: obj.ci as [number, number] };
+  return { dir, store, config: manifest.config as AuditRunConfig };
 }
 
-/** Compares the current summary with a baseline; one result per figure both runs measured. */
-export function compareWithBaseline(
-  current: AuditSummary,
-  baseline: AuditSummary,
-  alpha = 0.05,
+/** Why two runs cannot be paired in full (null when they can). */
+export function pairingProblem(current: AuditRunConfig, baseline: AuditRunConfig): string | null {
+  if (current.dataset.sha256 !== baseline.dataset.sha256)
+    return `the runs audited different data (${baseline.dataset.name} vs ${current.dataset.name})`;
+  const a = [...baseline.probes].sort().join(",");
+  const b = [...current.probes].sort().join(",");
+  if (a !== b) return `the runs ran different probes (${a} vs ${b})`;
+  return null;
+}
+
+/** Each prompt's results in a stored run. */
+export function unitOutcomes(store: RunStore, config: AuditRunConfig): UnitOutcome[] {
+  const run = readStoredRun(store, config.probes);
+  const units = new Map<string, UnitOutcome>();
+  for (const row of run.rows) {
+    const key = row.request.variantId ?? `${row.problem.id}/original`;
+    const u = units.get(key) ?? {
+      problemId: row.problem.id,
+      unit: key,
+      label: row.request.variantId === null ? ORIGINAL : row.request.probe,
+      answerChanged: row.request.answerChanged,
+      greedy: null,
+      samples: [],
+      stale: 0,
+      completions: 0,
+    };
+    const c = row.completion;
+    if (c.sampleIndex === null) u.greedy = c.correct;
+    else u.samples.push(c.correct);
+    u.completions++;
+    if (row.request.answerChanged && sameNumber(c.answer, row.request.originalAnswer)) u.stale++;
+    units.set(key, u);
+  }
+  return [...units.values()];
+}
+
+/**
+ * The baseline gates of a run: one per compared figure, failed on a significant regression, and
+ * an informational `baseline:shared` saying how many problems were compared.
+ */
+export function baselineGates(
+  current: { store: RunStore; config: AuditRunConfig },
+  options: BaselineOptions,
 ): GateResult[] {
-  const labels = current.probes.map((p) => p.probe).filter((l) => baseline.probes.some((b) => b.probe === l));
-  const figures: Array<{ metric: string; higherIsWorse: boolean }> = [];
-  for (const l of labels) {
-    figures.push({ metric: `accuracy.${l}`, higherIsWorse: false });
-    figures.push({ metric: `pass@1.${l}`, higherIsWorse: false });
-    if (l !== "original") figures.push({ metric: `drop.${l}`, higherIsWorse: true });
+  const base = openBaseline(options.baseline);
+  try {
+    const problem = pairingProblem(current.config, base.config);
+    if (problem && !options.allowPartial) {
+      throw new InputError(
+        `--baseline ${options.baseline}: ${problem}; pass --baseline-allow-partial to compare only the prompts both runs hold`,
+      );
+    }
+    const n = Math.min(current.config.decoding.n, base.config.decoding.n);
+    const compareOptions: CompareOptions = {
+      alpha: options.alpha,
+      resamples: current.config.summary.resamples,
+      seed: current.config.seeds.bootstrap,
+      level: current.config.summary.level,
+      ks: current.config.ks.filter((k) => k <= n),
+    };
+    const result = compareCheckpoints(
+      unitOutcomes(base.store, base.config),
+      unitOutcomes(current.store, current.config),
+      compareOptions,
+    );
+    const gates: GateResult[] = [
+      {
+        name: "baseline:shared",
+        failed: result.shared.units === 0,
+        value: result.shared.problems,
+        message:
+          `compared on ${result.shared.problems} shared problems (${result.shared.units} prompts)` +
+          (result.onlyCurrent.problems + result.onlyBaseline.problems > 0
+            ? `; ${result.onlyCurrent.problems} only in this run, ${result.onlyBaseline.problems} only in the baseline`
+            : "") +
+          (result.shared.units === 0 ? ": nothing to compare" : ""),
+      },
+    ];
+    for (const f of result.figures) {
+      const test =
+        f.test === "mcnemar"
+          ? `McNemar b = ${f.discordant?.b}, c = ${f.discordant?.c}`
+          : `paired bootstrap, CI [${fmt(f.ci?.[0] ?? null)}, ${fmt(f.ci?.[1] ?? null)}]`;
+      gates.push({
+        name: `baseline:${f.metric}`,
+        failed: f.regression,
+        value: f.current,
+        message:
+          `${f.metric} ${fmt(f.baseline)} -> ${fmt(f.current)} (${f.diff >= 0 ? "+" : ""}${fmt(f.diff)}; ${test}; p = ${f.p.toPrecision(3)})` +
+          (f.regression ? ": significant regression" : ""),
+      });
+    }
+    return gates;
+  } finally {
+    base.store.close();
   }
-  figures.push({ metric: "stale_rate", higherIsWorse: true });
-  const levelOf = (s: AuditSummary) => s.bootstrap?.level ?? 0.95;
-  const zCur = normalQuantile(1 - (1 - levelOf(current)) / 2);
-  const zBase = normalQuantile(1 - (1 - levelOf(baseline)) / 2);
-  const out: GateResult[] = [];
-  for (const f of figures) {
-    const cur = estimate(current, f.metric);
-    const base = estimate(baseline, f.metric);
-    if (!cur || !base) continue;
-    const se = Math.hypot((cur.ci[1] - cur.ci[0]) / (2 * zCur), (base.ci[1] - base.ci[0]) / (2 * zBase));
-    const diff = cur.value - base.value;
-    const p = se === 0 ? (diff === 0 ? 1 : 0) : 2 * (1 - normalCdf(Math.abs(diff) / se));
-    const worse = f.higherIsWorse ? diff > 0 : diff < 0;
-    const failed = worse && p < alpha;
-    out.push({
-      name: `baseline:${f.metric}`,
-      failed,
-      value: cur.value,
-      message:
-        `${f.metric} ${fmt(base.value)} -> ${fmt(cur.value)} (${diff >= 0 ? "+" : ""}${fmt(diff)}, p = ${p.toPrecision(3)})` +
-        (failed ? ": significant regression" : ""),
-    });
-  }
-  return out;
-}
-
-/** Standard normal CDF (Abramowitz-Stegun 7.1.26 erf, error below 1.5e-7: ample for a p < 0.05 call). */
-export function normalCdf(x: number): number {
-  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
-  const poly =
-    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-(x * x) / 2);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }

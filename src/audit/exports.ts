@@ -4,14 +4,14 @@
  * new one, never a torn one; running the export again gives the same bytes.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../data/index.js";
+import { writeFileAtomic, writeLinesAtomic } from "../data/index.js";
 import { computeDetectorScores, type DetectorReport } from "../detectors/index.js";
 import type { Backend } from "../runner/index.js";
 import type { RunStore } from "../store/index.js";
 import type { GateResult } from "./gates.js";
-import { readStoredRun } from "./records.js";
+import { readStoredRun, type StoredRun } from "./records.js";
 import { junitXml, summaryMarkdown } from "./report.js";
-import { samplesJsonl } from "./samples.js";
+import { sampleLine } from "./samples.js";
 import { storedSandboxLayers } from "./sandbox-note.js";
 import { storedSkippedProblems } from "./skipped-note.js";
 import { type AuditSummary, buildSummary } from "./summary.js";
@@ -22,14 +22,18 @@ export const SAMPLES_FILE = "samples.jsonl";
 export const SUMMARY_MD_FILE = "summary.md";
 export const JUNIT_FILE = "junit.xml";
 
-/** The summary of a stored run, plus its metrics saved back into the store. */
+/**
+ * The summary of a stored run, plus its metrics saved back into the store. The run is read without
+ * its completions' texts (the metrics do not need them), so a run of long completions summarizes
+ * in little memory; `run` is returned for streaming samples.jsonl (writeDataExports).
+ */
 export function summarizeStore(
   store: RunStore,
   detectors: DetectorReport | null = null,
-): { summary: AuditSummary; samples: string } {
+): { summary: AuditSummary; run: StoredRun } {
   const manifest = store.manifest();
   if (!manifest) throw new Error("the run store holds no run");
-  const run = readStoredRun(store, (manifest.config as AuditRunConfig).probes);
+  const run = readStoredRun(store, (manifest.config as AuditRunConfig).probes, { texts: false });
   const summary = buildSummary(
     manifest,
     run,
@@ -38,7 +42,7 @@ export function summarizeStore(
     storedSkippedProblems(store),
   );
   store.putMetrics(Object.entries(summary.metrics).map(([name, value]) => ({ name, value })));
-  return { summary, samples: samplesJsonl(run.rows) };
+  return { summary, run };
 }
 
 /**
@@ -95,14 +99,32 @@ export function summaryJson(summary: AuditSummary): string {
   return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
+/**
+ * summary.json, and samples.jsonl streamed from the store request by request in the canonical
+ * order (one request's completions in memory at a time), so a run whose samples.jsonl is larger
+ * than memory, or than the longest string V8 can hold, still exports.
+ */
 export async function writeDataExports(
   runDir: string,
+  store: RunStore,
   summary: AuditSummary,
-  samples: string,
+  run: StoredRun,
 ): Promise<void> {
-  const enc = new TextEncoder();
-  await writeFileAtomic(join(runDir, SAMPLES_FILE), enc.encode(samples));
-  await writeFileAtomic(join(runDir, SUMMARY_FILE), enc.encode(summaryJson(summary)));
+  const problemById = new Map(run.problems.map((p) => [p.id, p]));
+  const variantById = new Map(run.variants.map((v) => [v.id, v]));
+  await writeLinesAtomic(
+    join(runDir, SAMPLES_FILE),
+    (function* () {
+      for (const request of run.requests) {
+        const problem = problemById.get(request.problemId);
+        if (!problem) throw new Error(`stored request ${request.id} of unknown problem ${request.problemId}`);
+        const variant = request.variantId === null ? null : (variantById.get(request.variantId) ?? null);
+        for (const completion of store.completionsOf(request.id))
+          yield `${JSON.stringify(sampleLine({ problem, variant, request, completion }))}\n`;
+      }
+    })(),
+  );
+  await writeFileAtomic(join(runDir, SUMMARY_FILE), new TextEncoder().encode(summaryJson(summary)));
 }
 
 export async function writeGateReports(

@@ -88,8 +88,8 @@ export async function mergeRuns(inputs: readonly string[], out: string): Promise
       }
       target.finish(finishedAt);
       const detectors = await mergedDetectors(target, base, inputs);
-      const { summary, samples } = summarizeStore(target, detectors);
-      await writeDataExports(out, summary, samples);
+      const { summary, run } = summarizeStore(target, detectors);
+      await writeDataExports(out, target, summary, run);
       return { summary, shards: inputs.length, completions };
     } finally {
       target.close();

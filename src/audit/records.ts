@@ -26,7 +26,11 @@ export interface StoredRun {
  * Problems by (source, line); within a problem the original first, then variants by probe order
  * (`probes`, the run's list), kind and index; within a prompt greedy first, then samples by index.
  */
-export function readStoredRun(store: RunStore, probes: readonly string[]): StoredRun {
+export function readStoredRun(
+  store: RunStore,
+  probes: readonly string[],
+  options: { texts?: boolean } = {},
+): StoredRun {
   const problems = store.problems().sort(compareProblems);
   const problemRank = new Map(problems.map((p, i) => [p.id, i]));
   const variants = store.variants();
@@ -56,7 +60,7 @@ export function readStoredRun(store: RunStore, probes: readonly string[]): Store
   };
   requests.sort(compareRequests);
   const rows: StoredRow[] = [];
-  for (const completion of store.completions()) {
+  for (const completion of store.completions(options)) {
     const request = requestById.get(completion.requestId);
     if (!request) throw new Error(`stored completion of unknown request ${completion.requestId}`);
     const problem = problemById.get(request.problemId);

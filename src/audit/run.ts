@@ -14,8 +14,10 @@ import { writeReport } from "../report/index.js";
 import type { Backend } from "../runner/types.js";
 import { PythonSandbox, type SandboxOptions } from "../sandbox/index.js";
 import { SqliteRunStore } from "../store/index.js";
+import { InputError } from "../util/errors.js";
+import { DEFAULT_SEED } from "../util/rng.js";
 import { LITMUS_VERSION } from "../util/version.js";
-import { compareWithBaseline, readSummaryFile } from "./baseline.js";
+import { type BaselineOptions, baselineGates, openBaseline, pairingProblem } from "./baseline.js";
 import { executeBatches, missingSamples, totalCompletions } from "./execute.js";
 import { detectStoredRun, summarizeStore, writeDataExports, writeGateReports } from "./exports.js";
 import { hashModelDir, onnxruntimeVersion } from "./fingerprint.js";
@@ -63,8 +65,21 @@ export interface AuditResult {
 
 export interface GateOptions {
   failOn: readonly string[];
+  /** An earlier checkpoint's run folder (or its summary.json), compared pair by pair. */
   baseline?: string;
   baselineAlpha?: number;
+  /** Compare only the prompts both runs hold when their data or probes differ. */
+  baselineAllowPartial?: boolean;
+}
+
+/** `--baseline` as baselineGates takes it (alpha 0.05 unless given). */
+function baselineOptions(gateOptions: GateOptions): BaselineOptions | null {
+  if (gateOptions.baseline === undefined) return null;
+  return {
+    baseline: gateOptions.baseline,
+    alpha: gateOptions.baselineAlpha ?? 0.05,
+    allowPartial: gateOptions.baselineAllowPartial === true,
+  };
 }
 
 export const DEFAULT_SUMMARY_SETTINGS = { resamples: DEFAULT_RESAMPLES, level: 0.95 } as const;
@@ -95,7 +110,7 @@ async function runAuditInFolder(
   const gates = gateOptions.failOn.map((g) =>
     parseGate(g, { probes: probes.map((p) => p.name), answerChanging: changing, n: options.n }),
   );
-  const baseline = gateOptions.baseline === undefined ? undefined : readSummaryFile(gateOptions.baseline);
+  const baseline = baselineOptions(gateOptions);
   const dataset = await resolveDataset(
     options.dataset,
     options.split === undefined ? {} : { split: options.split },
@@ -105,8 +120,24 @@ async function runAuditInFolder(
     ...(ids === undefined ? {} : { ids }),
     ...(options.shard === undefined ? {} : { shard: options.shard }),
   });
-  const format = await resolvePromptFormat(options.format);
-  const probeRun = runProbes(selection.problems, probes, options.seed);
+  const format = await resolvePromptFormat(
+    options.format,
+    options.exemplars === undefined ? {} : { exemplarsFile: options.exemplars },
+  );
+  // A baseline that cannot be paired is refused before the model loads.
+  if (baseline)
+    checkBaselineEarly(
+      baseline,
+      dataset.sha256,
+      dataset.name,
+      probes.map((p) => p.name),
+    );
+  const seeds = {
+    run: options.seed,
+    probes: options.probeSeed ?? DEFAULT_SEED,
+    bootstrap: options.bootstrapSeed ?? DEFAULT_SEED,
+  };
+  const probeRun = runProbes(selection.problems, probes, seeds.probes);
   for (const e of probeRun.errors)
     deps.log(`litmus: warning: probe ${e.probe} failed on ${e.problemId} (${e.message})\n`);
   const planned = buildRequests(selection.problems, probeRun.variants, format, options.n);
@@ -161,7 +192,7 @@ async function runAuditInFolder(
       maxNewTokens: options.maxNewTokens,
     },
     ks: options.ks,
-    seeds: { run: options.seed, probes: options.seed, bootstrap: options.seed },
+    seeds,
     extraction: { pipeline: options.pipeline },
     detectors: { enabled: options.detectors === true, budget: options.detectors ? (options.budget ?? 0) : 0 },
     summary: { resamples: options.resamples, level: options.level, thresholds: options.thresholds },
@@ -171,9 +202,24 @@ async function runAuditInFolder(
   let progress: ProgressLine | null = null;
   try {
     const previous = store.manifest();
-    const begun = store.begin(config, now().toISOString(), { replace: options.replaceDifferentRun === true });
+    let begun = store.begin(config, now().toISOString(), { replace: options.replaceDifferentRun === true });
     if (previous && !begun.resumed)
       deps.log(`litmus: ${options.out} held a run of another configuration; starting afresh\n`);
+    // A resumed run must be planned exactly as before: requests this plan does not make come from
+    // another litmus build (ids are content-addressed, so another engine plans other ids), and
+    // mixing them in would count them twice.
+    const plannedIds = new Set(requests.map((r) => r.id));
+    const foreign = store.requests().find((r) => !plannedIds.has(r.id));
+    if (foreign) {
+      if (!options.replaceDifferentRun) {
+        throw new InputError(
+          `${options.out} holds a run planned differently (request ${foreign.id} is not in this plan: another litmus build or engine); choose a new output folder`,
+        );
+      }
+      store.discard();
+      begun = store.begin(config, now().toISOString());
+      deps.log(`litmus: ${options.out} held a run planned differently; starting afresh\n`);
+    }
     store.putProblems(problems);
     store.putVariants(variants);
     store.putRequests(requests);
@@ -207,7 +253,7 @@ async function runAuditInFolder(
       if (options.detectors) {
         line.phase("detectors");
         detectors = await detectStoredRun(store, opened.backend, {
-          seed: options.seed,
+          seed: seeds.bootstrap,
           resamples: options.resamples,
           level: options.level,
           budget: options.budget ?? 0,
@@ -226,12 +272,12 @@ async function runAuditInFolder(
     }
     store.finish(now().toISOString());
     line.phase("summarizing");
-    const { summary, samples } = summarizeStore(store, detectors);
+    const { summary, run } = summarizeStore(store, detectors);
     line.phase("writing exports");
-    await writeDataExports(options.out, summary, samples);
+    await writeDataExports(options.out, store, summary, run);
     const gateResults = [
       ...evaluateGates(gates, summary),
-      ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
+      ...(baseline ? baselineGates({ store, config: summary.manifest.config }, baseline) : []),
     ];
     line.phase("writing report");
     const verdict = await writeFinalReports(options.out, summary, gateResults, options.model);
@@ -265,16 +311,42 @@ export async function writeFinalReports(
 }
 
 /**
- * Gates of a finished run from its summary (for `litmus merge`): `--fail-on` expressions checked
- * against the run's own probes and n, and `--baseline` regressions.
+ * Gates of a finished run in `runDir` (for `litmus merge`): `--fail-on` expressions checked
+ * against the run's own probes and n, and `--baseline` regressions, paired with the run's store.
  */
-export function gatesOfSummary(summary: AuditSummary, gateOptions: GateOptions): GateResult[] {
+export function gatesOfRun(runDir: string, summary: AuditSummary, gateOptions: GateOptions): GateResult[] {
   const gates = parseGatesFor(summary.manifest.config, gateOptions.failOn);
-  const baseline = gateOptions.baseline === undefined ? undefined : readSummaryFile(gateOptions.baseline);
-  return [
-    ...evaluateGates(gates, summary),
-    ...(baseline ? compareWithBaseline(summary, baseline, gateOptions.baselineAlpha) : []),
-  ];
+  const baseline = baselineOptions(gateOptions);
+  if (!baseline) return evaluateGates(gates, summary);
+  const store = SqliteRunStore.openDir(runDir);
+  try {
+    return [
+      ...evaluateGates(gates, summary),
+      ...baselineGates({ store, config: summary.manifest.config }, baseline),
+    ];
+  } finally {
+    store.close();
+  }
+}
+
+/** Refuses, before any model time, a baseline whose data or probes differ (unless partial is allowed). */
+function checkBaselineEarly(
+  baseline: BaselineOptions,
+  sha256: string,
+  datasetName: string,
+  probes: readonly string[],
+): void {
+  const base = openBaseline(baseline.baseline);
+  base.store.close();
+  const problem = pairingProblem(
+    { ...base.config, dataset: { name: datasetName, sha256 }, probes: [...probes] },
+    base.config,
+  );
+  if (problem && !baseline.allowPartial) {
+    throw new InputError(
+      `--baseline ${baseline.baseline}: ${problem}; pass --baseline-allow-partial to compare only the prompts both runs hold`,
+    );
+  }
 }
 
 /** Parses `--fail-on` expressions against a run's probes and n (InputError on a bad one). */

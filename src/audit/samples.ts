@@ -59,7 +59,3 @@ export function sampleLine(row: StoredRow): SampleLine {
     token_count: c.tokenCount,
   };
 }
-
-export function samplesJsonl(rows: readonly StoredRow[]): string {
-  return rows.map((row) => `${JSON.stringify(sampleLine(row))}\n`).join("");
-}

@@ -57,13 +57,20 @@ export interface AuditOptions {
   probes: string;
   /** A built-in prompt format name or a template file. */
   format: string;
+  /** A local copy of GSM8K's train split for the few-shot formats' exemplars (offline). */
+  exemplars?: string;
   n: number;
   ks: number[];
   temperature: number;
   topP: number;
   topK: number;
   maxNewTokens: number;
+  /** Seed of the samples (sample j of a request draws from deriveSeed(seed, request id, j)). */
   seed: number;
+  /** Seed of the probes' variants (default DEFAULT_SEED): samples can be redrawn with variants fixed. */
+  probeSeed?: number;
+  /** Seed of the bootstrap intervals and the detectors' permutations (default DEFAULT_SEED). */
+  bootstrapSeed?: number;
   limit?: number;
   idsFile?: string;
   shard?: Shard;

@@ -11,7 +11,7 @@ import type { ChartSpec } from "../report/charts.js";
 import { PALETTE } from "../report/charts.js";
 import { renderPng } from "../report/png.js";
 import { InputError } from "../util/errors.js";
-import { deriveSeed } from "../util/rng.js";
+import { DEFAULT_SEED, deriveSeed } from "../util/rng.js";
 import { auroc, aurocBootstrapInterval } from "./auroc.js";
 import { accuracyDrops, problemScores, SCORES, type SummaryLike } from "./scores.js";
 
@@ -26,7 +26,11 @@ export interface CalibrateOptions {
   level: number;
 }
 
-export const DEFAULT_CALIBRATE_OPTIONS: CalibrateOptions = { resamples: 10_000, seed: 1, level: 0.95 };
+export const DEFAULT_CALIBRATE_OPTIONS: CalibrateOptions = {
+  resamples: 10_000,
+  seed: DEFAULT_SEED,
+  level: 0.95,
+};
 
 export interface ScoreCalibration {
   auroc: number | null;

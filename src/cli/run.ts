@@ -1,7 +1,9 @@
+import levenshtein from "fast-levenshtein";
 import yargs, { type Argv } from "yargs";
 import { InputError } from "../util/errors.js";
 import { LITMUS_VERSION } from "../util/version.js";
 import { commands } from "./commands/index.js";
+import { declaredFlags } from "./commands/shared-options.js";
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, gateFailed: 1, usage: 2, runFailed: 3 } as const;
@@ -39,8 +41,33 @@ export async function runCli(argv: string[]): Promise<number> {
     await parser.parseAsync();
     return exitCode;
   } catch (err) {
-    return reportError(err, verbose);
+    return reportError(withFlagSuggestion(err, argv), verbose);
   }
+}
+
+/**
+ * yargs names an unknown flag ("Unknown argument: tempreature"); litmus adds the closest flag of
+ * the command, as it suggests commands.
+ */
+function withFlagSuggestion(err: unknown, argv: readonly string[]): unknown {
+  const message = err instanceof Error ? err.message : "";
+  const m = /^Unknown arguments?: (.+)$/.exec(message);
+  const command = commands.find((c) => c.command.split(" ")[0] === argv[0]);
+  if (!m || !command) return err;
+  const known = [...declaredFlags(command.builder(yargs([]))).keys()];
+  const hints = (m[1] as string).split(", ").map((name) => {
+    let best = "";
+    let bestDistance = Number.POSITIVE_INFINITY;
+    for (const flag of known) {
+      const d = levenshtein.get(name, flag);
+      if (d < bestDistance) [best, bestDistance] = [flag, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(name.length / 3))
+      ? `--${name}: did you mean --${best}?`
+      : null;
+  });
+  const hint = hints.filter((h) => h !== null).join("; ");
+  return hint ? new InputError(`${message} (${hint})`) : err;
 }
 
 function reportError(err: unknown, verbose: boolean): number {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 
@@ -34,6 +34,39 @@ export function datasetCacheDir(options: CacheOptions = {}): string {
  * partial file: the bytes go to a temp file in the same folder (rename is only atomic within one
  * file system) and are renamed over the target. A crash mid-write leaves only a `.tmp` file behind.
  */
+/**
+ * Writes lines to `path` atomically, as writeFileAtomic does, without ever holding the whole text:
+ * lines are gathered into chunks of about 1 MiB and written as they come (memory stays bounded
+ * however large the file).
+ */
+export async function writeLinesAtomic(path: string, lines: Iterable<string>): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const handle = await open(temp, "w");
+  try {
+    let chunk: string[] = [];
+    let size = 0;
+    for (const line of lines) {
+      chunk.push(line);
+      size += line.length;
+      if (size >= 1 << 20) {
+        await handle.write(chunk.join(""));
+        chunk = [];
+        size = 0;
+      }
+    }
+    if (chunk.length > 0) await handle.write(chunk.join(""));
+    await handle.sync();
+    await handle.close();
+    await rename(temp, path);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });

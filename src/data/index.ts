@@ -1,4 +1,10 @@
-export { type CacheOptions, datasetCacheDir, litmusCacheDir, writeFileAtomic } from "./cache.js";
+export {
+  type CacheOptions,
+  datasetCacheDir,
+  litmusCacheDir,
+  writeFileAtomic,
+  writeLinesAtomic,
+} from "./cache.js";
 export { downloadPinned, type PinnedDownload } from "./download.js";
 export {
   GSM8K_COMMIT,
@@ -18,5 +24,11 @@ export {
   problemHash,
   sourceNameOf,
 } from "./problems.js";
-export { type DatasetFile, type DatasetOptions, type NamedDataset, namedDatasets } from "./registry.js";
+export {
+  type DatasetFile,
+  type DatasetOptions,
+  datasetNameOf,
+  type NamedDataset,
+  namedDatasets,
+} from "./registry.js";
 export { type Dataset, resolveDataset } from "./resolve.js";

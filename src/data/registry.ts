@@ -1,6 +1,6 @@
 import type { CacheOptions } from "./cache.js";
-import { gsm8k } from "./gsm8k.js";
-import { litmusMini } from "./litmus-mini.js";
+import { GSM8K_FILES, gsm8k } from "./gsm8k.js";
+import { LITMUS_MINI_SHA256, litmusMini } from "./litmus-mini.js";
 
 /** Options every named data set receives; file paths ignore all but `split` (which they reject). */
 export interface DatasetOptions extends CacheOptions {
@@ -40,3 +40,19 @@ export const namedDatasets: ReadonlyMap<string, NamedDataset> = new Map([
   [gsm8k.name, gsm8k],
   [litmusMini.name, litmusMini],
 ]);
+
+/** The files of named data sets by their pinned sha256: the same bytes get the same name by any path. */
+const KNOWN_FILES: ReadonlyMap<string, string> = new Map([
+  ...Object.entries(GSM8K_FILES).map(([split, f]) => [f.sha256, `gsm8k-${split}`] as [string, string]),
+  [LITMUS_MINI_SHA256, "litmus-mini"],
+]);
+
+/**
+ * The name of a data set file, from its content: a named data set's file is called by that name
+ * (`gsm8k-test` whether it was downloaded or given as `test.jsonl`); any other file by its
+ * checksum (`data-3fa9c2d1`). Problem ids (`<name>:<line>`) then depend on content and position,
+ * never on how the file was named, and a run resumes from either path.
+ */
+export function datasetNameOf(sha256: string): string {
+  return KNOWN_FILES.get(sha256) ?? `data-${sha256.slice(0, 8)}`;
+}

@@ -3,12 +3,12 @@ import type { Problem } from "../types/index.js";
 import { InputError } from "../util/errors.js";
 import { sha256Hex } from "./hash.js";
 import { readInputFile } from "./jsonl.js";
-import { parseProblems, sourceNameOf } from "./problems.js";
-import { type DatasetFile, type DatasetOptions, namedDatasets } from "./registry.js";
+import { parseProblems } from "./problems.js";
+import { type DatasetFile, type DatasetOptions, datasetNameOf, namedDatasets } from "./registry.js";
 
 /** A loaded data set. `sha256` is over the file's bytes, so reports can pin exactly what was audited. */
 export interface Dataset {
-  /** `gsm8k-test`, or a file's base name without extension. */
+  /** `gsm8k-test`, `litmus-mini`, or for any other file `data-<first 8 hex digits of its sha256>`. */
   name: string;
   path: string;
   sha256: string;
@@ -45,7 +45,8 @@ async function openDataset(spec: string, options: DatasetOptions): Promise<Datas
   }
   if (!existsSync(spec)) throw new InputError(`${spec}: no such file; ${expected()}`);
   const bytes = await readInputFile(spec);
-  return { name: sourceNameOf(spec), path: spec, bytes, sha256: sha256Hex(bytes) };
+  const sha256 = sha256Hex(bytes);
+  return { name: datasetNameOf(sha256), path: spec, bytes, sha256 };
 }
 
 function expected(): string {

@@ -1,3 +1,4 @@
+import { sha256Hex } from "../data/hash.js";
 import { analyzeProblem, Rational } from "../perturb/index.js";
 import type { Problem, Variant } from "../types/index.js";
 import { createRng, deriveSeed } from "../util/rng.js";
@@ -126,7 +127,7 @@ function toVariants(
   original: string,
   seed: number,
 ): Variant[] {
-  const perKind = new Map<string, number>();
+  const seen = new Set<string>();
   const out: Variant[] = [];
   const originalValue = Rational.parse(original);
   for (const v of outcome.variants) {
@@ -135,10 +136,13 @@ function toVariants(
     if (!expected || !originalValue) continue;
     const answerChanged = !expected.equals(originalValue);
     if (answerChanged !== probe.changesAnswer) continue;
-    const index = perKind.get(v.kind) ?? 0;
-    perKind.set(v.kind, index + 1);
+    // Content-addressed: the same id always means the same question, whatever seed made it, so
+    // samples keyed by it are the same draws and two runs pair their variants by id.
+    const id = `${problem.id}/${probe.name}/${v.kind}/${sha256Hex(v.question).slice(0, 10)}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
     out.push({
-      id: `${problem.id}/${probe.name}/${v.kind}/${index}`,
+      id,
       problemId: problem.id,
       probe: probe.name,
       kind: v.kind,

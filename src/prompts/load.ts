@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { basename, extname } from "node:path";
+import { GSM8K_FILES } from "../data/gsm8k.js";
 import { readInputFile } from "../data/jsonl.js";
 import { resolveDataset } from "../data/resolve.js";
 import type { Exemplar, PromptFormatSpec } from "../types/audit.js";
@@ -10,6 +12,11 @@ import { type PromptFormat, preparePromptFormat } from "./format.js";
 export interface ResolveFormatOptions {
   /** Loads the GSM8K train split (for train-line exemplars); defaults to the cached, checksummed download. */
   loadTrain?: () => Promise<readonly Problem[]>;
+  /**
+   * A local copy of GSM8K's train split for train-line exemplars (`--exemplars PATH`): no download,
+   * so a few-shot format works offline. Checked against the split's pinned sha256.
+   */
+  exemplarsFile?: string;
 }
 
 /** A built-in format name (`qa`, `gsm8k-5shot`, `cot-8shot`, `code`) or a template file path, ready to render. */
@@ -17,10 +24,30 @@ export async function resolvePromptFormat(
   spec: string,
   options: ResolveFormatOptions = {},
 ): Promise<PromptFormat> {
-  const formatSpec = BUILTIN_FORMATS.get(spec) ?? (await loadTemplateFile(spec));
-  const train =
-    formatSpec.exemplars.kind === "gsm8k-train" ? await (options.loadTrain ?? loadGsm8kTrain)() : undefined;
+  const builtin = BUILTIN_FORMATS.get(spec);
+  if (!builtin && !existsSync(spec)) {
+    throw new InputError(
+      `--format ${spec}: no such file, and no built-in format of that name (built-in: ${[...BUILTIN_FORMATS.keys()].join(", ")})`,
+    );
+  }
+  const formatSpec = builtin ?? (await loadTemplateFile(spec));
+  const load =
+    options.exemplarsFile !== undefined
+      ? () => loadTrainCopy(options.exemplarsFile as string)
+      : (options.loadTrain ?? loadGsm8kTrain);
+  const train = formatSpec.exemplars.kind === "gsm8k-train" ? await load() : undefined;
   return preparePromptFormat(formatSpec, train);
+}
+
+/** A local file that must be GSM8K's train split: the format's exemplars are its lines. */
+async function loadTrainCopy(path: string): Promise<readonly Problem[]> {
+  const dataset = await resolveDataset(path);
+  if (dataset.name !== "gsm8k-train") {
+    throw new InputError(
+      `--exemplars ${path}: not GSM8K's train split (sha256 ${dataset.sha256.slice(0, 12)}..., expected ${GSM8K_FILES.train.sha256.slice(0, 12)}...); the few-shot formats show its lines`,
+    );
+  }
+  return dataset.problems;
 }
 
 async function loadGsm8kTrain(): Promise<readonly Problem[]> {

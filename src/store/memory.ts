@@ -87,6 +87,20 @@ export class MemoryRunStore implements RunStore {
   variants(): Variant[] {
     return [...this.variantRows.values()].map((j) => JSON.parse(j) as Variant);
   }
+  discard(): void {
+    this.manifestJson = null;
+    for (const rows of [
+      this.completionRows,
+      this.scoreRows,
+      this.noteRows,
+      this.problemRows,
+      this.variantRows,
+      this.requestRows,
+    ])
+      rows.clear();
+    this.metricRows = [];
+  }
+
   requests(): AuditRequest[] {
     return [...this.requestRows.values()].map((j) => JSON.parse(j) as AuditRequest);
   }
@@ -104,10 +118,16 @@ export class MemoryRunStore implements RunStore {
     return this.completionRows.has(completionKey(requestId, sampleIndex));
   }
 
-  completions(): CompletionRecord[] {
-    return [...this.completionRows.values()]
+  completions(options: { texts?: boolean } = {}): CompletionRecord[] {
+    const all = [...this.completionRows.values()]
       .map((j) => JSON.parse(j) as CompletionRecord)
       .sort(compareCompletions);
+    if (options.texts !== false) return all;
+    return all.map(({ tokens: _, ...c }) => ({ ...c, text: "" }));
+  }
+
+  completionsOf(requestId: string): CompletionRecord[] {
+    return this.completions().filter((c) => c.requestId === requestId);
   }
 
   private readonly scoreRows = new Map<string, string>();

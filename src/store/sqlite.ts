@@ -104,6 +104,7 @@ export class SqliteRunStore implements RunStore {
   private readonly insertCompletion: Database.Statement;
   private readonly requestById: Database.Statement;
   private readonly completionExists: Database.Statement;
+  private readonly completionsOfRequest: Database.Statement;
 
   private constructor(
     db: Database.Database,
@@ -115,6 +116,10 @@ export class SqliteRunStore implements RunStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     this.requestById = db.prepare("SELECT record FROM requests WHERE id = ?").pluck();
+    this.completionsOfRequest = db.prepare(
+      `SELECT request_id, sample_index, text, tokens, token_count, finish_reason, seed, answer, rule, correct
+       FROM completions WHERE request_id = ? ORDER BY sample_key`,
+    );
     this.completionExists = db
       .prepare("SELECT 1 FROM completions WHERE request_id = ? AND sample_key = ?")
       .pluck();
@@ -188,7 +193,7 @@ export class SqliteRunStore implements RunStore {
       | undefined;
     if (!row) return null;
     return {
-      config: JSON.parse(row.config) as RunConfig,
+      config: this.parse("manifest", "1", row.config) as RunConfig,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
     };
@@ -227,13 +232,22 @@ export class SqliteRunStore implements RunStore {
   variants(): Variant[] {
     return this.records<Variant>("variants");
   }
+  discard(): void {
+    this.db.transaction(() => {
+      for (const table of [...RESULT_TABLES, ...PLAN_TABLES]) this.db.exec(`DELETE FROM ${table}`);
+    })();
+  }
+
   requests(): AuditRequest[] {
     return this.records<AuditRequest>("requests");
   }
 
   recordCompletion(c: CompletionRecord): boolean {
     const request = this.requestById.get(c.requestId) as string | undefined;
-    checkCompletion(request === undefined ? undefined : (JSON.parse(request) as AuditRequest), c);
+    checkCompletion(
+      request === undefined ? undefined : (this.parse("requests", c.requestId, request) as AuditRequest),
+      c,
+    );
     // One autocommitted statement: the row is on disk (in the WAL) when this returns.
     const info = this.insertCompletion.run(
       c.requestId,
@@ -255,14 +269,24 @@ export class SqliteRunStore implements RunStore {
     return this.completionExists.get(requestId, sampleKey(sampleIndex)) !== undefined;
   }
 
-  completions(): CompletionRecord[] {
+  completions(options: { texts?: boolean } = {}): CompletionRecord[] {
+    const texts = options.texts === false ? "'' AS text, NULL AS tokens" : "text, tokens";
     const rows = this.db
       .prepare(
-        `SELECT request_id, sample_index, text, token_count, finish_reason, seed, answer, rule, correct, tokens
+        `SELECT request_id, sample_index, ${texts}, token_count, finish_reason, seed, answer, rule, correct
          FROM completions ORDER BY request_id, sample_key`,
       )
       .all() as CompletionRow[];
-    return rows.map((r) => ({
+    return rows.map((r) => this.completionOf(r));
+  }
+
+  completionsOf(requestId: string): CompletionRecord[] {
+    const rows = this.completionsOfRequest.all(requestId) as CompletionRow[];
+    return rows.map((r) => this.completionOf(r));
+  }
+
+  private completionOf(r: CompletionRow): CompletionRecord {
+    return {
       requestId: r.request_id,
       sampleIndex: r.sample_index,
       text: r.text,
@@ -272,8 +296,16 @@ export class SqliteRunStore implements RunStore {
       answer: r.answer,
       rule: r.rule,
       correct: r.correct === 1,
-      ...(r.tokens === null ? {} : { tokens: JSON.parse(r.tokens) as string[] }),
-    }));
+      ...(r.tokens === null
+        ? {}
+        : {
+            tokens: this.parse(
+              "completions",
+              `${r.request_id}/${r.sample_index ?? "greedy"}`,
+              r.tokens,
+            ) as string[],
+          }),
+    };
   }
 
   putTextScores(scores: readonly TextScoreRecord[]): void {
@@ -284,10 +316,11 @@ export class SqliteRunStore implements RunStore {
   }
 
   textScores(): TextScoreRecord[] {
-    const rows = this.db.prepare("SELECT record FROM text_scores ORDER BY unit").all() as Array<{
+    const rows = this.db.prepare("SELECT unit, record FROM text_scores ORDER BY unit").all() as Array<{
+      unit: string;
       record: string;
     }>;
-    return rows.map((r) => JSON.parse(r.record) as TextScoreRecord);
+    return rows.map((r) => this.parse("text_scores", r.unit, r.record) as TextScoreRecord);
   }
 
   putNote(key: string, value: unknown): void {
@@ -302,7 +335,7 @@ export class SqliteRunStore implements RunStore {
     const json = this.db.prepare("SELECT value FROM notes WHERE key = ?").pluck().get(key) as
       | string
       | undefined;
-    return json === undefined ? null : (JSON.parse(json) as unknown);
+    return json === undefined ? null : this.parse("notes", key, json);
   }
 
   putMetrics(metrics: readonly MetricRecord[]): void {
@@ -318,7 +351,7 @@ export class SqliteRunStore implements RunStore {
       name: string;
       value: string;
     }>;
-    return rows.map((r) => ({ name: r.name, value: JSON.parse(r.value) as unknown }));
+    return rows.map((r) => ({ name: r.name, value: this.parse("metrics", r.name, r.value) }));
   }
 
   close(): void {
@@ -350,7 +383,21 @@ export class SqliteRunStore implements RunStore {
   }
 
   private records<T>(table: string): T[] {
-    const rows = this.db.prepare(`SELECT record FROM ${table} ORDER BY rowid`).pluck().all() as string[];
-    return rows.map((j) => JSON.parse(j) as T);
+    const rows = this.db.prepare(`SELECT id, record FROM ${table} ORDER BY rowid`).all() as Array<{
+      id: string;
+      record: string;
+    }>;
+    return rows.map((r) => this.parse(table, r.id, r.record) as T);
+  }
+
+  /** A stored JSON value; a damaged one is an InputError naming the file, the table and the row. */
+  private parse(table: string, row: string, text: string): unknown {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new InputError(
+        `${this.where}: table ${table}, row ${row}: not valid JSON (${(err as Error).message}); the run store is damaged`,
+      );
+    }
   }
 }

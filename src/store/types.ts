@@ -43,6 +43,8 @@ export interface RunStore {
   problems(): Problem[];
   variants(): Variant[];
   requests(): AuditRequest[];
+  /** Empties the store (a scratch folder's run that this litmus would plan differently). */
+  discard(): void;
 
   /**
    * Commits one completion of a stored request. Returns false, changing nothing, when that
@@ -51,8 +53,14 @@ export interface RunStore {
    */
   recordCompletion(completion: CompletionRecord): boolean;
   hasCompletion(requestId: string, sampleIndex: number | null): boolean;
-  /** All completions, ordered by request id then sample (greedy first), whatever order they came in. */
-  completions(): CompletionRecord[];
+  /**
+   * All completions, ordered by request id then sample (greedy first), whatever order they came in.
+   * `texts: false` leaves out the texts (`text` is "", no `tokens`): what the metrics need, in a
+   * fraction of the memory of a run with long completions.
+   */
+  completions(options?: { texts?: boolean }): CompletionRecord[];
+  /** One request's completions, greedy first then by sample index (for streaming exports). */
+  completionsOf(requestId: string): CompletionRecord[];
 
   /** Adds (or replaces) detector scores of texts, by unit; durable when this returns. */
   putTextScores(scores: readonly TextScoreRecord[]): void;

@@ -78,3 +78,6 @@ export function createRng(seed: number): Rng {
   };
   return rng;
 }
+
+/** The default of every seed flag of every command (--seed, --probe-seed, --bootstrap-seed). */
+export const DEFAULT_SEED = 1;

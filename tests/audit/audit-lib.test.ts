@@ -2,10 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { compareWithBaseline } from "../../src/audit/baseline.js";
 import { mergeRuns } from "../../src/audit/merge.js";
 import { runAudit } from "../../src/audit/run.js";
-import type { AuditSummary } from "../../src/audit/summary.js";
 import { SqliteRunStore } from "../../src/store/index.js";
 import { InputError } from "../../src/util/errors.js";
 import { makeTempDir, writeFixture } from "../helpers/data-fixtures.js";
@@ -136,14 +134,52 @@ describe("runAudit with a mock backend", () => {
     assert.equal((gatesSuite.match(/<testcase /g) ?? []).length, 3);
     assert.equal((junit.match(/<failure /g) ?? []).length, 1);
     assert.match(readFileSync(join(out, "summary.md"), "utf8"), /1 of 3 gates failed/);
-    // A baseline where the originals were all solved vs a current run where they all fail.
-    const good = r.summary;
-    const bad = JSON.parse(JSON.stringify(good)) as AuditSummary;
-    const orig = bad.probes[0] as Record<string, { value: number; ci: [number, number] }>;
-    orig["greedy_accuracy"] = { ...orig["greedy_accuracy"]!, value: 0, ci: [0, 0.39] };
-    const flagged = compareWithBaseline(bad, good);
-    assert.equal(flagged.find((g) => g.name === "baseline:accuracy.original")?.failed, true);
-    assert.ok(compareWithBaseline(good, good).every((g) => !g.failed));
+  });
+
+  it("--baseline pairs an earlier checkpoint's run prompt by prompt and flags its regressions", async () => {
+    const full = join(dir, "full");
+    // A worse checkpoint: it has forgotten every original answer.
+    const forgetful = new MemorizingBackend(MADE_UP.map((p) => ({ ...p, answer: "#### 123456" })));
+    const worse = await runAudit(
+      auditOptions(dataset, join(dir, "worse")),
+      { failOn: [], baseline: full },
+      mockDeps(forgetful),
+    );
+    const gate = (name: string) => worse.gates.find((g) => g.name === name);
+    assert.equal(
+      gate("baseline:accuracy.original")?.failed,
+      true,
+      gate("baseline:accuracy.original")?.message,
+    );
+    assert.match(gate("baseline:accuracy.original")?.message ?? "", /McNemar b = \d+, c = 0/);
+    assert.equal(gate("baseline:shared")?.failed, false);
+    assert.match(
+      gate("baseline:shared")?.message ?? "",
+      new RegExp(`compared on ${MADE_UP.length} shared problems`),
+    );
+    // The same checkpoint against itself (its summary.json names its folder): nothing regresses.
+    const same = await runAudit(
+      auditOptions(dataset, full),
+      { failOn: [], baseline: join(full, "summary.json") },
+      mockDeps(new MemorizingBackend(MADE_UP)),
+    );
+    assert.ok(same.gates.length > 3 && same.gates.every((g) => !g.failed), JSON.stringify(same.gates));
+    // Other probes cannot be paired in full: refused before any model time, unless partial is allowed.
+    const other = auditOptions(dataset, join(dir, "other-probes"), { probes: "newline,number-swap" });
+    await assert.rejects(
+      runAudit(other, { failOn: [], baseline: full }, mockDeps(new MemorizingBackend(MADE_UP))),
+      (err: unknown) =>
+        err instanceof InputError && /different probes .*--baseline-allow-partial/.test(err.message),
+    );
+    const partial = await runAudit(
+      other,
+      { failOn: [], baseline: full, baselineAllowPartial: true },
+      mockDeps(new MemorizingBackend(MADE_UP)),
+    );
+    assert.match(
+      partial.gates.find((g) => g.name === "baseline:shared")?.message ?? "",
+      /compared on \d+ shared problems/,
+    );
   });
 
   it("refuses unknown metrics before loading the model", async () => {
@@ -182,5 +218,56 @@ describe("runAudit with a mock backend", () => {
     await assert.rejects(mergeRuns(shards.slice(0, 2), join(dir, "m2")), /missing shard\(s\) 3\/3/);
     await assert.rejects(mergeRuns([shards[0]!, shards[0]!, shards[1]!], join(dir, "m3")), /both shard 1\/3/);
     await assert.rejects(mergeRuns([shards[0]!, join(dir, "full")], join(dir, "m4")), /not a shard/);
+  });
+
+  it("refuses to resume a run planned differently (requests this plan does not make)", async () => {
+    const out = join(dir, "foreign");
+    await runAudit(auditOptions(dataset, out), { failOn: [] }, mockDeps(new MemorizingBackend(MADE_UP)));
+    // Another engine would have planned other variant ids: simulate one stored request of those.
+    const store = SqliteRunStore.openDir(out);
+    const [request] = store.requests();
+    store.putRequests([{ ...request!, id: `${request!.id}-from-another-build` }]);
+    store.close();
+    await assert.rejects(
+      runAudit(auditOptions(dataset, out), { failOn: [] }, mockDeps(new MemorizingBackend(MADE_UP))),
+      (err: unknown) =>
+        err instanceof InputError &&
+        /holds a run planned differently \(request .*-from-another-build/.test(err.message),
+    );
+    // A scratch folder starts afresh instead, and ends like a fresh run.
+    const result = await runAudit(
+      auditOptions(dataset, out, { replaceDifferentRun: true }),
+      { failOn: [] },
+      mockDeps(new MemorizingBackend(MADE_UP)),
+    );
+    assert.equal(result.resumed, false);
+    assert.equal(samplesOf(out), samplesOf(join(dir, "full")));
+  });
+
+  it("seeds: --seed redraws samples with the variants fixed, --probe-seed redraws variants", async () => {
+    const variantsOf = async (out: string, overrides: Parameters<typeof auditOptions>[2]) => {
+      await runAudit(
+        auditOptions(dataset, out, overrides),
+        { failOn: [] },
+        mockDeps(new MemorizingBackend(MADE_UP)),
+      );
+      const store = SqliteRunStore.openDir(out);
+      try {
+        return { variants: store.variants(), seeds: store.manifest()?.config.seeds };
+      } finally {
+        store.close();
+      }
+    };
+    const a = await variantsOf(join(dir, "seed-5"), { seed: 5 });
+    const b = await variantsOf(join(dir, "seed-6"), { seed: 6 });
+    const c = await variantsOf(join(dir, "probe-seed-7"), { seed: 5, probeSeed: 7 });
+    assert.deepEqual(a.seeds, { run: 5, probes: 1, bootstrap: 1 });
+    assert.deepEqual(c.seeds, { run: 5, probes: 7, bootstrap: 1 });
+    assert.deepEqual(b.variants, a.variants, "another --seed: the same variants");
+    const questionOf = new Map(a.variants.map((v) => [v.id, v.question]));
+    const changed = c.variants.filter((v) => v.probe === "number-swap" && !questionOf.has(v.id));
+    assert.ok(changed.length > 0, "another --probe-seed: other number swaps, under other ids");
+    // An id names one question whatever seed made it.
+    for (const v of c.variants) if (questionOf.has(v.id)) assert.equal(v.question, questionOf.get(v.id));
   });
 });

@@ -132,7 +132,7 @@ describe("litmus audit on the tiny phi model", () => {
       for (const head of ["accuracy", "pass@1", "pass@2"])
         assert.match(metricsSuite ?? "", new RegExp(`name="${head}\\.${label}"`));
     const md = readFileSync(join(run, "summary.md"), "utf8");
-    assert.match(md, /^## litmus audit: phi-tiny on made-up\n\n\*\*1 of 2 gates failed\.\*\*/);
+    assert.match(md, /^## litmus audit: phi-tiny on data-[0-9a-f]{8}\n\n\*\*1 of 2 gates failed\.\*\*/);
     assert.doesNotMatch(md, /!\[/, "no image in a job summary");
     assert.match(failing.stdout, /^verdict: /m);
     assert.match(readFileSync(join(run, "summary.md"), "utf8"), /1 of 2 gates failed/);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { sha256Hex } from "../../src/data/hash.js";
 import type { Variant } from "../../src/types/index.js";
 import { makeTempDir, problemLine, sharedGsm8kFile, writeFixture } from "../helpers/data-fixtures.js";
 import { MADE_UP, shoppingProblems } from "../probes/fixtures.js";
@@ -46,7 +47,8 @@ describe("litmus perturb", () => {
       new Set(["newline", "number-swap", "price-edit", "rename"]),
     );
     for (const v of variants) {
-      assert.equal(v.id, `${v.problemId}/${v.probe}/${v.kind}/0`);
+      // Content-addressed: the id ends in the first 10 hex digits of the question's sha256.
+      assert.equal(v.id, `${v.problemId}/${v.probe}/${v.kind}/${sha256Hex(v.question).slice(0, 10)}`);
       assert.equal(typeof v.expected, "string");
       assert.equal(v.answerChanged, v.expected !== v.originalAnswer);
     }
@@ -143,8 +145,8 @@ describe("litmus perturb", () => {
       [["--dataset", join(dir, "missing.jsonl")], /missing\.jsonl: no such file/],
       [[], /Missing required argument: dataset/],
       [["--dataset", dataset, "--split", "test"], /applies only to named data sets/],
-      [["--dataset", dataset, "--seed", "-1"], /--seed must be an integer from 0 to 4294967295/],
-      [["--dataset", dataset, "--seed", "1.5"], /--seed must be an integer/],
+      [["--dataset", dataset, "--seed", "-1"], /--probe-seed must be an integer from 0 to 4294967295/],
+      [["--dataset", dataset, "--probe-seed", "1.5"], /--probe-seed must be an integer/],
       [["--dataset", dataset, "--limit", "0"], /--limit must be an integer/],
       [["--dataset", dataset, "--json"], /--json only applies to --stats/],
       [["--dataset", dataset, "--stats", "--review", "3"], /cannot be combined/],

@@ -9,7 +9,7 @@ import { GSM8K_COMMIT, gsm8kUrl } from "../../src/data/gsm8k.js";
 import { namedDatasets } from "../../src/data/registry.js";
 import { resolveDataset } from "../../src/data/resolve.js";
 import { InputError } from "../../src/util/errors.js";
-import { makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
+import { makeTempDir, problemLine, sharedGsm8kFile, writeFixture } from "../helpers/data-fixtures.js";
 
 const LINES = [
   problemLine(
@@ -34,19 +34,34 @@ describe("resolveDataset with a file path", () => {
   before(async () => ({ dir, cleanup } = await makeTempDir()));
   after(() => cleanup());
 
-  it("loads the file, names it after its base name and hashes its bytes", async () => {
+  it("loads the file, names it by its content (not its file name) and hashes its bytes", async () => {
     const path = await writeFixture(dir, "eggs.jsonl", LINES);
     const dataset = await resolveDataset(path);
-    assert.equal(dataset.name, "eggs");
+    const sha256 = createHash("sha256").update(LINES).digest("hex");
+    assert.equal(dataset.name, `data-${sha256.slice(0, 8)}`);
     assert.equal(dataset.path, path);
-    assert.equal(dataset.sha256, createHash("sha256").update(LINES).digest("hex"));
+    assert.equal(dataset.sha256, sha256);
     assert.deepEqual(
       dataset.problems.map((p) => [p.id, p.finalAnswer]),
       [
-        ["eggs:1", "30"],
-        ["eggs:2", "7"],
+        [`data-${sha256.slice(0, 8)}:1`, "30"],
+        [`data-${sha256.slice(0, 8)}:2`, "7"],
       ],
     );
+    // The same bytes under another name: the same ids.
+    const renamed = await resolveDataset(await writeFixture(dir, "other-name.jsonl", LINES));
+    assert.deepEqual(
+      renamed.problems.map((p) => p.id),
+      dataset.problems.map((p) => p.id),
+    );
+  });
+
+  it("calls a named data set's file by that name from any path (GSM8K test as test.jsonl)", async () => {
+    const copy = join(dir, "my-copy.jsonl");
+    await writeFile(copy, await readFile(sharedGsm8kFile("test.jsonl")));
+    const dataset = await resolveDataset(copy);
+    assert.equal(dataset.name, "gsm8k-test");
+    assert.equal(dataset.problems[0]?.id, "gsm8k-test:1");
   });
 
   it("rejects a missing file, naming the path and the named data sets", async () => {

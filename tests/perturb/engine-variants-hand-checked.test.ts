@@ -17,6 +17,7 @@ import type { Problem, Variant } from "../../src/types/index.js";
 import { sharedGsm8kFile } from "../helpers/data-fixtures.js";
 
 interface HandChecked {
+  /** `<problem>/<probe>/<kind>`: the variant's id without its question hash. */
   id: string;
   split: "test" | "train";
   line: number;
@@ -51,7 +52,9 @@ describe("sixty engine variants at fresh seeds, solved by hand", () => {
       );
       for (const seed of new Set(wanted.map((c) => c.seed))) {
         const run = runProbes(problems, parseProbeList("number-swap,price-edit"), seed);
-        for (const v of run.variants) made.set(`${seed} ${v.id}`, v);
+        // Ids end in the question's hash; the problem, probe and kind name the variant here (one per
+        // kind at a seed).
+        for (const v of run.variants) made.set(`${seed} ${v.problemId}/${v.probe}/${v.kind}`, v);
       }
     }
   });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { sha256Hex } from "../../src/data/hash.js";
 import { toJsonl } from "../../src/perturb-io/output.js";
 import { parseProbeList } from "../../src/probes/registry.js";
 import { runProbes } from "../../src/probes/run.js";
@@ -53,7 +54,8 @@ describe("runProbes", () => {
     const ids = variants.map((v) => v.id);
     assert.equal(new Set(ids).size, ids.length);
     for (const v of variants) {
-      assert.equal(v.id, `${v.problemId}/${v.probe}/${v.kind}/0`);
+      // Content-addressed: the id ends in the first 10 hex digits of the question's sha256.
+      assert.equal(v.id, `${v.problemId}/${v.probe}/${v.kind}/${sha256Hex(v.question).slice(0, 10)}`);
       assert.equal(v.seed, deriveSeed(3, v.probe, v.problemId));
       assert.equal(v.answerChanged, v.probe === "number-swap");
       assert.equal(v.answerChanged, v.expected !== v.originalAnswer);

@@ -111,6 +111,27 @@ describe("gsm8k-5shot", () => {
     const resolved = await resolvePromptFormat("gsm8k-5shot", { loadTrain: async () => train });
     assert.equal(renderPrompt(resolved, { question: Q }).text, renderPrompt(format, { question: Q }).text);
   });
+
+  it("reads its exemplars from a local train file (--exemplars, offline), and only from GSM8K's train split", async () => {
+    const offline = await resolvePromptFormat("gsm8k-5shot", {
+      exemplarsFile: sharedGsm8kFile("train.jsonl"),
+    });
+    assert.equal(renderPrompt(offline, { question: Q }).text, renderPrompt(format, { question: Q }).text);
+    await assert.rejects(
+      resolvePromptFormat("gsm8k-5shot", { exemplarsFile: sharedGsm8kFile("test.jsonl") }),
+      (err: unknown) =>
+        err instanceof InputError && /--exemplars .*test\.jsonl: not GSM8K's train split/.test(err.message),
+    );
+  });
+
+  it("names the built-in formats when --format is neither one nor a file", async () => {
+    await assert.rejects(
+      resolvePromptFormat("qa5"),
+      (err: unknown) =>
+        err instanceof InputError &&
+        /--format qa5: .*\(built-in: qa, gsm8k-5shot, cot-8shot, code\)/.test(err.message),
+    );
+  });
 });
 
 describe("cot-8shot", () => {

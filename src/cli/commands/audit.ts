@@ -11,10 +11,19 @@ import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
 import { DEFAULT_PROBES } from "../../probes/registry.js";
 import { InputError } from "../../util/errors.js";
+import { DEFAULT_SEED } from "../../util/rng.js";
 import { LITMUS_VERSION } from "../../util/version.js";
 import { configFileText, type FlagType } from "../config-file.js";
+import { unescapeFlagText } from "../escapes.js";
 import { EXIT } from "../run.js";
-import { configOption, declaredFlags, gateOptions, runnerOptions, settingsOf } from "./shared-options.js";
+import {
+  configOption,
+  declaredFlags,
+  decodingOptions,
+  gateOptions,
+  runnerOptions,
+  settingsOf,
+} from "./shared-options.js";
 import type { CliCommand } from "./types.js";
 
 const DEFAULT_KS = [1, 5, 10];
@@ -33,7 +42,12 @@ export const auditCommand: CliCommand = {
   command: "audit",
   describe: "Audit a model: originals and probe variants, greedy and sampled, into a resumable run folder",
   builder: (y: Argv) => {
-    const built = gateOptions(runnerOptions(y))
+    const built = gateOptions(
+      decodingOptions(runnerOptions(y), {
+        default: 0.8,
+        describe: "Temperature of the n samples (the greedy completion is always made too)",
+      }),
+    )
       .option("model", {
         type: "string",
         describe: "Model directory (optimum ONNX export); none: the embedded default (canary on litmus-mini)",
@@ -50,6 +64,11 @@ export const auditCommand: CliCommand = {
         describe:
           "Prompt format: qa, gsm8k-5shot, cot-8shot, code (program of thought), or a template file (see src/prompts/README.md)",
       })
+      .option("exemplars", {
+        type: "string",
+        describe:
+          "GSM8K's train split as a local file, for the exemplars of gsm8k-5shot and train-line templates (no download)",
+      })
       .option("prompt-template", {
         type: "string",
         describe: "Template file (same as --format FILE; overrides --format)",
@@ -62,11 +81,21 @@ export const auditCommand: CliCommand = {
         type: "string",
         describe: "pass@k columns shown, e.g. 1,5,10 (each <= n; default: those of 1,5,10 <= n)",
       })
-      .option("temperature", { type: "number", default: 0.8 })
-      .option("top-p", { type: "number", default: 0.95 })
-      .option("top-k", { type: "number", default: 0 })
-      .option("max-new-tokens", { type: "number", default: 256 })
-      .option("seed", { type: "number", default: 1, describe: "Seed of probes, samples and bootstrap" })
+      .option("seed", {
+        type: "number",
+        default: DEFAULT_SEED,
+        describe: "Seed of the samples (change it to redraw samples with the variants fixed)",
+      })
+      .option("probe-seed", {
+        type: "number",
+        default: DEFAULT_SEED,
+        describe: "Seed of the probes' variants (a variant id always names the same question)",
+      })
+      .option("bootstrap-seed", {
+        type: "number",
+        default: DEFAULT_SEED,
+        describe: "Seed of the bootstrap intervals and the detectors' permutations",
+      })
       .option("limit", { type: "number", describe: "Only the first N problems" })
       .option("ids", { type: "string", describe: "File of problem ids, one per line" })
       .option("shard", {
@@ -145,12 +174,21 @@ export const auditCommand: CliCommand = {
         default: DEFAULT_PIPELINE,
         describe: "Answer extraction pipeline",
       })
-      .option("solved-min-accuracy", { type: "number", default: DEFAULT_THRESHOLDS.solvedMinAccuracy })
+      .option("solved-min-accuracy", {
+        type: "number",
+        default: DEFAULT_THRESHOLDS.solvedMinAccuracy,
+        describe: "Verdicts: a problem is solved when its original's accuracy reaches this",
+      })
       .option("memorized-min-stale-share", {
         type: "number",
         default: DEFAULT_THRESHOLDS.memorizedMinStaleShare,
+        describe: "Verdicts: memorized when this share of its answer-changing completions are stale",
       })
-      .option("variant-fail-below", { type: "number", default: DEFAULT_THRESHOLDS.variantFailBelow })
+      .option("variant-fail-below", {
+        type: "number",
+        default: DEFAULT_THRESHOLDS.variantFailBelow,
+        describe: "Verdicts: fragile when an answer-preserving variant's accuracy is below this",
+      })
       .conflicts("limit", "ids");
     auditFlags = declaredFlags(built);
     return configOption(built);
@@ -170,6 +208,7 @@ export const auditCommand: CliCommand = {
         failOn: (args["fail-on"] as string[] | undefined) ?? [],
         ...(args["baseline"] === undefined ? {} : { baseline: String(args["baseline"]) }),
         baselineAlpha: number(args["baseline-alpha"], "--baseline-alpha", 0, 1),
+        baselineAllowPartial: args["baseline-allow-partial"] === true,
       },
       deps,
     );
@@ -259,6 +298,8 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
     topK: integer(args["top-k"], "--top-k", 0, 1_000_000),
     maxNewTokens: integer(args["max-new-tokens"], "--max-new-tokens", 1, 1_000_000),
     seed: integer(args["seed"], "--seed", 0, 0xffffffff),
+    probeSeed: integer(args["probe-seed"], "--probe-seed", 0, 0xffffffff),
+    bootstrapSeed: integer(args["bootstrap-seed"], "--bootstrap-seed", 0, 0xffffffff),
     out: String(args["out"] ?? EMBEDDED_DEFAULT.out),
     device: args["device"] as AuditOptions["device"],
     threads: integer(args["threads"], "--threads", 0, 1024),
@@ -276,6 +317,7 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
   if (args["ids"] !== undefined) options.idsFile = String(args["ids"]);
   if (args["shard"] !== undefined) options.shard = parseShard(String(args["shard"]));
   if (args["skip-too-long"] === true) options.skipTooLong = true;
+  if (args["exemplars"] !== undefined) options.exemplars = String(args["exemplars"]);
   // `litmus audit` with no arguments writes its own scratch folder: an older run there (another
   // litmus version, other settings) is replaced, so the README's command always works.
   if (embedded && args["out"] === undefined) options.replaceDifferentRun = true;
@@ -305,7 +347,7 @@ function openaiOptions(args: Record<string, unknown>): OpenAIEndpointOptions | u
     concurrency: integer(args["concurrency"], "--concurrency", 1, 4096),
     timeoutS: number(args["request-timeout"], "--request-timeout", 0.001, 86_400),
     retries: integer(args["retries"], "--retries", 0, 100),
-    bosText: String(args["bos-text"] ?? ""),
+    bosText: unescapeFlagText(String(args["bos-text"] ?? "")),
   };
   if (args["api-key-env"] !== undefined) {
     const name = String(args["api-key-env"]);

@@ -31,7 +31,12 @@ export const calibrateCommand: CliCommand = {
         default: DEFAULT_CALIBRATE_OPTIONS.resamples,
         describe: "Bootstrap resamples",
       })
-      .option("seed", { type: "number", default: DEFAULT_CALIBRATE_OPTIONS.seed, describe: "Bootstrap seed" })
+      .option("bootstrap-seed", {
+        alias: "seed",
+        type: "number",
+        default: DEFAULT_CALIBRATE_OPTIONS.seed,
+        describe: "Seed of the bootstrap intervals, as audit's --bootstrap-seed (--seed is the same here)",
+      })
       .option("level", {
         type: "number",
         default: DEFAULT_CALIBRATE_OPTIONS.level,
@@ -40,12 +45,12 @@ export const calibrateCommand: CliCommand = {
   run: async (args) => {
     const run = String(args["run"]);
     const resamples = Number(args["resamples"]);
-    const seed = Number(args["seed"]);
+    const seed = Number(args["bootstrap-seed"]);
     const level = Number(args["level"]);
     if (!Number.isInteger(resamples) || resamples < 1)
       throw new InputError(`--resamples must be a positive integer`);
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
-      throw new InputError(`--seed must be an integer from 0 to 4294967295`);
+      throw new InputError(`--bootstrap-seed must be an integer from 0 to 4294967295`);
     if (!(level >= 0.5 && level < 1)) throw new InputError(`--level must be in [0.5, 1)`);
     const result = await calibrateRun(run, {
       ...(args["split"] === undefined ? {} : { split: String(args["split"]) }),

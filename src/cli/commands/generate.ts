@@ -3,6 +3,9 @@ import type { Argv } from "yargs";
 import { type Device, type GenerateRequest, OnnxBackend, resolveConfig } from "../../runner/index.js";
 import type { Progress } from "../../runner/types.js";
 import { InputError, located } from "../../util/errors.js";
+import { DEFAULT_SEED } from "../../util/rng.js";
+import { unescapeFlagText } from "../escapes.js";
+import { decodingOptions } from "./shared-options.js";
 import type { CliCommand } from "./types.js";
 
 /** Options shared by `generate` and `score`. */
@@ -75,21 +78,24 @@ export const generateCommand: CliCommand = {
   command: "generate",
   describe: "Complete prompts with a local ONNX model",
   builder: (y) =>
-    modelOptions(y)
-      .option("prompt", { type: "string", describe: "Prompt text" })
+    decodingOptions(modelOptions(y), { default: 0, describe: "Sampling temperature (0: greedy)" })
+      .option("prompt", {
+        type: "string",
+        describe: "Prompt text (\\n, \\t and \\\\ are escapes, as in every text flag)",
+      })
       .option("prompts", { type: "string", describe: 'JSONL file, one {"prompt": ...} a line' })
       .option("n", { type: "number", default: 1, describe: "Samples per prompt (share one prefill)" })
-      .option("temperature", { type: "number", default: 0, describe: "0 = greedy" })
-      .option("top-p", { type: "number", default: 1 })
-      .option("top-k", { type: "number", default: 0 })
-      .option("max-new-tokens", { type: "number", default: 256 })
       .option("stop", {
         type: "string",
         array: true,
         default: [],
         describe: 'Stop strings, e.g. "\\nQuestion:"',
       })
-      .option("seed", { type: "number", default: 0 })
+      .option("seed", {
+        type: "number",
+        default: DEFAULT_SEED,
+        describe: "Seed of the samples (sample j of prompt ID draws from a seed derived from it, ID and j)",
+      })
       .option("batch-size", { type: "number", default: 16, describe: "Rows (prompts x n) decoded together" })
       .conflicts("prompt", "prompts")
       .check((a) => {
@@ -101,8 +107,8 @@ export const generateCommand: CliCommand = {
     const requests: GenerateRequest[] =
       args["prompts"] !== undefined
         ? readPrompts(String(args["prompts"]))
-        : [{ id: "prompt", prompt: String(args["prompt"]) }];
-    const stop = (args["stop"] as string[]).map((s) => s.replace(/\\n/g, "\n").replace(/\\t/g, "\t"));
+        : [{ id: "prompt", prompt: unescapeFlagText(String(args["prompt"])) }];
+    const stop = (args["stop"] as string[]).map(unescapeFlagText);
     const config = resolveConfig({
       n: Number(args["n"]),
       temperature: Number(args["temperature"]),

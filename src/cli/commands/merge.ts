@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { mergeRuns, runConfigOf } from "../../audit/merge.js";
 import { terminalTable } from "../../audit/report.js";
-import { gatesOfSummary, parseGatesFor, writeFinalReports } from "../../audit/run.js";
+import { gatesOfRun, parseGatesFor, writeFinalReports } from "../../audit/run.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
 import { gateOptions } from "./shared-options.js";
@@ -31,10 +31,11 @@ export const mergeCommand: CliCommand = {
     const alpha = Number(args["baseline-alpha"]);
     if (!(alpha > 0 && alpha < 1))
       throw new InputError(`--baseline-alpha must be in (0, 1), got ${args["baseline-alpha"]}`);
-    const gates = gatesOfSummary(result.summary, {
+    const gates = gatesOfRun(out, result.summary, {
       failOn,
       ...(args["baseline"] === undefined ? {} : { baseline: String(args["baseline"]) }),
       baselineAlpha: alpha,
+      baselineAllowPartial: args["baseline-allow-partial"] === true,
     });
     const served = result.summary.manifest.config.served;
     // The shards' model folder is not recorded (only its files' checksums): the title then names

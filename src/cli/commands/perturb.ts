@@ -5,6 +5,7 @@ import { formatStats } from "../../perturb-io/stats.js";
 import { DEFAULT_PROBES, parseProbeList } from "../../probes/registry.js";
 import { runProbes } from "../../probes/run.js";
 import { InputError } from "../../util/errors.js";
+import { DEFAULT_SEED } from "../../util/rng.js";
 import type { CliCommand } from "./types.js";
 
 /** `litmus perturb`: probe variants of a data set's problems, as JSONL, coverage stats or a review sheet. */
@@ -20,10 +21,11 @@ export const perturbCommand: CliCommand = {
       })
       .option("split", { type: "string", describe: "Split of a named data set (gsm8k: test or train)" })
       .option("probes", { type: "string", default: DEFAULT_PROBES, describe: "Comma-separated probe names" })
-      .option("seed", {
+      .option("probe-seed", {
+        alias: "seed",
         type: "number",
-        default: 0,
-        describe: "Seed for every random choice (0 to 4294967295)",
+        default: DEFAULT_SEED,
+        describe: "Seed of the variants, as audit's --probe-seed (0 to 4294967295; --seed is the same here)",
       })
       .option("limit", { type: "number", describe: "Only the first N problems" })
       .option("out", { type: "string", describe: "Write variants as JSONL to this file (default: stdout)" })
@@ -31,7 +33,7 @@ export const perturbCommand: CliCommand = {
       .option("json", { type: "boolean", describe: "With --stats: print one JSON object" })
       .option("review", { type: "number", describe: "Print a Markdown review sheet of N random variants" }),
   run: async (args) => {
-    const seed = integerArg(args["seed"], "--seed", 0, 0xffffffff) as number;
+    const seed = integerArg(args["probe-seed"], "--probe-seed", 0, 0xffffffff) as number;
     const limit = integerArg(args["limit"], "--limit", 1, Number.MAX_SAFE_INTEGER);
     const review = integerArg(args["review"], "--review", 1, Number.MAX_SAFE_INTEGER);
     const out = args["out"] as string | undefined;

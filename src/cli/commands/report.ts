@@ -1,3 +1,4 @@
+import { baselineRunDir } from "../../audit/baseline.js";
 import { writeReport } from "../../report/index.js";
 import { EXIT } from "../run.js";
 import type { CliCommand } from "./types.js";
@@ -11,7 +12,7 @@ export const reportCommand: CliCommand = {
       .positional("run", { type: "string", describe: "Run folder of an audit" })
       .option("baseline", {
         type: "string",
-        describe: "Another run folder to compare with (e.g. an earlier checkpoint)",
+        describe: "An earlier checkpoint's run folder (or its summary.json) to compare with, as in audit",
       })
       .option("out", { type: "string", describe: "HTML file to write (default RUN/report.html)" })
       .option("model", {
@@ -26,7 +27,7 @@ export const reportCommand: CliCommand = {
   run: async (args) => {
     const run = String(args["run"]);
     const result = await writeReport(run, {
-      ...(args["baseline"] === undefined ? {} : { baseline: String(args["baseline"]) }),
+      ...(args["baseline"] === undefined ? {} : { baseline: baselineRunDir(String(args["baseline"])) }),
       ...(args["out"] === undefined ? {} : { out: String(args["out"]) }),
       ...(args["model"] === undefined ? {} : { modelPath: String(args["model"]) }),
       pngs: args["png"] !== false,

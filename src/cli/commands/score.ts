@@ -1,4 +1,5 @@
 import type { OnnxBackend } from "../../runner/index.js";
+import { unescapeFlagText } from "../escapes.js";
 import { modelOptions, openBackend, progressPrinter } from "./generate.js";
 import type { CliCommand } from "./types.js";
 
@@ -7,7 +8,11 @@ export const scoreCommand: CliCommand = {
   describe: "Per-token log-probabilities of a text (after an optional prefix) under a local ONNX model",
   builder: (y) =>
     modelOptions(y)
-      .option("text", { type: "string", demandOption: true, describe: "Text to score" })
+      .option("text", {
+        type: "string",
+        demandOption: true,
+        describe: "Text to score (\\n, \\t, \\\\ are escapes)",
+      })
       .option("prefix", {
         type: "string",
         default: "",
@@ -18,7 +23,13 @@ export const scoreCommand: CliCommand = {
     try {
       const onProgress = progressPrinter("score");
       const [r] = await backend.score(
-        [{ id: "text", prefix: String(args["prefix"]), text: String(args["text"]) }],
+        [
+          {
+            id: "text",
+            prefix: unescapeFlagText(String(args["prefix"])),
+            text: unescapeFlagText(String(args["text"])),
+          },
+        ],
         onProgress ? { onProgress } : {},
       );
       if (onProgress) process.stderr.write("\r\x1b[K");

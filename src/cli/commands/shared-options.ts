@@ -14,6 +14,34 @@ export function runnerOptions(y: Argv): Argv {
     });
 }
 
+/** Nucleus sampling off, top-k off, 256 new tokens: one default per meaning in every command. */
+export const DECODING_DEFAULTS = { topP: 1, topK: 0, maxNewTokens: 256 } as const;
+
+/**
+ * `--temperature`, `--top-p`, `--top-k`, `--max-new-tokens`, declared once. The temperature's
+ * default differs by meaning: `generate` decodes greedily unless told otherwise, `audit` samples
+ * its n completions at 0.8 beside the greedy one it always makes.
+ */
+export function decodingOptions(y: Argv, temperature: { default: number; describe: string }): Argv {
+  return y
+    .option("temperature", { type: "number", default: temperature.default, describe: temperature.describe })
+    .option("top-p", {
+      type: "number",
+      default: DECODING_DEFAULTS.topP,
+      describe: "Nucleus sampling: keep the most likely tokens up to this probability mass (1: off)",
+    })
+    .option("top-k", {
+      type: "number",
+      default: DECODING_DEFAULTS.topK,
+      describe: "Keep only the k most likely tokens (0: off)",
+    })
+    .option("max-new-tokens", {
+      type: "number",
+      default: DECODING_DEFAULTS.maxNewTokens,
+      describe: "Most tokens generated per completion",
+    });
+}
+
 /** CI gates on a finished run: `--fail-on`, `--baseline`, `--baseline-alpha`. */
 export function gateOptions(y: Argv): Argv {
   return y
@@ -25,7 +53,13 @@ export function gateOptions(y: Argv): Argv {
     })
     .option("baseline", {
       type: "string",
-      describe: "summary.json of an earlier run: fail on significant regressions",
+      describe:
+        "An earlier checkpoint's run folder (or its summary.json): fail on significant regressions, paired prompt by prompt",
+    })
+    .option("baseline-allow-partial", {
+      type: "boolean",
+      default: false,
+      describe: "With --baseline: runs of different data or probes are compared on the prompts both hold",
     })
     .option("baseline-alpha", {
       type: "number",

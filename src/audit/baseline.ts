@@ -14,10 +14,10 @@ import { dirname, join } from "node:path";
 import { sameNumber } from "../extract/numbers.js";
 import { type CompareOptions, compareCheckpoints, type UnitOutcome } from "../metrics/checkpoint.js";
 import { ORIGINAL } from "../metrics/index.js";
-import { RUN_DB_FILE, type RunStore, SqliteRunStore } from "../store/index.js";
+import { canonicalJson, RUN_DB_FILE, type RunStore, SqliteRunStore } from "../store/index.js";
 import { InputError } from "../util/errors.js";
 import { fmt, type GateResult } from "./gates.js";
-import { readStoredRun } from "./records.js";
+import { readStoredRun, type StoredRun } from "./records.js";
 import type { AuditRunConfig } from "./types.js";
 
 export interface BaselineOptions {
@@ -52,19 +52,36 @@ export function openBaseline(arg: string): { dir: string; store: SqliteRunStore;
   return { dir, store, config: manifest.config as AuditRunConfig };
 }
 
-/** Why two runs cannot be paired in full (null when they can). */
+/**
+ * Why two runs cannot be paired in full (null when they can): a comparison of checkpoints holds
+ * everything but the model fixed, so a difference in the data, the probes and their seed, the
+ * prompt format, the decoding or the answer extraction would be blamed on the checkpoint. (The
+ * samples per prompt may differ: pass@k is compared for k up to the smaller n.)
+ */
 export function pairingProblem(current: AuditRunConfig, baseline: AuditRunConfig): string | null {
   if (current.dataset.sha256 !== baseline.dataset.sha256)
     return `the runs audited different data (${baseline.dataset.name} vs ${current.dataset.name})`;
   const a = [...baseline.probes].sort().join(",");
   const b = [...current.probes].sort().join(",");
   if (a !== b) return `the runs ran different probes (${a} vs ${b})`;
+  const same = (x: unknown, y: unknown) => canonicalJson(x) === canonicalJson(y);
+  const settings: Array<[string, unknown, unknown]> = [
+    ["probe seed", baseline.seeds.probes, current.seeds.probes],
+    ["prompt format", baseline.promptFormat, current.promptFormat],
+    ["answer extraction", baseline.extraction, current.extraction],
+    ["decoding", { ...baseline.decoding, n: undefined }, { ...current.decoding, n: undefined }],
+  ];
+  for (const [what, x, y] of settings) if (!same(x, y)) return `the runs used another ${what}`;
   return null;
 }
 
 /** Each prompt's results in a stored run. */
 export function unitOutcomes(store: RunStore, config: AuditRunConfig): UnitOutcome[] {
-  const run = readStoredRun(store, config.probes);
+  return unitOutcomesOf(readStoredRun(store, config.probes, { texts: false }));
+}
+
+/** Each prompt's results in a run read back from its store. */
+export function unitOutcomesOf(run: StoredRun): UnitOutcome[] {
   const units = new Map<string, UnitOutcome>();
   for (const row of run.rows) {
     const key = row.request.variantId ?? `${row.problem.id}/original`;
@@ -134,13 +151,13 @@ export function baselineGates(
       const test =
         f.test === "mcnemar"
           ? `McNemar b = ${f.discordant?.b}, c = ${f.discordant?.c}`
-          : `paired bootstrap, CI [${fmt(f.ci?.[0] ?? null)}, ${fmt(f.ci?.[1] ?? null)}]`;
+          : `sign-flip test over ${f.n} problems, CI [${fmt(f.ci?.[0] ?? null)}, ${fmt(f.ci?.[1] ?? null)}]`;
       gates.push({
         name: `baseline:${f.metric}`,
         failed: f.regression,
         value: f.current,
         message:
-          `${f.metric} ${fmt(f.baseline)} -> ${fmt(f.current)} (${f.diff >= 0 ? "+" : ""}${fmt(f.diff)}; ${test}; p = ${f.p.toPrecision(3)})` +
+          `${f.metric} ${fmt(f.baseline)} -> ${fmt(f.current)} (${f.diff >= 0 ? "+" : ""}${fmt(f.diff)}; ${test}; p = ${f.p.toPrecision(3)}, Holm-adjusted ${f.adjustedP.toPrecision(3)})` +
           (f.regression ? ": significant regression" : ""),
       });
     }

@@ -124,19 +124,29 @@ async function runAuditInFolder(
     options.format,
     options.exemplars === undefined ? {} : { exemplarsFile: options.exemplars },
   );
-  // A baseline that cannot be paired is refused before the model loads.
-  if (baseline)
-    checkBaselineEarly(
-      baseline,
-      dataset.sha256,
-      dataset.name,
-      probes.map((p) => p.name),
-    );
   const seeds = {
     run: options.seed,
     probes: options.probeSeed ?? DEFAULT_SEED,
     bootstrap: options.bootstrapSeed ?? DEFAULT_SEED,
   };
+  const decoding = {
+    n: options.n,
+    temperature: options.temperature,
+    topP: options.topP,
+    topK: options.topK,
+    maxNewTokens: options.maxNewTokens,
+  };
+  // A baseline that cannot be paired is refused before the model loads.
+  if (baseline) {
+    checkBaselineEarly(baseline, {
+      dataset: { name: dataset.name, sha256: dataset.sha256 },
+      probes: probes.map((p) => p.name),
+      seeds,
+      promptFormat: { name: format.spec.name, spec: format.spec },
+      extraction: { pipeline: options.pipeline },
+      decoding,
+    });
+  }
   const probeRun = runProbes(selection.problems, probes, seeds.probes);
   for (const e of probeRun.errors)
     deps.log(`litmus: warning: probe ${e.probe} failed on ${e.problemId} (${e.message})\n`);
@@ -184,13 +194,7 @@ async function runAuditInFolder(
     probes: probes.map((p) => p.name),
     probeParams: Object.fromEntries(probes.map((p) => [p.name, p.params])),
     promptFormat: { name: format.spec.name, spec: format.spec },
-    decoding: {
-      n: options.n,
-      temperature: options.temperature,
-      topP: options.topP,
-      topK: options.topK,
-      maxNewTokens: options.maxNewTokens,
-    },
+    decoding,
     ks: options.ks,
     seeds,
     extraction: { pipeline: options.pipeline },
@@ -212,6 +216,7 @@ async function runAuditInFolder(
     const foreign = store.requests().find((r) => !plannedIds.has(r.id));
     if (foreign) {
       if (!options.replaceDifferentRun) {
+        await opened.backend.close();
         throw new InputError(
           `${options.out} holds a run planned differently (request ${foreign.id} is not in this plan: another litmus build or engine); choose a new output folder`,
         );
@@ -329,19 +334,17 @@ export function gatesOfRun(runDir: string, summary: AuditSummary, gateOptions: G
   }
 }
 
-/** Refuses, before any model time, a baseline whose data or probes differ (unless partial is allowed). */
+/**
+ * Refuses, before any model time, a baseline that cannot be paired in full (unless partial is
+ * allowed): `planned` holds the settings pairingProblem compares.
+ */
 function checkBaselineEarly(
   baseline: BaselineOptions,
-  sha256: string,
-  datasetName: string,
-  probes: readonly string[],
+  planned: Pick<AuditRunConfig, "dataset" | "probes" | "seeds" | "promptFormat" | "extraction" | "decoding">,
 ): void {
   const base = openBaseline(baseline.baseline);
   base.store.close();
-  const problem = pairingProblem(
-    { ...base.config, dataset: { name: datasetName, sha256 }, probes: [...probes] },
-    base.config,
-  );
+  const problem = pairingProblem({ ...base.config, ...planned }, base.config);
   if (problem && !baseline.allowPartial) {
     throw new InputError(
       `--baseline ${baseline.baseline}: ${problem}; pass --baseline-allow-partial to compare only the prompts both runs hold`,

@@ -71,6 +71,9 @@ function withFlagSuggestion(err: unknown, argv: readonly string[]): unknown {
 }
 
 function reportError(err: unknown, verbose: boolean): number {
+  // A command that waits on its writes (perturb, generate) learns that its reader closed the pipe
+  // (`| head`): the reader had what it wanted; end quietly.
+  if ((err as NodeJS.ErrnoException)?.code === "EPIPE") return EXIT.ok;
   const isInput = err instanceof InputError || (err as { name?: string })?.name === "YError";
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`litmus: ${isInput ? "" : "error: "}${oneLine(message)}\n`);

@@ -6,13 +6,18 @@
  * regression of a few points that a comparison of two independent proportions cannot tell from
  * noise.
  *
- * - Greedy accuracy of each label: exact McNemar test over the shared prompts (b = solved by the
- *   baseline only, c = by the current run only).
- * - pass@k of each label, the accuracy drop of each probe and the stale-answer rate: a paired
- *   bootstrap over problems (each resample draws problems with replacement and recomputes both
- *   runs' figures on the same draw), percentile interval of current - baseline, two-sided p from
- *   the share of resampled differences on either side of zero.
- * A figure regresses when it moves in the bad direction with p < alpha.
+ * Every figure is a mean over problems of a per-problem value in each run (a problem's several
+ * variants are not independent, so the problem is the unit):
+ * - greedy accuracy of the originals: exact McNemar test (one prompt per problem; b = solved by
+ *   the baseline only, c = by the current run only);
+ * - greedy accuracy of each probe's variants, pass@k of each label, the accuracy drop of each
+ *   probe and the stale share (per problem, the share of its answer-changing completions that
+ *   give the original answer): a sign-flip permutation test on the per-problem differences
+ *   (exact in spirit for few problems: one problem can never be significant), with a paired
+ *   bootstrap interval of the difference for the reader.
+ * The p-values of all figures are adjusted together (Holm), so comparing some thirty figures does
+ * not raise the chance of a false alarm; a figure regresses when it moves in the bad direction
+ * and its adjusted p < alpha.
  */
 import { createRng, deriveSeed } from "../util/rng.js";
 import { passAtK } from "./pass-at-k.js";
@@ -51,15 +56,18 @@ export interface FigureComparison {
   current: number;
   /** current - baseline. */
   diff: number;
-  /** Interval of the difference (paired bootstrap), null for McNemar figures. */
+  /** Paired bootstrap interval of the difference (null for the McNemar figure). */
   ci: [number, number] | null;
+  /** The test's own p-value. */
   p: number;
-  test: "mcnemar" | "paired-bootstrap";
+  /** p adjusted over all figures of the comparison (Holm); a regression needs it below alpha. */
+  adjustedP: number;
+  test: "mcnemar" | "sign-flip";
   /** McNemar's discordant pairs: solved by the baseline only (b), by the current run only (c). */
   discordant?: { b: number; c: number };
   higherIsWorse: boolean;
   regression: boolean;
-  /** Prompts (McNemar) or problems (bootstrap) the figure was computed on. */
+  /** Problems the figure was computed on. */
   n: number;
 }
 
@@ -71,11 +79,9 @@ export interface CheckpointComparison {
   figures: FigureComparison[];
 }
 
-/** Per problem: the figure's numerator and denominator in each run (a ratio of sums over problems). */
-interface Cluster {
-  cur: [number, number];
-  base: [number, number];
-}
+type Pair = { cur: UnitOutcome; base: UnitOutcome };
+/** A figure's per-problem values in each run. */
+type ProblemValues = Array<{ cur: number; base: number }>;
 
 export function compareCheckpoints(
   baseline: readonly UnitOutcome[],
@@ -84,91 +90,98 @@ export function compareCheckpoints(
 ): CheckpointComparison {
   const baseByUnit = new Map(baseline.map((u) => [u.unit, u]));
   const curByUnit = new Map(current.map((u) => [u.unit, u]));
-  const pairs = current
+  const pairs: Pair[] = current
     .filter((u) => baseByUnit.has(u.unit))
     .map((u) => ({ cur: u, base: baseByUnit.get(u.unit) as UnitOutcome }));
   const problems = (units: Iterable<{ problemId: string }>) =>
     new Set([...units].map((u) => u.problemId)).size;
-  const sharedProblems = problems(pairs.map((p) => p.cur));
   const onlyBase = baseline.filter((u) => !curByUnit.has(u.unit));
   const onlyCur = current.filter((u) => !baseByUnit.has(u.unit));
 
   const labels = [...new Set(pairs.map((p) => p.cur.label))].sort((a, b) =>
     a === "original" ? -1 : b === "original" ? 1 : a < b ? -1 : a > b ? 1 : 0,
   );
-  const figures: FigureComparison[] = [];
+  const greedyPairs = pairs.filter((p) => p.cur.greedy !== null && p.base.greedy !== null);
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const raw: Array<Omit<FigureComparison, "adjustedP" | "regression">> = [];
   for (const label of labels) {
-    const inLabel = pairs.filter(
-      (p) => p.cur.label === label && p.cur.greedy !== null && p.base.greedy !== null,
-    );
-    if (inLabel.length > 0) figures.push(mcnemarFigure(`accuracy.${label}`, inLabel, options.alpha));
+    const inLabel = greedyPairs.filter((p) => p.cur.label === label);
+    if (inLabel.length > 0) {
+      raw.push(
+        label === "original"
+          ? mcnemarFigure(inLabel)
+          : signFlipFigure(
+              `accuracy.${label}`,
+              perProblem(inLabel, (u) => Number(u.greedy)),
+              false,
+              options,
+            ),
+      );
+    }
     for (const k of options.ks) {
       const usable = pairs.filter(
         (p) => p.cur.label === label && p.cur.samples.length >= k && p.base.samples.length >= k,
       );
       if (usable.length === 0) continue;
       const value = (u: UnitOutcome) => passAtK(u.samples.length, u.samples.filter(Boolean).length, k);
-      figures.push(
-        bootstrapFigure(
-          `pass@${k}.${label}`,
-          clusters(usable, (p) => ({ cur: [value(p.cur), 1], base: [value(p.base), 1] })),
-          false,
-          options,
-        ),
-      );
+      raw.push(signFlipFigure(`pass@${k}.${label}`, perProblem(usable, value), false, options));
     }
   }
-  // Drops: per problem, original greedy correctness minus the mean over its variants of the probe,
-  // in each run, over the problems both runs hold with that probe's variants and their original.
+  // Drops: per problem, original greedy correctness minus the mean over its variants of the probe.
+  const originals = new Map(
+    greedyPairs.filter((p) => p.cur.label === "original").map((p) => [p.cur.problemId, p]),
+  );
   for (const probe of labels.filter((l) => l !== "original")) {
-    const byProblem = new Map<string, Cluster>();
-    const originals = new Map(
-      pairs
-        .filter((p) => p.cur.label === "original" && p.cur.greedy !== null && p.base.greedy !== null)
-        .map((p) => [p.cur.problemId, p]),
-    );
-    const grouped = groupBy(
-      pairs.filter((p) => p.cur.label === probe && p.cur.greedy !== null && p.base.greedy !== null),
+    const values: ProblemValues = [];
+    for (const [problemId, variants] of groupBy(
+      greedyPairs.filter((p) => p.cur.label === probe),
       (p) => p.cur.problemId,
-    );
-    for (const [problemId, variants] of grouped) {
+    )) {
       const original = originals.get(problemId);
       if (!original) continue;
-      const mean = (xs: boolean[]) => xs.filter(Boolean).length / xs.length;
-      const curDrop = Number(original.cur.greedy) - mean(variants.map((v) => v.cur.greedy as boolean));
-      const baseDrop = Number(original.base.greedy) - mean(variants.map((v) => v.base.greedy as boolean));
-      byProblem.set(problemId, { cur: [curDrop, 1], base: [baseDrop, 1] });
+      const drop = (side: "cur" | "base") =>
+        Number(original[side].greedy) - mean(variants.map((v) => Number(v[side].greedy)));
+      values.push({ cur: drop("cur"), base: drop("base") });
     }
-    if (byProblem.size > 0)
-      figures.push(bootstrapFigure(`drop.${probe}`, [...byProblem.values()], true, options));
+    if (values.length > 0) raw.push(signFlipFigure(`drop.${probe}`, values, true, options));
   }
   const staleUnits = pairs.filter(
     (p) => p.cur.answerChanged && p.cur.completions > 0 && p.base.completions > 0,
   );
-  if (staleUnits.length > 0) {
-    figures.push(
-      bootstrapFigure(
-        "stale_rate",
-        clusters(staleUnits, (p) => ({
-          cur: [p.cur.stale, p.cur.completions],
-          base: [p.base.stale, p.base.completions],
-        })),
-        true,
-        options,
-      ),
-    );
+  const staleShares = (units: readonly Pair[]): ProblemValues =>
+    [...groupBy(units, (p) => p.cur.problemId).values()].map((group) => {
+      const share = (side: "cur" | "base") =>
+        group.reduce((a, u) => a + u[side].stale, 0) / group.reduce((a, u) => a + u[side].completions, 0);
+      return { cur: share("cur"), base: share("base") };
+    });
+  if (staleUnits.length > 0) raw.push(signFlipFigure("stale_share", staleShares(staleUnits), true, options));
+  for (const probe of labels.filter((l) => l !== "original")) {
+    const inProbe = staleUnits.filter((p) => p.cur.label === probe);
+    if (inProbe.length > 0)
+      raw.push(signFlipFigure(`stale_share.${probe}`, staleShares(inProbe), true, options));
   }
+  const adjusted = holm(raw.map((f) => f.p));
   return {
-    shared: { problems: sharedProblems, units: pairs.length },
+    shared: { problems: problems(pairs.map((p) => p.cur)), units: pairs.length },
     onlyBaseline: { problems: problems(onlyBase), units: onlyBase.length },
     onlyCurrent: { problems: problems(onlyCur), units: onlyCur.length },
-    figures,
+    figures: raw.map((f, i) => {
+      const adjustedP = adjusted[i] as number;
+      const worse = f.higherIsWorse ? f.diff > 0 : f.diff < 0;
+      return { ...f, adjustedP, regression: worse && adjustedP < options.alpha };
+    }),
   };
 }
 
-type Pair = { cur: UnitOutcome; base: UnitOutcome };
+/** Each problem's mean of `value` over its prompts, in each run. */
+function perProblem(pairs: readonly Pair[], value: (u: UnitOutcome) => number): ProblemValues {
+  return [...groupBy(pairs, (p) => p.cur.problemId).values()].map((units) => ({
+    cur: units.reduce((a, u) => a + value(u.cur), 0) / units.length,
+    base: units.reduce((a, u) => a + value(u.base), 0) / units.length,
+  }));
+}
 
-function mcnemarFigure(metric: string, pairs: readonly Pair[], alpha: number): FigureComparison {
+function mcnemarFigure(pairs: readonly Pair[]): Omit<FigureComparison, "adjustedP" | "regression"> {
   let b = 0;
   let c = 0;
   let curRight = 0;
@@ -181,87 +194,83 @@ function mcnemarFigure(metric: string, pairs: readonly Pair[], alpha: number): F
   }
   const current = curRight / pairs.length;
   const baseline = baseRight / pairs.length;
-  const p = mcnemarExact(b, c);
+  return {
+    metric: "accuracy.original",
+    baseline,
+    current,
+    diff: current - baseline,
+    ci: null,
+    p: mcnemarExact(b, c),
+    test: "mcnemar",
+    discordant: { b, c },
+    higherIsWorse: false,
+    n: pairs.length,
+  };
+}
+
+/**
+ * Mean per-problem difference, its sign-flip permutation p-value (each resample flips the sign of
+ * every problem's difference at random; p = (1 + #|mean| >= observed) / (1 + resamples)) and a
+ * paired bootstrap percentile interval.
+ */
+function signFlipFigure(
+  metric: string,
+  values: ProblemValues,
+  higherIsWorse: boolean,
+  options: CompareOptions,
+): Omit<FigureComparison, "adjustedP" | "regression"> {
+  const n = values.length;
+  const d = values.map((v) => v.cur - v.base);
+  const sum = (xs: ArrayLike<number>) => {
+    let t = 0;
+    for (let i = 0; i < xs.length; i++) t += xs[i] as number;
+    return t;
+  };
+  const current = sum(values.map((v) => v.cur)) / n;
+  const baseline = sum(values.map((v) => v.base)) / n;
+  const observed = Math.abs(sum(d));
+  // One generator per figure, seeded by its name: adding a figure changes no other's result.
+  const rng = createRng(deriveSeed(options.seed, "checkpoint", metric));
+  let extreme = 0;
+  for (let r = 0; r < options.resamples; r++) {
+    let t = 0;
+    for (let i = 0; i < n; i++) t += rng.next() < 0.5 ? -(d[i] as number) : (d[i] as number);
+    if (Math.abs(t) >= observed - 1e-12) extreme++;
+  }
+  const p = (1 + extreme) / (1 + options.resamples);
+  const means = new Float64Array(options.resamples);
+  for (let r = 0; r < options.resamples; r++) {
+    let t = 0;
+    for (let i = 0; i < n; i++) t += d[Math.floor(rng.next() * n)] as number;
+    means[r] = t / n;
+  }
+  means.sort();
+  const a = 1 - options.level;
+  const lo = means[Math.min(options.resamples - 1, Math.floor((options.resamples * a) / 2))] as number;
+  const hi = means[Math.max(0, Math.ceil(options.resamples * (1 - a / 2)) - 1)] as number;
   return {
     metric,
     baseline,
     current,
     diff: current - baseline,
-    ci: null,
-    p,
-    test: "mcnemar",
-    discordant: { b, c },
-    higherIsWorse: false,
-    regression: b > c && p < alpha,
-    n: pairs.length,
-  };
-}
-
-/** Sums each problem's units into one cluster. */
-function clusters(pairs: readonly Pair[], value: (p: Pair) => Cluster): Cluster[] {
-  const byProblem = new Map<string, Cluster>();
-  for (const p of pairs) {
-    const v = value(p);
-    const c = byProblem.get(p.cur.problemId) ?? { cur: [0, 0], base: [0, 0] };
-    byProblem.set(p.cur.problemId, {
-      cur: [c.cur[0] + v.cur[0], c.cur[1] + v.cur[1]],
-      base: [c.base[0] + v.base[0], c.base[1] + v.base[1]],
-    });
-  }
-  return [...byProblem.values()];
-}
-
-function bootstrapFigure(
-  metric: string,
-  data: readonly Cluster[],
-  higherIsWorse: boolean,
-  options: CompareOptions,
-): FigureComparison {
-  const ratio = (xs: readonly Cluster[], side: "cur" | "base") => {
-    let num = 0;
-    let den = 0;
-    for (const x of xs) {
-      num += x[side][0];
-      den += x[side][1];
-    }
-    return den === 0 ? 0 : num / den;
-  };
-  const current = ratio(data, "cur");
-  const baseline = ratio(data, "base");
-  const diff = current - baseline;
-  // One generator per figure, seeded by its name: adding a figure changes no other's interval.
-  const rng = createRng(deriveSeed(options.seed, "checkpoint", metric));
-  const n = data.length;
-  const diffs = new Float64Array(options.resamples);
-  const draw: Cluster[] = new Array(n);
-  for (let r = 0; r < options.resamples; r++) {
-    for (let i = 0; i < n; i++) draw[i] = data[Math.floor(rng.next() * n)] as Cluster;
-    diffs[r] = ratio(draw, "cur") - ratio(draw, "base");
-  }
-  diffs.sort();
-  const a = 1 - options.level;
-  const lo = diffs[Math.min(options.resamples - 1, Math.floor((options.resamples * a) / 2))] as number;
-  const hi = diffs[Math.max(0, Math.ceil(options.resamples * (1 - a / 2)) - 1)] as number;
-  let atOrBelow = 0;
-  let atOrAbove = 0;
-  for (const d of diffs) {
-    if (d <= 0) atOrBelow++;
-    if (d >= 0) atOrAbove++;
-  }
-  const p = Math.min(1, (2 * Math.min(atOrBelow, atOrAbove)) / options.resamples);
-  const worse = higherIsWorse ? diff > 0 : diff < 0;
-  return {
-    metric,
-    baseline,
-    current,
-    diff,
     ci: [lo, hi],
     p,
-    test: "paired-bootstrap",
+    test: "sign-flip",
     higherIsWorse,
-    regression: worse && p < options.alpha,
     n,
   };
+}
+
+/** Holm's step-down adjustment: adjusted p_(i) = max over j <= i of min(1, (m - j) p_(j)). */
+export function holm(ps: readonly number[]): number[] {
+  const order = ps.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
+  const out = new Array<number>(ps.length);
+  let running = 0;
+  order.forEach(([p, i], rank) => {
+    running = Math.max(running, Math.min(1, (ps.length - rank) * p));
+    out[i] = running;
+  });
+  return out;
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

@@ -1,9 +1,12 @@
 /**
  * Two runs side by side (e.g. two checkpoints): each figure of both, their difference, and its
- * significance. The runs are independent samples, so the difference is compared with its standard
- * error, each estimate's read off its interval as (high - low) / (2 z) (as `--baseline` does);
- * p is two-sided. Per problem: how verdicts moved between the runs.
+ * significance. With both run stores the p-values are those of the paired comparison that
+ * `--baseline` gates use (src/metrics/checkpoint.ts: McNemar on the originals, sign-flip tests
+ * over problems otherwise, Holm-adjusted). Without them (a summary alone) the runs can only be
+ * treated as independent samples: the difference against its standard error read off the two
+ * intervals. Per problem: how verdicts moved between the runs.
  */
+import type { CheckpointComparison } from "../metrics/checkpoint.js";
 import { normalQuantile } from "../metrics/index.js";
 import { normalCdf } from "./format.js";
 import type { Interval, ReportModel } from "./model.js";
@@ -27,6 +30,8 @@ export interface Comparison {
   transitions: Record<string, Record<string, number>>;
   /** Problems in both runs. */
   shared: number;
+  /** Whether p comes from the paired comparison (both run stores) rather than the two intervals. */
+  paired: boolean;
 }
 
 function z(level: number): number {
@@ -47,7 +52,20 @@ export function differenceTest(
   return { diff, p: 2 * (1 - normalCdf(Math.abs(diff) / se)) };
 }
 
-export function compareModels(current: ReportModel, baseline: ReportModel): Comparison {
+/** The paired figure behind a report figure (label, metric), by the checkpoint comparison's names. */
+function pairedName(label: string, metric: CompareFigure["metric"]): string {
+  if (metric === "greedy accuracy") return `accuracy.${label}`;
+  if (metric === "pass@1") return `pass@1.${label}`;
+  if (metric === "drop") return `drop.${label}`;
+  return label === "all" ? "stale_share" : `stale_share.${label}`;
+}
+
+export function compareModels(
+  current: ReportModel,
+  baseline: ReportModel,
+  paired: CheckpointComparison | null = null,
+): Comparison {
+  const pairedP = new Map(paired?.figures.map((f) => [f.metric, f.adjustedP]) ?? []);
   const figures: CompareFigure[] = [];
   const level = current.header.level;
   const labels = current.rows.map((r) => r.label).filter((l) => baseline.rows.some((r) => r.label === l));
@@ -66,7 +84,7 @@ export function compareModels(current: ReportModel, baseline: ReportModel): Comp
       baseline: a,
       current: b,
       diff: t.diff,
-      p: t.p,
+      p: paired ? (pairedP.get(pairedName(label, metric)) ?? null) : t.p,
       worse: t.diff === null || t.diff === 0 ? null : higherIsWorse ? t.diff > 0 : t.diff < 0,
     });
   };
@@ -93,5 +111,5 @@ export function compareModels(current: ReportModel, baseline: ReportModel): Comp
     transitions[from][to] = (transitions[from][to] ?? 0) + 1;
   }
   for (const p of current.problems) p.bv = before.get(p.id) ?? null;
-  return { baselineTitle: baseline.title, figures, transitions, shared };
+  return { baselineTitle: baseline.title, figures, transitions, shared, paired: paired !== null };
 }

@@ -234,7 +234,7 @@ function comparisonHtml(c: Comparison, model: ReportModel): string {
     )
     .join("")}</tbody></table>`;
   return `<section id="comparison"><h2>Comparison with the baseline run</h2>
-<p>Baseline: <b>${e(c.baselineTitle)}</b>. This run: <b>${e(model.title)}</b>. Differences are this run minus the baseline, in percentage points; p is two-sided, from the two runs' intervals (independent samples). Rows in colour are significant at p &lt; 0.05.</p>
+<p>Baseline: <b>${e(c.baselineTitle)}</b>. This run: <b>${e(model.title)}</b>. Differences are this run minus the baseline, in percentage points; ${c.paired ? "p is from the paired comparison of the two runs, prompt by prompt (exact McNemar on the originals' greedy accuracy, sign-flip tests over problems otherwise; the stale p is of the per-problem stale share), Holm-adjusted over all figures, as the <code>--baseline</code> gates use" : "p is two-sided, from the two runs' intervals (independent samples: a run store is missing, so the runs cannot be paired)"}. Rows in colour are significant at p &lt; 0.05.</p>
 <div class="scroll"><table class="compare"><thead><tr><th scope="col">label</th><th scope="col">figure</th><th scope="col">baseline %</th><th scope="col">this run %</th><th scope="col">difference</th><th scope="col">p</th><th scope="col"></th></tr></thead><tbody>${rows}</tbody></table></div>
 <h3>Verdicts per problem (${fmtInt(c.shared)} problems in both runs)</h3>${matrix}
 </section>`;

@@ -4,7 +4,9 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
+import { unitOutcomesOf } from "../audit/baseline.js";
 import { writeFileAtomic } from "../data/index.js";
+import { compareCheckpoints } from "../metrics/checkpoint.js";
 import { runCharts } from "./charts.js";
 import { type Comparison, compareModels } from "./compare.js";
 import { renderHtml } from "./html.js";
@@ -62,7 +64,19 @@ export function modelsOf(
   const model = buildModel(current.summary, current.run, { modelPath: modelPath ?? null });
   if (!baseline) return { model, comparison: null };
   const base = buildModel(baseline.summary, null, { title: baseline.dir });
-  return { model, comparison: compareModels(model, base) };
+  // With both stores, the comparison is paired prompt by prompt, as `--baseline` gates are.
+  const c = current.summary.manifest.config;
+  const paired =
+    current.run && baseline.run
+      ? compareCheckpoints(unitOutcomesOf(baseline.run), unitOutcomesOf(current.run), {
+          alpha: 0.05,
+          resamples: c.summary.resamples,
+          seed: c.seeds.bootstrap,
+          level: c.summary.level,
+          ks: Math.min(c.decoding.n, baseline.summary.manifest.config.decoding.n) >= 1 ? [1] : [],
+        })
+      : null;
+  return { model, comparison: compareModels(model, base, paired) };
 }
 
 /** Builds the report of RUN_DIR and writes report.html, charts/*.png and report.md. */

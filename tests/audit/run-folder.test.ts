@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -49,6 +49,22 @@ describe("the run folder", () => {
     const release = claimRunFolder(out);
     assert.equal(JSON.parse(readFileSync(join(out, LOCK_FILE), "utf8")).pid, process.pid);
     release();
+  });
+
+  it("takes over a lock with this pid from an earlier process (a restarted container); waits on a lock being written", () => {
+    const out = join(dir, "restarted");
+    mkdirSync(out);
+    writeFileSync(
+      join(out, LOCK_FILE),
+      `${JSON.stringify({ pid: process.pid, host: hostname(), since: "2026-01-01T00:00:00Z", token: "earlier" })}\n`,
+    );
+    claimRunFolder(out)();
+    // An empty lock file is one being written: held while young, stale once old.
+    writeFileSync(join(out, LOCK_FILE), "");
+    assert.throws(() => claimRunFolder(out), /a litmus audit that is starting is writing this folder/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(out, LOCK_FILE), old, old);
+    claimRunFolder(out)();
   });
 
   it("refuses a folder of other files (exit 2 from audit), and a file in place of the folder", async () => {

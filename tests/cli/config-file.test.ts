@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { settingsOf } from "../../src/cli/commands/shared-options.js";
 import { type FlagType, readConfigFile } from "../../src/cli/config-file.js";
 import { InputError } from "../../src/util/errors.js";
 import { madeUpJsonl, samplesOf, TINY } from "../audit/helpers.js";
@@ -62,6 +63,27 @@ describe("configuration files", () => {
     );
     refuses(file("h.yaml", "n: 1\nn: 2\n"), /h\.yaml:\d+: not valid YAML or JSON/);
     refuses(join(dir, "missing.yaml"), /missing\.yaml: cannot read the configuration file \(no such file\)/);
+  });
+
+  it("writes settings back with absolute paths, names left as they are", () => {
+    const flags = new Map<string, FlagType>([
+      ["model", "string"],
+      ["dataset", "string"],
+      ["format", "string"],
+      ["out", "string"],
+      ["n", "number"],
+    ]);
+    const settings = settingsOf(
+      { model: "tests", dataset: "gsm8k", format: "qa", out: "runs/a", n: 3, "max-new-tokens": 9 },
+      flags,
+    );
+    assert.deepEqual(settings, {
+      dataset: "gsm8k",
+      format: "qa",
+      model: resolve("tests"),
+      n: 3,
+      out: resolve("runs/a"),
+    });
   });
 
   it("litmus audit --config: flags override the file, the run folder gets a file that reproduces the run", async () => {

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compareCheckpoints, type UnitOutcome } from "../../src/metrics/checkpoint.js";
+import { compareCheckpoints, holm, type UnitOutcome } from "../../src/metrics/checkpoint.js";
 import { normalQuantile, wilsonInterval } from "../../src/metrics/stats.js";
 import { createRng } from "../../src/util/rng.js";
 
@@ -73,6 +73,28 @@ function unpairedRegression(base: readonly UnitOutcome[], cur: readonly UnitOutc
 }
 
 describe("paired checkpoint comparison", () => {
+  it("one problem, or three, can never make a significant difference", () => {
+    for (const n of [1, 3]) {
+      const base: UnitOutcome[] = [];
+      const cur: UnitOutcome[] = [];
+      for (let i = 0; i < n; i++) {
+        // Ten variants each, all solved before and all missed now.
+        for (let v = 0; v < 10; v++) {
+          base.push({ ...unit(`p:${i}`, true, "newline"), unit: `p:${i}/newline/k/${v}` });
+          cur.push({ ...unit(`p:${i}`, false, "newline"), unit: `p:${i}/newline/k/${v}` });
+        }
+      }
+      const acc = compareCheckpoints(base, cur, OPTIONS).figures.find((f) => f.metric === "accuracy.newline");
+      assert.ok(acc && acc.diff === -1 && !acc.regression, `${n} problems: p ${acc?.p}`);
+      assert.ok((acc?.p ?? 0) >= 0.25, `${n} problems: p ${acc?.p}`);
+    }
+  });
+
+  it("Holm: adjusted p-values are step-down multiples, monotone in p", () => {
+    assert.deepEqual(holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06]);
+    assert.deepEqual(holm([0.5]), [0.5]);
+  });
+
   it("detects a 3-point regression that the unpaired comparison misses (200 simulated worlds)", () => {
     let paired = 0;
     let unpaired = 0;
@@ -122,12 +144,15 @@ describe("paired checkpoint comparison", () => {
     assert.deepEqual(result.onlyBaseline, { problems: 1, units: 1 });
     assert.deepEqual(result.onlyCurrent, { problems: 2, units: 2 });
     const drop = result.figures.find((f) => f.metric === "drop.newline");
-    assert.ok(drop && drop.test === "paired-bootstrap");
+    assert.ok(drop && drop.test === "sign-flip");
     assert.equal(drop.baseline, 0.5);
     assert.equal(drop.current, 1);
     assert.ok(drop.regression && drop.ci && drop.ci[0] > 0, JSON.stringify(drop));
+    // Variants are tested per problem (a problem's variants are not independent), originals by McNemar.
     const acc = result.figures.find((f) => f.metric === "accuracy.newline");
-    assert.deepEqual(acc?.discordant, { b: 100, c: 0 });
+    assert.equal(acc?.test, "sign-flip");
+    assert.equal(acc?.regression, true);
+    assert.ok((acc?.adjustedP ?? 1) >= (acc?.p ?? 0), "Holm never lowers a p-value");
     const original = result.figures.find((f) => f.metric === "accuracy.original");
     assert.equal(original?.regression, false);
     assert.equal(original?.p, 1);

@@ -165,6 +165,8 @@ describe("report building", () => {
     const html = readFileSync(out, "utf8");
     assert.match(html, /Comparison with the baseline run/);
     assert.match(html, /baseline \\ this run/);
+    // Both runs have their stores: p-values are the paired ones the --baseline gates use.
+    assert.match(html, /p is from the paired comparison of the two runs, prompt by prompt/);
     const a = loadRun(dir);
     const b = loadRun(hostile);
     const c = compareModels(buildModel(a.summary, a.run), buildModel(b.summary, null));

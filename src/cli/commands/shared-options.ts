@@ -1,4 +1,6 @@
 /** Flags several commands share, declared once so their names, defaults and help agree. */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Argv } from "yargs";
 import { type FlagType, readConfigFile } from "../config-file.js";
 
@@ -105,12 +107,33 @@ export function configOption(y: Argv): Argv {
   );
 }
 
-/** The settings a command ran with, by flag name (the file `--config` reads back). */
+/** Flags that name files or folders: written back absolute, so the file works from anywhere. */
+const PATH_FLAGS = new Set([
+  "model",
+  "dataset",
+  "ids",
+  "format",
+  "prompt-template",
+  "exemplars",
+  "baseline",
+  "out",
+]);
+
+/**
+ * The settings a command ran with, by flag name (the file `--config` reads back). A path is made
+ * absolute (a name such as `gsm8k` or `qa` that is no file stays as it is), since the file is
+ * read again from other folders (`litmus audit --config RUN_DIR/litmus.yaml`).
+ */
 export function settingsOf(
   args: Record<string, unknown>,
   flags: ReadonlyMap<string, FlagType>,
 ): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
-  for (const name of [...flags.keys()].sort()) if (args[name] !== undefined) settings[name] = args[name];
+  for (const name of [...flags.keys()].sort()) {
+    const value = args[name];
+    if (value === undefined) continue;
+    const isPath = PATH_FLAGS.has(name) && typeof value === "string" && (name === "out" || existsSync(value));
+    settings[name] = isPath ? resolve(value as string) : value;
+  }
   return settings;
 }

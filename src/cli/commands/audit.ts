@@ -1,10 +1,10 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Argv } from "yargs";
 import { openAuditBackend } from "../../audit/backends.js";
 import { type AuditDeps, DEFAULT_SUMMARY_SETTINGS, runAudit } from "../../audit/run.js";
 import { parseShard } from "../../audit/selection.js";
 import type { AuditOptions, OpenAIEndpointOptions } from "../../audit/types.js";
+import { writeFileAtomic } from "../../data/index.js";
 import { CANARY_MODEL_DIR } from "../../data/litmus-mini.js";
 import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
@@ -213,11 +213,13 @@ export const auditCommand: CliCommand = {
       deps,
     );
     // The settings this run used, as a file `--config` reads back: the run folder says how it was made.
-    await writeFile(
+    await writeFileAtomic(
       join(options.out, SETTINGS_FILE),
-      configFileText(
-        settingsOf(args, auditFlags),
-        `litmus audit settings of this run (litmus ${LITMUS_VERSION}); rerun or resume with:\n  litmus audit --config ${join(options.out, SETTINGS_FILE)}`,
+      new TextEncoder().encode(
+        configFileText(
+          settingsOf(args, auditFlags),
+          `litmus audit settings of this run (litmus ${LITMUS_VERSION}); rerun or resume with:\n  litmus audit --config ${resolve(options.out, SETTINGS_FILE)}`,
+        ),
       ),
     );
     const failed = result.gates.filter((g) => g.failed);

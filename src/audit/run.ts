@@ -156,13 +156,17 @@ async function runAuditInFolder(
   const opened = await deps.openBackend(options);
   if (opened.warning) deps.log(`litmus: warning: ${opened.warning}\n`);
   // Every prompt against the context window, before any generation (exit 2, or left out).
-  let fit: ReturnType<typeof fitPrompts>;
+  let fit: Awaited<ReturnType<typeof fitPrompts>>;
   try {
-    fit = fitPrompts(planned, opened.backend, options.skipTooLong === true);
+    fit = await fitPrompts(planned, opened.backend, options.skipTooLong === true);
   } catch (err) {
     await opened.backend.close();
     throw err;
   }
+  if (fit.unmeasured > 0)
+    deps.log(
+      `litmus: note: ${fit.unmeasured} prompts could not be measured before generating (the server has no tokenize endpoint); it judges their length as they are sent\n`,
+    );
   const skipped = new Set(fit.skipped);
   if (skipped.size > 0)
     deps.log(

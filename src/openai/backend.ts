@@ -14,6 +14,7 @@ import type {
   FinishReason,
   GenerateRequest,
   GenerationConfig,
+  PromptFit,
   RunOptions,
   ScoreRequest,
   ScoreResult,
@@ -232,6 +233,39 @@ export class OpenAIBackend implements Backend {
         `${this.options.endpoint}/completions: answer for ${what} has no choices[0].text`,
       );
     return response;
+  }
+
+  /**
+   * Prompt lengths from the server's tokenizer: vLLM (and `litmus serve`) answer
+   * `POST /tokenize {model, prompt}` beside `/v1` with `count` and `max_model_len`. A server
+   * without it (404, 405) measures nothing: every prompt is null and the server judges each as
+   * it is sent.
+   */
+  async promptFits(prompts: readonly string[]): Promise<Array<PromptFit | null>> {
+    const url = `${this.options.endpoint.replace(/\/v1$/, "")}/tokenize`;
+    const { onRetry: _quiet, ...quiet } = requestOptions(this.options);
+    const measure = async (prompt: string): Promise<PromptFit | null> => {
+      const raw = (await requestJson("POST", url, { model: this.options.model, prompt }, quiet)) as {
+        count?: unknown;
+        max_model_len?: unknown;
+      };
+      const maxContext =
+        typeof raw?.max_model_len === "number" ? raw.max_model_len : this.served.max_model_len;
+      return typeof raw?.count === "number" && typeof maxContext === "number"
+        ? { tokens: raw.count, maxContext }
+        : null;
+    };
+    if (prompts.length === 0) return [];
+    try {
+      const first = await measure(prompts[0] as string);
+      if (first === null) return prompts.map(() => null);
+      const rest = await mapConcurrent(prompts.slice(1), this.concurrency, measure);
+      return [first, ...rest];
+    } catch (err) {
+      if (err instanceof EndpointError && (err.status === 404 || err.status === 405))
+        return prompts.map(() => null);
+      throw err;
+    }
   }
 
   private labels(tokens: readonly string[]): number[] {

@@ -38,8 +38,11 @@ export class OnnxBackend implements Backend {
   }
 
   /** Tokenizes as generation does (an empty prompt is the bos token alone). */
-  promptFit(prompt: string): PromptFit {
-    return { tokens: Math.max(this.lm.tokenizer.encode(prompt).length, 1), maxContext: this.lm.maxContext };
+  async promptFits(prompts: readonly string[]): Promise<PromptFit[]> {
+    return prompts.map((prompt) => ({
+      tokens: Math.max(this.lm.tokenizer.encode(prompt).length, 1),
+      maxContext: this.lm.maxContext,
+    }));
   }
 
   /** Set when `--device auto` fell back to the CPU, or the slot cache was turned off. */

@@ -129,9 +129,10 @@ export interface Backend {
   /** What `score` can give; a backend without it gives everything. */
   scoringSupport?(): Promise<ScoringSupport>;
   /**
-   * A prompt's length in tokens and the context window, for checking every prompt before any
-   * generation; absent where the backend cannot tell without generating (a served model).
+   * Each prompt's length in tokens and the context window, for checking every prompt before any
+   * generation; null for a prompt the backend cannot measure without generating (a server
+   * without a tokenize endpoint). Absent: nothing can be measured.
    */
-  promptFit?(prompt: string): PromptFit;
+  promptFits?(prompts: readonly string[]): Promise<Array<PromptFit | null>>;
   close(): Promise<void>;
 }

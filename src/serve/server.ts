@@ -1,6 +1,6 @@
 /**
  * `litmus serve`: the ONNX runner over HTTP, as the OpenAI completions subset (`GET /v1/models`,
- * `POST /v1/completions`, plus `GET /health`). Binds 127.0.0.1 unless told otherwise; with an API
+ * `POST /v1/completions`, plus `GET /health` and vLLM's `POST /tokenize`). Binds 127.0.0.1 unless told otherwise; with an API
  * key, every /v1 request must carry it as a Bearer token.
  */
 import { timingSafeEqual } from "node:crypto";
@@ -105,9 +105,33 @@ async function handle(
     const settings = parseCompletionsBody(parsed, options.modelName);
     return sendJson(res, 200, await complete(queue, settings, options.modelName));
   }
+  if (path === "/tokenize") {
+    // vLLM's tokenize endpoint (beside /v1): how long a prompt is for this model, so a client
+    // can check its prompts against the context before sending any.
+    if (req.method !== "POST") throw new ClientError(405, "use POST");
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readBody(req, options.maxBodyBytes ?? 16 * 1024 * 1024));
+    } catch {
+      throw new ClientError(400, "the body is not valid JSON");
+    }
+    const body = parsed as { model?: unknown; prompt?: unknown };
+    if (typeof body?.prompt !== "string") throw new ClientError(400, '"prompt" must be a string');
+    if (body.model !== undefined && body.model !== options.modelName)
+      throw new ClientError(
+        404,
+        `model ${String(body.model)} is not served here (serving ${options.modelName})`,
+      );
+    const tokens = queue.backend.lm.tokenizer.encode(body.prompt);
+    return sendJson(res, 200, {
+      count: Math.max(tokens.length, 1),
+      max_model_len: queue.backend.lm.maxContext,
+      tokens,
+    });
+  }
   throw new ClientError(
     404,
-    `no route ${req.method} ${path} (litmus serves GET /v1/models, POST /v1/completions)`,
+    `no route ${req.method} ${path} (litmus serves GET /v1/models, POST /v1/completions, POST /tokenize)`,
   );
 }
 

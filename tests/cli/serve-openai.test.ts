@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CANARY_MODEL_DIR } from "../../src/data/litmus-mini.js";
-import { makeTempDir } from "../helpers/data-fixtures.js";
+import { makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
 import { oneLineError, runLitmus } from "./run-litmus.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -120,6 +120,58 @@ describe("litmus serve + litmus audit --backend openai, as processes", () => {
   after(async () => {
     if (server.exitCode === null) server.kill("SIGKILL");
     await tmp.cleanup();
+  });
+
+  it("measures prompts with the server's /tokenize before any generation (exit 2, or --skip-too-long)", async () => {
+    // The canary's context is 1,024 tokens: a question of some 1,500 cannot fit.
+    const long = `${"Ann counts the red and blue marbles in the big jar on the shelf again. ".repeat(100)}She has 5 marbles and buys 3 more. How many marbles does she have?`;
+    const dataset = await writeFixture(
+      tmp.dir,
+      "with-long.jsonl",
+      [
+        problemLine(
+          "Tom has 3 apples and buys 4 more. How many apples does he have?",
+          "3+4=<<3+4=7>>7\n#### 7",
+        ),
+        problemLine(long, "5+3=<<5+3=8>>8\n#### 8"),
+      ].join("\n"),
+    );
+    const args = (out: string) => [
+      "audit",
+      "--backend",
+      "openai",
+      "--endpoint",
+      url,
+      "--model-name",
+      "canary",
+      "--dataset",
+      dataset,
+      "--probes",
+      "newline",
+      "--n",
+      "0",
+      "--max-new-tokens",
+      "4",
+      "--quiet",
+      "--out",
+      join(tmp.dir, out),
+    ];
+    const stopped = await runLitmus(args("long"));
+    assert.equal(stopped.code, 2, stopped.stderr);
+    assert.match(
+      oneLineError(stopped) ?? "",
+      /prompt of data-[0-9a-f]{8}:2 \(original\): \d+ tokens do not fit the model's context window of 1024 tokens/,
+    );
+    assert.equal(
+      existsSync(join(tmp.dir, "long", "run.sqlite")),
+      false,
+      "nothing planned, nothing generated",
+    );
+    const skipped = await runLitmus([...args("skipped"), "--skip-too-long"]);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    const summary = JSON.parse(readFileSync(join(tmp.dir, "skipped", "summary.json"), "utf8"));
+    assert.equal(summary.counts.skipped_too_long, 1);
+    assert.equal(summary.counts.problems, 1);
   });
 
   it("audits the served model, then the server stops cleanly on SIGTERM", async () => {

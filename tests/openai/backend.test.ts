@@ -109,6 +109,33 @@ describe("OpenAIBackend", () => {
     }
   });
 
+  it("measures prompts with the server's /tokenize; a server without one measures nothing", async () => {
+    const withTokenize = await scriptedServer((r) => {
+      if (r.path.endsWith("/models")) return MODELS;
+      if (r.path === "/tokenize") {
+        const prompt = (r.body as { prompt: string }).prompt;
+        return { status: 200, body: { count: prompt.split(" ").length, max_model_len: 8, tokens: [] } };
+      }
+      return { status: 500, body: {} };
+    });
+    const without = await scriptedServer((r) =>
+      r.path.endsWith("/models") ? MODELS : { status: 404, body: {} },
+    );
+    try {
+      const a = await OpenAIBackend.open({ endpoint: withTokenize.url, model: "m", ...fast });
+      assert.deepEqual(await a.promptFits(["one two three", "a b c d e f g h i"]), [
+        { tokens: 3, maxContext: 8 },
+        { tokens: 9, maxContext: 8 },
+      ]);
+      assert.ok(withTokenize.received.some((r) => r.path === "/tokenize"));
+      const b = await OpenAIBackend.open({ endpoint: without.url, model: "m", ...fast });
+      assert.deepEqual(await b.promptFits(["x", "y"]), [null, null]);
+    } finally {
+      await withTokenize.close();
+      await without.close();
+    }
+  });
+
   it("says scoring is not available when the server echoes no prompt log-probs, and the detectors say so", async () => {
     // Like llama.cpp's server: logprobs only for the generated token.
     const srv = await scriptedServer((r) => {

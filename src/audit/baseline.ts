@@ -11,13 +11,13 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { sameNumber } from "../extract/numbers.js";
 import { type CompareOptions, compareCheckpoints, type UnitOutcome } from "../metrics/checkpoint.js";
 import { ORIGINAL } from "../metrics/index.js";
 import { canonicalJson, RUN_DB_FILE, type RunStore, SqliteRunStore } from "../store/index.js";
 import { InputError } from "../util/errors.js";
 import { fmt, type GateResult } from "./gates.js";
 import { readStoredRun, type StoredRun } from "./records.js";
+import { isStaleAnswer } from "./samples.js";
 import type { AuditRunConfig } from "./types.js";
 
 export interface BaselineOptions {
@@ -99,7 +99,7 @@ export function unitOutcomesOf(run: StoredRun): UnitOutcome[] {
     if (c.sampleIndex === null) u.greedy = c.correct;
     else u.samples.push(c.correct);
     u.completions++;
-    if (row.request.answerChanged && sameNumber(c.answer, row.request.originalAnswer)) u.stale++;
+    if (isStaleAnswer(row.request, c.answer)) u.stale++;
     units.set(key, u);
   }
   return [...units.values()];

@@ -4,6 +4,7 @@
  * bytes.
  */
 import { sameNumber } from "../extract/index.js";
+import type { AuditRequest } from "../types/audit.js";
 import type { StoredRow } from "./records.js";
 
 /** One line of samples.jsonl (keys in this order). */
@@ -36,6 +37,11 @@ export interface SampleLine {
   token_count: number;
 }
 
+/** An answer to an answer-changing variant that is the original problem's answer. */
+export function isStaleAnswer(request: AuditRequest, answer: string | null): boolean {
+  return request.variantId !== null && request.answerChanged && sameNumber(answer, request.originalAnswer);
+}
+
 export function sampleLine(row: StoredRow): SampleLine {
   const { request: r, completion: c } = row;
   return {
@@ -54,7 +60,7 @@ export function sampleLine(row: StoredRow): SampleLine {
     original_answer: r.originalAnswer,
     answer_changed: r.answerChanged,
     correct: c.correct,
-    stale: r.variantId !== null && r.answerChanged && sameNumber(c.answer, r.originalAnswer),
+    stale: isStaleAnswer(r, c.answer),
     finish_reason: c.finishReason,
     token_count: c.tokenCount,
   };

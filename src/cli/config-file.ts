@@ -4,9 +4,9 @@
  * it. Every problem is one InputError line naming the file and the key.
  */
 import { readFileSync } from "node:fs";
-import levenshtein from "fast-levenshtein";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { InputError } from "../util/errors.js";
+import { closestName } from "./closest-name.js";
 
 /** The type each flag takes, as yargs declares it. */
 export type FlagType = "string" | "number" | "boolean" | "array";
@@ -69,21 +69,11 @@ function checkValue(path: string, key: string, type: FlagType, raw: unknown): un
 }
 
 function unknownKey(key: string, flags: ReadonlyMap<string, FlagType>): string {
-  let best: string | null = null;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const name of flags.keys()) {
-    if (name === "config") continue;
-    const d = levenshtein.get(key, name);
-    if (d < bestDistance) {
-      best = name;
-      bestDistance = d;
-    }
-  }
-  const hint =
-    best !== null && bestDistance <= Math.max(2, Math.floor(key.length / 3))
-      ? ` (did you mean "${best}"?)`
-      : "";
-  return `unknown key "${key}"${hint}`;
+  const best = closestName(
+    key,
+    [...flags.keys()].filter((name) => name !== "config"),
+  );
+  return `unknown key "${key}"${best === null ? "" : ` (did you mean "${best}"?)`}`;
 }
 
 /** The settings a run used, as a configuration file that reproduces it (`--config` reads it back). */

@@ -1,7 +1,7 @@
-import levenshtein from "fast-levenshtein";
 import yargs, { type Argv } from "yargs";
 import { InputError } from "../util/errors.js";
 import { LITMUS_VERSION } from "../util/version.js";
+import { closestName } from "./closest-name.js";
 import { commands } from "./commands/index.js";
 import { declaredFlags } from "./commands/shared-options.js";
 
@@ -56,15 +56,8 @@ function withFlagSuggestion(err: unknown, argv: readonly string[]): unknown {
   if (!m || !command) return err;
   const known = [...declaredFlags(command.builder(yargs([]))).keys()];
   const hints = (m[1] as string).split(", ").map((name) => {
-    let best = "";
-    let bestDistance = Number.POSITIVE_INFINITY;
-    for (const flag of known) {
-      const d = levenshtein.get(name, flag);
-      if (d < bestDistance) [best, bestDistance] = [flag, d];
-    }
-    return bestDistance <= Math.max(2, Math.floor(name.length / 3))
-      ? `--${name}: did you mean --${best}?`
-      : null;
+    const best = closestName(name, known);
+    return best === null ? null : `--${name}: did you mean --${best}?`;
   });
   const hint = hints.filter((h) => h !== null).join("; ");
   return hint ? new InputError(`${message} (${hint})`) : err;

@@ -20,6 +20,7 @@
  * and its adjusted p < alpha.
  */
 import { createRng, deriveSeed } from "../util/rng.js";
+import { bootstrapMeanInterval } from "./bootstrap.js";
 import { passAtK } from "./pass-at-k.js";
 import { mcnemarExact } from "./stats.js";
 
@@ -238,22 +239,17 @@ function signFlipFigure(
     if (Math.abs(t) >= observed - 1e-12) extreme++;
   }
   const p = (1 + extreme) / (1 + options.resamples);
-  const means = new Float64Array(options.resamples);
-  for (let r = 0; r < options.resamples; r++) {
-    let t = 0;
-    for (let i = 0; i < n; i++) t += d[Math.floor(rng.next() * n)] as number;
-    means[r] = t / n;
-  }
-  means.sort();
-  const a = 1 - options.level;
-  const lo = means[Math.min(options.resamples - 1, Math.floor((options.resamples * a) / 2))] as number;
-  const hi = means[Math.max(0, Math.ceil(options.resamples * (1 - a / 2)) - 1)] as number;
+  const ci = bootstrapMeanInterval(d, {
+    resamples: options.resamples,
+    seed: deriveSeed(options.seed, "checkpoint-interval", metric),
+    level: options.level,
+  });
   return {
     metric,
     baseline,
     current,
     diff: current - baseline,
-    ci: [lo, hi],
+    ci,
     p,
     test: "sign-flip",
     higherIsWorse,

@@ -4,9 +4,9 @@
  * that came from a data set or a model is untrusted and is escaped where it is rendered.
  */
 import type { StoredRun } from "../audit/records.js";
+import { isStaleAnswer } from "../audit/samples.js";
 import type { AuditSummary } from "../audit/summary.js";
 import type { AuditRunConfig } from "../audit/types.js";
-import { sameNumber } from "../extract/numbers.js";
 import { ORIGINAL } from "../metrics/index.js";
 import { type DetectorView, readDetectors, readUnavailableDetectors } from "./detectors.js";
 
@@ -261,7 +261,7 @@ export function drillProblems(summary: AuditSummary, run: StoredRun): DrillProbl
       problem.u.push(unit);
     }
     const c = row.completion;
-    const stale = row.request.answerChanged && sameNumber(c.answer, row.request.originalAnswer);
+    const stale = isStaleAnswer(row.request, c.answer);
     unit.c.push([c.sampleIndex ?? -1, c.text, c.answer, c.correct ? 1 : stale ? 2 : 0]);
   }
   return [...byProblem.values()];

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SqliteRunStore } from "../../src/store/index.js";
 import { oneLineError, runLitmus } from "../cli/run-litmus.js";
-import { makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
+import { longQuestion, makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
 import { MADE_UP, TINY } from "./helpers.js";
 
 /** The tiny model's context is 128 tokens: a question of a few hundred words cannot fit. */
-const LONG_QUESTION = `${"Ann counts the red and blue marbles in the big jar on the shelf again. ".repeat(20)}She has 5 marbles and buys 3 more. How many marbles does she have?`;
+const LONG_QUESTION = longQuestion(20);
 
 describe("prompts checked against the context window before any generation", () => {
   let dir: string;

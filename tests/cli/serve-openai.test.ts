@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CANARY_MODEL_DIR } from "../../src/data/litmus-mini.js";
-import { makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
+import { longQuestion, makeTempDir, problemLine, writeFixture } from "../helpers/data-fixtures.js";
 import { oneLineError, runLitmus } from "./run-litmus.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -124,7 +124,7 @@ describe("litmus serve + litmus audit --backend openai, as processes", () => {
 
   it("measures prompts with the server's /tokenize before any generation (exit 2, or --skip-too-long)", async () => {
     // The canary's context is 1,024 tokens: a question of some 1,500 cannot fit.
-    const long = `${"Ann counts the red and blue marbles in the big jar on the shelf again. ".repeat(100)}She has 5 marbles and buys 3 more. How many marbles does she have?`;
+    const long = longQuestion(100);
     const dataset = await writeFixture(
       tmp.dir,
       "with-long.jsonl",

@@ -32,3 +32,8 @@ export async function writeFixture(dir: string, name: string, content: string | 
 export function problemLine(question: string, answer: string): string {
   return JSON.stringify({ question, answer });
 }
+
+/** A marble problem whose question runs to about 15 tokens per repeat: longer than a small context. */
+export function longQuestion(repeats: number): string {
+  return `${"Ann counts the red and blue marbles in the big jar on the shelf again. ".repeat(repeats)}She has 5 marbles and buys 3 more. How many marbles does she have?`;
+}

@@ -65,7 +65,13 @@ export function toGenerateRequest(
       : { n: request.n, stop: request.stop };
   const samples = missing.filter((j): j is number => j !== null);
   const partial = request.mode === "sampled" && samples.length > 0 && samples.length < request.n;
-  return { id: request.id, prompt: request.prompt, config, ...(partial ? { samples } : {}) };
+  return {
+    id: request.id,
+    prompt: request.prompt,
+    config,
+    ...(partial ? { samples } : {}),
+    ...(request.sharedPrefix ? { sharedPrefix: request.sharedPrefix } : {}),
+  };
 }
 
 /** Extracts, scores and shapes one runner completion as the record the store keeps. */

@@ -40,6 +40,7 @@ export function buildRequests(
       variantId: null,
       probe: ORIGINAL,
       prompt: rendered.text,
+      ...sharedPrefixOf(rendered.sharedPrefix),
       stop: rendered.stop,
       expected: original,
       originalAnswer: original,
@@ -53,6 +54,7 @@ export function buildRequests(
         variantId: v.id,
         probe: v.probe,
         prompt: r.text,
+        ...sharedPrefixOf(r.sharedPrefix),
         stop: r.stop,
         expected: v.expected,
         originalAnswer: v.originalAnswer,
@@ -67,6 +69,11 @@ export function buildRequests(
     }
   }
   return out;
+}
+
+/** The shared prefix as an optional field (absent without exemplars, so such records stay as they were). */
+function sharedPrefixOf(chars: number): Pick<AuditRequest, "sharedPrefix"> {
+  return chars > 0 ? { sharedPrefix: chars } : {};
 }
 
 /** The answer unit a question asks for, as an optional field (absent when it says nothing). */

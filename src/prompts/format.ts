@@ -102,12 +102,23 @@ export function renderPrompt(format: PromptFormat, asked: AskedProblem): Rendere
         format.spec.exemplarSeparator,
     )
     .join("");
+  const values = { question: asked.question, exemplars: rendered };
   return {
     format: format.spec.name,
-    text: fillTemplate(format.template, { question: asked.question, exemplars: rendered }),
+    text: fillTemplate(format.template, values),
     stop: format.spec.stop.slice(),
     exemplarIds: exemplars.map((e) => e.id),
+    sharedPrefix: exemplars.length > 0 ? textBeforeQuestion(format.template, values).length : 0,
   };
+}
+
+/**
+ * The rendered text before the first {question}: with exemplars, the block every problem of a run
+ * shares (the few-shot exemplars), which a local backend prefills once (src/runner/prefix-cache.ts).
+ */
+function textBeforeQuestion(parsed: ParsedTemplate, values: Readonly<Record<string, string>>): string {
+  const end = parsed.segments.findIndex((s) => "placeholder" in s && s.placeholder === "question");
+  return fillTemplate({ ...parsed, segments: parsed.segments.slice(0, end) }, values);
 }
 
 function fold(text: string): string {

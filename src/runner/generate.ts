@@ -8,16 +8,20 @@ import { InputError } from "../util/errors.js";
 import { createRng, deriveSeed, type Rng } from "../util/rng.js";
 import { resolveConfig } from "./config.js";
 import { GROW_SLOTS, openDecoder } from "./decoder.js";
+import { KvCache } from "./kv-cache.js";
 import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
-import { equalLengthGroups, leftPad, prefill, yieldToEventLoop } from "./prefill.js";
+import { equalLengthGroups, leftPad, type PaddedBatch, prefill, yieldToEventLoop } from "./prefill.js";
+import { type PrefixCache, sharedLeadingTokens } from "./prefix-cache.js";
 import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
 
 export interface GenerateOptions extends RunOptions {
   maxLogitsBytes?: number;
+  /** Where shared prefixes (`GenerateRequest.sharedPrefix`) are kept; without it every prompt is prefilled whole. */
+  prefixes?: PrefixCache;
 }
 
 interface Row {
@@ -64,6 +68,30 @@ export function sampleIndices(req: GenerateRequest, n: number): number[] {
       throw new InputError(`prompt ${req.id}: seeds must be integers in [0, 2^32)`);
   }
   return indices;
+}
+
+/**
+ * The batch's first columns from the shared-prefix cache, when every request names the same shared
+ * prefix and the graph numbers positions by `position_ids` (a graph without them reads the mask as
+ * right padding; see prefill.ts). Undefined: prefill every prompt whole.
+ */
+async function sharedPrefixPast(
+  lm: CausalLM,
+  requests: readonly GenerateRequest[],
+  prompts: readonly number[][],
+  batch: PaddedBatch,
+  prefixes: PrefixCache | undefined,
+): Promise<KvCache | undefined> {
+  const chars = requests[0]?.sharedPrefix ?? 0;
+  if (!prefixes || !lm.info.hasPositionIds || chars <= 0) return undefined;
+  const text = requests[0]!.prompt.slice(0, chars);
+  if (requests.some((r) => r.sharedPrefix !== chars || !r.prompt.startsWith(text))) return undefined;
+  const entry = await prefixes.entry(lm, text);
+  // Every row must still run its last prompt token (its logits choose the first new token).
+  const columns = Math.min(sharedLeadingTokens(entry.ids, prompts), batch.width - 1);
+  if (columns <= 0) return undefined;
+  prefixes.noteReuse(columns, batch.pads);
+  return KvCache.fromPrefix(entry.cache, columns, batch.pads);
 }
 
 /** Completes one batch of prompts (all rows run together). */
@@ -125,9 +153,11 @@ export async function generateBatch(
   if (rows.length === 0) return [];
   const maxBudget = Math.max(...rows.map((r) => r.budget));
   options.onProgress?.({ phase: "prefill", done: 0, total: requests.length });
+  const past = await sharedPrefixPast(lm, requests, prompts, batch, options.prefixes);
   const pre = await prefill(lm, batch, {
     maxLogitsBytes: options.maxLogitsBytes,
     afterStep: yieldToEventLoop,
+    ...(past ? { past } : {}),
   });
   options.onProgress?.({ phase: "prefill", done: requests.length, total: requests.length });
 

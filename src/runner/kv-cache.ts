@@ -42,6 +42,33 @@ export class KvCache {
     return new KvCache(layout, tensors, dims[0]!, dims[2]!);
   }
 
+  /**
+   * The first `columns` positions of a one-row `prefix` cache laid out as a left-padded batch's
+   * would be: row r holds `pads[r]` empty (masked) columns, then the prefix's positions, cut at
+   * `columns`. A row padded by `columns` or more holds only padding (it recomputes its prefix).
+   */
+  static fromPrefix(prefix: KvCache, columns: number, pads: readonly number[]): KvCache {
+    if (prefix.rows !== 1) throw new Error("a prefix cache has one row");
+    if (columns > prefix.length) throw new Error(`${columns} columns of a ${prefix.length}-column prefix`);
+    const { kvHeads, headDim, kvType } = prefix.layout;
+    const outRow = kvHeads * columns * headDim;
+    const tensors = prefix.tensors.map((t) => {
+      const src = t.data as TensorData;
+      // Fresh memory is zero: padding columns need no writing (they are masked anyway).
+      const dst = alloc(kvType, pads.length * outRow);
+      pads.forEach((pad, r) => {
+        const kept = columns - pad;
+        if (kept <= 0) return;
+        for (let h = 0; h < kvHeads; h++) {
+          const s = h * prefix.length * headDim;
+          dst.set(src.subarray(s, s + kept * headDim) as never, r * outRow + (h * columns + pad) * headDim);
+        }
+      });
+      return makeTensor(kvType, dst, [pads.length, kvHeads, columns, headDim]);
+    });
+    return new KvCache(prefix.layout, tensors, pads.length, columns);
+  }
+
   /** The cache as graph inputs. */
   feeds(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};

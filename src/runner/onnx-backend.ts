@@ -3,6 +3,7 @@
 import { resolveConfig } from "./config.js";
 import { generateBatch } from "./generate.js";
 import { CausalLM, type OpenOptions } from "./model.js";
+import { PrefixCache } from "./prefix-cache.js";
 import { scoreBatch } from "./score.js";
 import type {
   Backend,
@@ -21,13 +22,24 @@ export interface OnnxBackendOptions extends OpenOptions {
   /** Most texts scored together. */
   scoreBatchSize?: number;
   maxLogitsBytes?: number;
+  /** false: prefill every prompt whole, ignoring `sharedPrefix` (the benchmark's baseline). */
+  sharedPrefixes?: boolean;
+}
+
+function sharedPrefixText(req: GenerateRequest): string {
+  return req.sharedPrefix ? req.prompt.slice(0, req.sharedPrefix) : "";
 }
 
 export class OnnxBackend implements Backend {
+  /** Few-shot exemplar blocks, prefilled once per run (see prefix-cache.ts). */
+  readonly prefixes: PrefixCache;
+
   private constructor(
     readonly lm: CausalLM,
     private readonly options: OnnxBackendOptions,
-  ) {}
+  ) {
+    this.prefixes = new PrefixCache(2, options.maxLogitsBytes);
+  }
 
   static async open(dir: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
     return new OnnxBackend(await CausalLM.open(dir, options), options);
@@ -64,6 +76,7 @@ export class OnnxBackend implements Backend {
       const done = await generateBatch(this.lm, group, config, {
         ...options,
         maxLogitsBytes: this.options.maxLogitsBytes,
+        ...(this.options.sharedPrefixes === false ? {} : { prefixes: this.prefixes }),
       });
       if (options.onCompletion) for (const c of done) options.onCompletion(c);
       out.push(...done);
@@ -72,7 +85,9 @@ export class OnnxBackend implements Backend {
     };
     for (const req of requests) {
       const n = req.samples?.length ?? resolveConfig(config, req.config).n;
-      if (rows + n > maxRows && group.length > 0) await flush();
+      // A batch starts from one shared prefix: a request with another one starts a new batch.
+      const prefixChanged = group.length > 0 && sharedPrefixText(group[0]!) !== sharedPrefixText(req);
+      if ((rows + n > maxRows || prefixChanged) && group.length > 0) await flush();
       group.push(req);
       rows += n;
     }

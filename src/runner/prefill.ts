@@ -55,7 +55,9 @@ export interface PrefillResult {
 
 /**
  * Runs a padded batch through the model. `onChunk(logits, start)` sees each chunk's logits, whose
- * position p is column start + p of the padded batch.
+ * position p is column start + p of the padded batch. `past` (consumed), when given, already holds
+ * the batch's first `past.length` columns (a shared prefix, see prefix-cache.ts): the run starts
+ * after them.
  */
 export async function prefill(
   lm: CausalLM,
@@ -64,15 +66,18 @@ export async function prefill(
     maxLogitsBytes?: number;
     onChunk?: (logits: Tensor, start: number) => void;
     afterStep?: () => Promise<void>;
+    past?: KvCache;
   } = {},
 ): Promise<PrefillResult> {
   const budget = options.maxLogitsBytes ?? DEFAULT_MAX_LOGITS_BYTES;
   const bytesPerLogit = lm.info.logitsType === "float16" ? 2 : 4;
   const chunk = Math.max(1, Math.floor(budget / (batch.rows * lm.info.vocabColumns * bytesPerLogit)));
-  let cache = lm.emptyCache(batch.rows);
+  let cache = options.past ?? lm.emptyCache(batch.rows);
+  if (cache.rows !== batch.rows || cache.length >= batch.width)
+    throw new Error(`a past of ${cache.rows}x${cache.length} for a batch of ${batch.rows}x${batch.width}`);
   let logits: Tensor | undefined;
   let lastPosition = 0;
-  for (let start = 0; start < batch.width; start += chunk) {
+  for (let start = cache.length; start < batch.width; start += chunk) {
     const len = Math.min(chunk, batch.width - start);
     const end = start + len;
     const inputIds: number[] = [];

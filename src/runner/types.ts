@@ -33,6 +33,12 @@ export interface GenerateRequest {
    */
   samples?: number[];
   /**
+   * Length in characters of a leading part of `prompt` that many requests share (a few-shot
+   * exemplar block). A local backend prefills it once and starts each such prompt from a copy of
+   * its KV cache (src/runner/prefix-cache.ts); completions are the same either way.
+   */
+  sharedPrefix?: number;
+  /**
    * Explicit 32-bit seeds of the produced samples, one per entry of `samples` (or per sample),
    * overriding the (run seed, id, index) derivation. For a server whose clients pin every
    * sample's seed themselves.

@@ -68,6 +68,8 @@ export interface RenderedPrompt {
   text: string;
   stop: string[];
   exemplarIds: string[];
+  /** Characters of `text` before the question when exemplars are shown (their shared block), else 0. */
+  sharedPrefix: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,6 +117,11 @@ export interface AuditRequest {
   variantId: string | null;
   probe: ProbeLabel;
   prompt: string;
+  /**
+   * Leading characters of `prompt` every request of the run shares (the few-shot exemplar block);
+   * a local model prefills them once. Absent when there are none.
+   */
+  sharedPrefix?: number;
   stop: string[];
   /** Greedy requests have one completion; sampled requests have `n`. */
   mode: "greedy" | "sampled";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { toGenerateRequest } from "../../src/audit/execute.js";
 import { parseGate } from "../../src/audit/gates.js";
 import { buildRequests, planBatches } from "../../src/audit/plan.js";
 import { formatDuration, ProgressLine } from "../../src/audit/progress.js";
@@ -38,6 +39,24 @@ describe("audit planning", () => {
     assert.deepEqual(batches.flat(), requests);
     for (const b of batches)
       assert.ok(b.length === 1 || b.reduce((s, r) => s + (r.mode === "greedy" ? 1 : r.n), 0) <= 4);
+  });
+
+  it("few-shot requests name their shared exemplar block; the runner request carries it", () => {
+    const { variants } = runProbes(problems, parseProbeList("newline,number-swap"), 1);
+    const cot = preparePromptFormat(BUILTIN_FORMATS.get("cot-8shot")!);
+    const requests = buildRequests(problems, variants, cot, 2);
+    const blocks = new Set(requests.map((r) => r.prompt.slice(0, r.sharedPrefix)));
+    assert.equal(blocks.size, 1, "one block for the whole run");
+    const [block] = blocks;
+    assert.ok(block!.endsWith("The answer is 8.\n\nQ: "), "the block ends where the question starts");
+    for (const r of requests) {
+      assert.equal(toGenerateRequest(r).sharedPrefix, r.sharedPrefix);
+      assert.equal(r.prompt.slice(r.sharedPrefix!).replace(/\nA:$/, "").length > 0, true);
+    }
+    const qa = buildRequests(problems, variants, preparePromptFormat(BUILTIN_FORMATS.get("qa")!), 2);
+    assert.ok(
+      qa.every((r) => r.sharedPrefix === undefined && toGenerateRequest(r).sharedPrefix === undefined),
+    );
   });
 
   it("selection: ids keep data-set order, shards are round-robin and cover everything once", () => {

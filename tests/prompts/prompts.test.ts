@@ -42,6 +42,7 @@ describe("qa", () => {
       text: `Question: ${Q}\nAnswer:`,
       stop: ["Question:"],
       exemplarIds: [],
+      sharedPrefix: 0,
     });
   });
 
@@ -68,6 +69,13 @@ describe("gsm8k-5shot", () => {
       [1, 2, 3, 4, 5].map((l) => `gsm8k-train:${l}`),
     );
     assert.deepEqual(out.stop, ["Question:"]);
+    // The block every problem shares runs up to the question itself.
+    const shared = [1, 2, 3, 4, 5].map((l) => block(byLine(l))).join("") + "Question: ";
+    assert.equal(out.sharedPrefix, shared.length);
+    assert.equal(
+      renderPrompt(format, { question: "Another question?" }).text.slice(0, out.sharedPrefix),
+      shared,
+    );
     assert.equal(out.text.split("Question: ").length - 1, 6);
     assert.equal(out.text.split("\n#### ").length - 1, 5, "every exemplar keeps its #### line");
     assert.ok(out.text.endsWith("\nAnswer:") && !out.text.endsWith(" "));
@@ -143,6 +151,7 @@ describe("cot-8shot", () => {
     assert.equal(out.text.match(/The answer is \d+\.\n\n/g)?.length, 8);
     assert.deepEqual(out.stop, ["Q:"]);
     assert.equal(out.exemplarIds.length, 8);
+    assert.equal(out.text.slice(out.sharedPrefix), `${Q}\nA:`);
   });
 
   it("drops an exemplar equal to the asked question rather than showing it", () => {

@@ -6,8 +6,8 @@
  * other processes hits them alike.
  * Run: node dist/benchmarks/runner/decode.js
  */
-import * as ort from "onnxruntime-node";
 import { OnnxBackend } from "../../src/runner/index.js";
+import { openBareLoop } from "./bare-loop.js";
 import { benchModelDir, benchPrompt, now, report, round, THREADS } from "./common.js";
 
 const NEW_TOKENS = Number(process.env["LITMUS_BENCH_TOKENS"] ?? 64);
@@ -35,55 +35,11 @@ async function main(): Promise<void> {
   const inThread = await OnnxBackend.open(dir, { threads: THREADS, worker: false });
   const lm = inWorker.lm;
   const promptIds = lm.tokenizer.encode(prompt);
-  const { numLayers, kvHeads, headDim } = lm.info;
+  const { numLayers } = lm.info;
 
-  // Bare loop: raw onnxruntime-node, the same tokens, present fed back as past.
-  const session = await ort.InferenceSession.create(`${dir}/model.onnx`, {
-    graphOptimizationLevel: "all",
-    ...(THREADS > 0 ? { intraOpNumThreads: THREADS, interOpNumThreads: 1 } : {}),
-  });
-  const i64 = (xs: number[], dims: number[]) =>
-    new ort.Tensor("int64", BigInt64Array.from(xs.map(BigInt)), dims);
-  const bareOnce = async (tokens: number[]): Promise<number> => {
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: i64(promptIds, [1, promptIds.length]),
-      attention_mask: i64(
-        promptIds.map(() => 1),
-        [1, promptIds.length],
-      ),
-      position_ids: i64(
-        promptIds.map((_, i) => i),
-        [1, promptIds.length],
-      ),
-    };
-    for (let i = 0; i < numLayers; i++) {
-      for (const k of ["key", "value"]) {
-        feeds[`past_key_values.${i}.${k}`] = new ort.Tensor("float32", new Float32Array(0), [
-          1,
-          kvHeads,
-          0,
-          headDim,
-        ]);
-      }
-    }
-    let out = await session.run(feeds);
-    const t0 = now();
-    let len = promptIds.length;
-    for (let s = 0; s < tokens.length - 1; s++) {
-      const f: Record<string, ort.Tensor> = {
-        input_ids: i64([tokens[s]!], [1, 1]),
-        attention_mask: i64(Array(len + 1).fill(1), [1, len + 1]),
-        position_ids: i64([len], [1, 1]),
-      };
-      for (let i = 0; i < numLayers; i++) {
-        f[`past_key_values.${i}.key`] = out[`present.${i}.key`] as ort.Tensor;
-        f[`past_key_values.${i}.value`] = out[`present.${i}.value`] as ort.Tensor;
-      }
-      out = await session.run(f);
-      len++;
-    }
-    return now() - t0;
-  };
+  const bare = await openBareLoop(dir, lm, THREADS);
+  const bareOnce = async (tokens: number[]): Promise<number> =>
+    (await bare.decode(promptIds, tokens)).msPerStep * Math.max(1, tokens.length - 1);
 
   let workerBest = Number.POSITIVE_INFINITY;
   let threadBest = Number.POSITIVE_INFINITY;
@@ -99,20 +55,20 @@ async function main(): Promise<void> {
     threadBest = Math.min(threadBest, t.ms);
     bareBest = Math.min(bareBest, b);
   }
-  await session.release();
+  await bare.release();
   await inWorker.close();
   await inThread.close();
 
-  // litmus' timed span covers all new tokens (the first is sampled from the prefill's logits);
-  // the bare loop runs one step per token after the first.
-  const steps = tokens.length - 1;
-  const litmusTps = (steps + 1) / (workerBest / 1000);
-  const inThreadTps = (steps + 1) / (threadBest / 1000);
+  // Both timed spans run one model step per token after the first (which comes from the
+  // prefill's logits): figures are per step, the same divisor for both.
+  const steps = Math.max(1, tokens.length - 1);
+  const litmusTps = steps / (workerBest / 1000);
+  const inThreadTps = steps / (threadBest / 1000);
   const bareTps = steps / (bareBest / 1000);
   report(
     [
       `model ${dir}: ${numLayers} layers, prompt ${promptIds.length} tokens, ${tokens.length} new tokens, threads ${THREADS || "auto"}`,
-      `litmus decode: ${litmusTps.toFixed(2)} tok/s (${(workerBest / (steps + 1)).toFixed(1)} ms/token)`,
+      `litmus decode: ${litmusTps.toFixed(2)} tok/s (${(workerBest / steps).toFixed(1)} ms/token)`,
       `litmus decode, session in this thread (worker: false): ${inThreadTps.toFixed(2)} tok/s`,
       `bare session.run loop: ${bareTps.toFixed(2)} tok/s (${(bareBest / steps).toFixed(1)} ms/token)`,
     ],

@@ -1,0 +1,68 @@
+/**
+ * The baseline every decode figure is set against: raw onnxruntime-node `session.run` calls, one
+ * per token, `present.*` fed back as the next step's past, no batching, sampling or bookkeeping.
+ * It feeds tokens it is given (litmus's own greedy tokens), so both do the same arithmetic.
+ */
+import * as ort from "onnxruntime-node";
+import type { CausalLM } from "../../src/runner/index.js";
+import { now } from "./common.js";
+
+export interface BareLoop {
+  /** Prefill `promptIds`, then one step per token of `tokens` but the last; ms per decode step. */
+  decode(
+    promptIds: readonly number[],
+    tokens: readonly number[],
+  ): Promise<{ msPerStep: number; prefillMs: number }>;
+  release(): Promise<void>;
+}
+
+export async function openBareLoop(dir: string, lm: CausalLM, threads: number): Promise<BareLoop> {
+  const session = await ort.InferenceSession.create(`${dir}/model.onnx`, {
+    graphOptimizationLevel: "all",
+    ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  });
+  const { numLayers, kvHeads, headDim } = lm.info;
+  const kvType = lm.info.kvType;
+  const i64 = (xs: readonly number[], dims: number[]) =>
+    new ort.Tensor("int64", BigInt64Array.from(xs.map(BigInt)), dims);
+  return {
+    async decode(promptIds, tokens) {
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: i64(promptIds, [1, promptIds.length]),
+        attention_mask: i64(
+          promptIds.map(() => 1),
+          [1, promptIds.length],
+        ),
+        position_ids: i64(
+          promptIds.map((_, i) => i),
+          [1, promptIds.length],
+        ),
+      };
+      for (let i = 0; i < numLayers; i++) {
+        for (const k of ["key", "value"]) {
+          const empty = kvType === "float16" ? new Uint16Array(0) : new Float32Array(0);
+          feeds[`past_key_values.${i}.${k}`] = new ort.Tensor(kvType, empty, [1, kvHeads, 0, headDim]);
+        }
+      }
+      const p0 = now();
+      let out = await session.run(feeds);
+      const t0 = now();
+      let len = promptIds.length;
+      for (let s = 0; s < tokens.length - 1; s++) {
+        const f: Record<string, ort.Tensor> = {
+          input_ids: i64([tokens[s]!], [1, 1]),
+          attention_mask: i64(Array(len + 1).fill(1), [1, len + 1]),
+          position_ids: i64([len], [1, 1]),
+        };
+        for (let i = 0; i < numLayers; i++) {
+          f[`past_key_values.${i}.key`] = out[`present.${i}.key`] as ort.Tensor;
+          f[`past_key_values.${i}.value`] = out[`present.${i}.value`] as ort.Tensor;
+        }
+        out = await session.run(f);
+        len++;
+      }
+      return { msPerStep: (now() - t0) / Math.max(1, tokens.length - 1), prefillMs: t0 - p0 };
+    },
+    release: () => session.release(),
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * The runner at full size, every figure a ratio against a baseline measured in the same run:
+ * - greedy batch 1: litmus vs a bare `session.run` loop (alternated rounds, same tokens), vs
+ *   transformers' own PhiForCausalLM in PyTorch (eager), and vs the memory-bandwidth floor
+ *   (weight bytes / this machine's read bandwidth, measured here);
+ * - int4 vs fp32 (greedy batch 1);
+ * - greedy over 16 different GSM8K prompts batched vs one at a time (aggregate tokens/s);
+ * - n = 16 samples of one prompt vs n = 1;
+ * - a 5-shot prefill with and without the shared-prefix cache;
+ * - peak RSS of a real `litmus audit` process on the fp32 model vs its weight bytes.
+ *
+ * Models (build with tools/build_phi_model.py; never committed):
+ *   LITMUS_BENCH_FP32 (default /work/models/phi-1_5-fp32), LITMUS_BENCH_INT4
+ *   (/work/models/phi-1_5-int4), LITMUS_BENCH_HF (/work/models/phi-1_5-hf, transformers' folder of
+ *   the fp32 weights; the PyTorch figure is skipped without it or without pyenv's python3).
+ * Run: npx tsc -p tsconfig.json && node dist/benchmarks/runner/full-size.js [sections...]
+ *   sections: decode transformers int4 batch samples prefix rss (default: all)
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadProblems } from "../../src/data/index.js";
+import { GSM8K_5SHOT, preparePromptFormat, QA, renderPrompt } from "../../src/prompts/index.js";
+import { OnnxBackend } from "../../src/runner/index.js";
+import type { GenerateRequest, GenerationConfig } from "../../src/runner/types.js";
+import { readBandwidthGBs } from "./bandwidth.js";
+import { openBareLoop } from "./bare-loop.js";
+import { now, round } from "./common.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const FP32 = process.env["LITMUS_BENCH_FP32"] ?? "/work/models/phi-1_5-fp32";
+const INT4 = process.env["LITMUS_BENCH_INT4"] ?? "/work/models/phi-1_5-int4";
+const HF = process.env["LITMUS_BENCH_HF"] ?? "/work/models/phi-1_5-hf";
+const THREADS = Number(process.env["LITMUS_BENCH_THREADS"] ?? cpus().length);
+const ROUNDS = Number(process.env["LITMUS_BENCH_ROUNDS"] ?? 5);
+const NEW_TOKENS = 64;
+const PYTHON = process.env["LITMUS_PYTHON"] ?? "python3";
+
+const figures: Record<string, number | string | boolean> = {};
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+function weightBytes(dir: string): number {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith("model.onnx"))
+    .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** One greedy completion at batch 1: ms per decode step after the prefill, and its tokens. */
+async function litmusDecode(
+  backend: OnnxBackend,
+  prompt: string,
+): Promise<{ msPerStep: number; tokens: number[] }> {
+  let t0 = 0;
+  const [c] = await backend.generate(
+    [{ id: "p", prompt }],
+    { temperature: 0, maxNewTokens: NEW_TOKENS, stop: [] },
+    { onProgress: (p) => void (p.phase === "prefill" && p.done === p.total && (t0 = now())) },
+  );
+  const steps = Math.max(1, c!.tokenIds.length - 1);
+  return { msPerStep: (now() - t0) / steps, tokens: c!.tokenIds };
+}
+
+/** Wall time of one generate call and the tokens it made (prefill included). */
+async function timedGenerate(
+  backend: OnnxBackend,
+  requests: GenerateRequest[],
+  config: Partial<GenerationConfig>,
+): Promise<{ seconds: number; tokens: number }> {
+  const t0 = now();
+  const out = await backend.generate(requests, config);
+  return { seconds: (now() - t0) / 1000, tokens: out.reduce((s, c) => s + c.tokenIds.length, 0) };
+}
+
+async function main(): Promise<void> {
+  const sections = new Set(process.argv.slice(2));
+  const want = (name: string) => sections.size === 0 || sections.has(name);
+  for (const dir of [FP32, INT4])
+    if (!existsSync(join(dir, "model.onnx"))) throw new Error(`no model in ${dir}`);
+  const test = await loadProblems(join(ROOT, "../shared/gsm8k/test.jsonl"), "gsm8k-test");
+  const train = await loadProblems(join(ROOT, "../shared/gsm8k/train.jsonl"), "gsm8k-train");
+  const qa = preparePromptFormat(QA);
+  const qaPrompts = test.map((p) => renderPrompt(qa, { question: p.question }).text);
+
+  figures["date"] = new Date().toISOString();
+  figures["cpus"] = `${cpus().length} x ${cpus()[0]?.model ?? "?"}`;
+  figures["threads"] = THREADS;
+  figures["load_before"] = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+  const fp32Bytes = weightBytes(FP32);
+  const int4Bytes = weightBytes(INT4);
+  figures["fp32_weight_bytes"] = fp32Bytes;
+  figures["int4_weight_bytes"] = int4Bytes;
+
+  const fp32 = await OnnxBackend.open(FP32, { threads: THREADS });
+  const lm = fp32.lm;
+  // A ~100-token GSM8K prompt (the issue's measurements used 103).
+  const prompt = qaPrompts.find((p) => Math.abs(lm.tokenizer.encode(p).length - 103) <= 3) ?? qaPrompts[0]!;
+  const promptIds = lm.tokenizer.encode(prompt);
+  figures["prompt_tokens"] = promptIds.length;
+  say(`fp32 ${FP32} (${(fp32Bytes / 1e9).toFixed(2)} GB), int4 ${INT4} (${(int4Bytes / 1e9).toFixed(2)} GB)`);
+  say(
+    `decode path: ${lm.kvSlices ? "slot cache" : "present fed back"}; threads ${THREADS}; load ${figures["load_before"]}`,
+  );
+
+  let greedyTokens: number[] = [];
+  if (want("decode")) {
+    const bw1 = await readBandwidthGBs(1);
+    const bw2 = await readBandwidthGBs(2);
+    const bare = await openBareLoop(FP32, lm, THREADS);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r <= ROUNDS; r++) {
+      const a = await litmusDecode(fp32, prompt);
+      const b = await bare.decode(promptIds, a.tokens);
+      greedyTokens = a.tokens;
+      if (r === 0) continue; // warm-up
+      ours.push(a.msPerStep);
+      theirs.push(b.msPerStep);
+    }
+    await bare.release();
+    const floor = (fp32Bytes / (Math.max(bw1, bw2) * 1e9)) * 1000;
+    const ratios = ours.map((o, i) => theirs[i]! / o);
+    Object.assign(figures, {
+      read_bandwidth_gbs_1_thread: round(bw1, 1),
+      read_bandwidth_gbs_2_threads: round(bw2, 1),
+      fp32_floor_ms_per_token: round(floor, 1),
+      fp32_litmus_ms_per_step_median: round(median(ours), 1),
+      fp32_litmus_ms_per_step_best: round(Math.min(...ours), 1),
+      fp32_bare_ms_per_step_median: round(median(theirs), 1),
+      fp32_bare_ms_per_step_best: round(Math.min(...theirs), 1),
+      litmus_vs_bare_median_of_rounds: round(median(ratios)),
+      litmus_vs_bare_best: round(Math.min(...theirs) / Math.min(...ours)),
+      litmus_over_floor_median: round(median(ours) / floor, 2),
+      litmus_over_floor_best: round(Math.min(...ours) / floor, 2),
+    });
+    say(
+      `greedy batch 1, ${NEW_TOKENS} tokens, ${ROUNDS} alternated rounds: litmus ${median(ours).toFixed(1)} ms/step (best ${Math.min(...ours).toFixed(1)}), bare loop ${median(theirs).toFixed(1)} (best ${Math.min(...theirs).toFixed(1)}); speed vs bare ${figures["litmus_vs_bare_median_of_rounds"]} (median of rounds)`,
+    );
+    say(
+      `memory read ${bw1.toFixed(1)} GB/s (1 thread), ${bw2.toFixed(1)} GB/s (2 threads): fp32 floor ${floor.toFixed(1)} ms/token; litmus at ${figures["litmus_over_floor_median"]}x the floor (median)`,
+    );
+  }
+
+  if (want("transformers") && existsSync(join(HF, "config.json"))) {
+    const tokens = greedyTokens.length > 0 ? greedyTokens : (await litmusDecode(fp32, prompt)).tokens;
+    const run = spawnSync(
+      PYTHON,
+      [
+        join(ROOT, "benchmarks/python/transformers_decode.py"),
+        HF,
+        JSON.stringify(promptIds),
+        String(NEW_TOKENS),
+        String(THREADS),
+        "2",
+        String(lm.vocabLimit),
+      ],
+      { encoding: "utf8", maxBuffer: 1 << 24 },
+    );
+    if (run.status !== 0) say(`transformers: skipped (${run.stderr.trim().split("\n").pop()})`);
+    else {
+      const hf = JSON.parse(run.stdout.trim().split("\n").pop()!) as {
+        ms_per_step: number;
+        tokens: number[];
+        torch: string;
+      };
+      const ours = (await litmusDecode(fp32, prompt)).msPerStep;
+      const same = hf.tokens.length === tokens.length && hf.tokens.every((t, i) => t === tokens[i]);
+      Object.assign(figures, {
+        transformers_ms_per_step: round(hf.ms_per_step, 1),
+        litmus_ms_per_step_beside_transformers: round(ours, 1),
+        litmus_vs_transformers: round(hf.ms_per_step / ours, 2),
+        transformers_same_greedy_tokens: same,
+        torch: hf.torch,
+      });
+      say(
+        `transformers eager (torch ${hf.torch}): ${hf.ms_per_step.toFixed(1)} ms/step vs litmus ${ours.toFixed(1)}: litmus ${figures["litmus_vs_transformers"]}x faster; same ${NEW_TOKENS} greedy tokens: ${same}`,
+      );
+    }
+  }
+
+  const int4 = await OnnxBackend.open(INT4, { threads: THREADS });
+  if (want("int4")) {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let r = 0; r <= Math.min(ROUNDS, 3); r++) {
+      const x = await litmusDecode(fp32, prompt);
+      const y = await litmusDecode(int4, prompt);
+      if (r === 0) continue;
+      a.push(x.msPerStep);
+      b.push(y.msPerStep);
+    }
+    Object.assign(figures, {
+      int4_ms_per_step_median: round(median(b), 1),
+      fp32_ms_per_step_beside_int4: round(median(a), 1),
+      int4_vs_fp32: round(median(a) / median(b), 2),
+    });
+    say(`int4 ${median(b).toFixed(1)} ms/step vs fp32 ${median(a).toFixed(1)}: ${figures["int4_vs_fp32"]}x`);
+  }
+
+  if (want("batch")) {
+    // 16 different GSM8K questions; batch 1 is timed on 4 of them (the same per-token work).
+    const sixteen = qaPrompts.slice(0, 16).map((p, i) => ({ id: `b${i}`, prompt: p }));
+    const greedy = { temperature: 0, maxNewTokens: NEW_TOKENS, stop: [] };
+    for (const [name, backend] of [
+      ["int4", int4],
+      ["fp32", fp32],
+    ] as const) {
+      let single = { seconds: 0, tokens: 0 };
+      for (const r of sixteen.slice(0, 4)) {
+        const t = await timedGenerate(backend, [r], greedy);
+        single = { seconds: single.seconds + t.seconds, tokens: single.tokens + t.tokens };
+      }
+      const batched = await timedGenerate(backend, sixteen, greedy);
+      const one = single.tokens / single.seconds;
+      const many = batched.tokens / batched.seconds;
+      figures[`${name}_batch1_tokens_per_s`] = round(one, 2);
+      figures[`${name}_batch16_tokens_per_s`] = round(many, 2);
+      figures[`${name}_batch16_vs_batch1`] = round(many / one, 2);
+      say(
+        `${name} greedy, 16 prompts batched: ${many.toFixed(1)} tok/s vs ${one.toFixed(1)} one at a time: ${(many / one).toFixed(2)}x`,
+      );
+    }
+  }
+
+  if (want("samples")) {
+    const req = [{ id: "s", prompt }];
+    for (const [name, backend] of [["int4", int4]] as const) {
+      const cfg = { temperature: 1, maxNewTokens: NEW_TOKENS, stop: [], seed: 1 };
+      const one = await timedGenerate(backend, req, { ...cfg, n: 1 });
+      const many = await timedGenerate(backend, req, { ...cfg, n: 16 });
+      const r = many.tokens / many.seconds / (one.tokens / one.seconds);
+      figures[`${name}_n16_tokens_per_s`] = round(many.tokens / many.seconds, 2);
+      figures[`${name}_n1_tokens_per_s`] = round(one.tokens / one.seconds, 2);
+      figures[`${name}_n16_vs_n1`] = round(r, 2);
+      say(
+        `${name} n = 16 samples: ${(many.tokens / many.seconds).toFixed(1)} tok/s vs n = 1 ${(one.tokens / one.seconds).toFixed(1)}: ${r.toFixed(2)}x`,
+      );
+    }
+  }
+
+  if (want("prefix")) {
+    // A 5-shot audit's prefill: the first token of 4 GSM8K test problems in gsm8k-5shot.
+    const five = preparePromptFormat(GSM8K_5SHOT, train);
+    const reqs: GenerateRequest[] = test.slice(0, 4).map((p, i) => {
+      const r = renderPrompt(five, { question: p.question, problemId: p.id, problemHash: p.hash });
+      return { id: `f${i}`, prompt: r.text, sharedPrefix: r.sharedPrefix };
+    });
+    const first = { temperature: 0, maxNewTokens: 1, stop: [] };
+    const promptTokens = lm.tokenizer.encode(reqs[0]!.prompt).length;
+    for (const [name, dir] of [["int4", INT4]] as const) {
+      const whole = await OnnxBackend.open(dir, { threads: THREADS, sharedPrefixes: false, maxBatchRows: 1 });
+      const cached = await OnnxBackend.open(dir, { threads: THREADS, maxBatchRows: 1 });
+      try {
+        const w = await timedGenerate(whole, reqs, first);
+        const block = await timedGenerate(cached, reqs.slice(0, 1), first); // prefills the block once
+        const c = await timedGenerate(cached, reqs.slice(1), first);
+        const perWhole = w.seconds / reqs.length;
+        const perCached = c.seconds / (reqs.length - 1);
+        // An audit: the block once, then every request from it.
+        const requests = 1319 * 5;
+        const auditRatio = (perWhole * requests) / (block.seconds + perCached * (requests - 1));
+        Object.assign(figures, {
+          [`${name}_5shot_prompt_tokens`]: promptTokens,
+          [`${name}_5shot_block_tokens`]: cached.prefixes.stats.prefilledTokens,
+          [`${name}_5shot_prefill_s_whole`]: round(perWhole, 2),
+          [`${name}_5shot_prefill_s_cached`]: round(perCached, 2),
+          [`${name}_5shot_prefill_speedup_per_request`]: round(perWhole / perCached, 2),
+          [`${name}_5shot_prefill_speedup_audit`]: round(auditRatio, 2),
+        });
+        say(
+          `${name} 5-shot prefill (${promptTokens}-token prompts, ${cached.prefixes.stats.prefilledTokens}-token block): ${perWhole.toFixed(2)} s whole vs ${perCached.toFixed(2)} s from the shared block: ${(perWhole / perCached).toFixed(2)}x per request, ${auditRatio.toFixed(2)}x over a ${requests}-request audit`,
+        );
+      } finally {
+        await whole.close();
+        await cached.close();
+      }
+    }
+  }
+  await int4.close();
+  await fp32.close();
+
+  if (want("rss")) {
+    // A real audit process on the fp32 model; its peak RSS from the kernel's own accounting.
+    const out = mkdtempSync(join(tmpdir(), "litmus-rss-"));
+    try {
+      const hook = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))`;
+      const args = [
+        "--import",
+        hook,
+        join(ROOT, "dist/src/cli/main.js"),
+        "audit",
+        "--model",
+        FP32,
+        "--dataset",
+        "litmus-mini",
+        "--limit",
+        "2",
+        "--n",
+        "2",
+        "--max-new-tokens",
+        "16",
+        "--threads",
+        String(THREADS),
+        "--out",
+        join(out, "run"),
+      ];
+      const rss = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 26 });
+      const stderr = rss.stderr ?? "";
+      if (!/maxrss_kb=/.test(stderr)) throw new Error(`the audit failed: ${stderr.trim().split("\n").pop()}`);
+      const kb = Number(/maxrss_kb=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+      const ratio = (kb * 1024) / fp32Bytes;
+      figures["fp32_audit_peak_rss_bytes"] = kb * 1024;
+      figures["fp32_audit_peak_rss_vs_weights"] = round(ratio, 2);
+      say(
+        `fp32 audit peak RSS ${(kb / 1024 / 1024).toFixed(2)} GiB = ${ratio.toFixed(2)}x the weights (${(fp32Bytes / 2 ** 30).toFixed(2)} GiB)`,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+  figures["load_after"] = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+await main();

@@ -96,6 +96,74 @@ describe("litmus audit on the tiny phi model", () => {
     assert.equal(lines.length, s.counts.completions);
     const greedy = lines.map((l) => JSON.parse(l)).filter((l) => l.sample_index === null);
     assert.equal(greedy.length * 3, lines.length, "one greedy and two samples per prompt");
+    assert.deepEqual(
+      s.decode_path,
+      { path: "slot-cache", reason: null },
+      "the fixture decodes over a slot cache",
+    );
+    assert.match(r.stdout, /^decoded over a slot cache$/m);
+  });
+
+  it("counts the tokens each completion generated, greedy and sampled apart, in summary.json and the reports", () => {
+    const s = JSON.parse(readFileSync(join(run, "summary.json"), "utf8"));
+    const samples = samplesOf(run)
+      .trim()
+      .split("\n")
+      .map(
+        (l) => JSON.parse(l) as { sample_index: number | null; token_count: number; finish_reason: string },
+      );
+    for (const kind of ["greedy", "sampled"] as const) {
+      const mine = samples.filter((x) => (x.sample_index === null) === (kind === "greedy"));
+      const total = mine.reduce((sum, x) => sum + x.token_count, 0);
+      assert.ok(mine.length > 0 && total > 0);
+      assert.deepEqual(s.counts.generated_tokens[kind], {
+        completions: mine.length,
+        total,
+        mean: total / mine.length,
+      });
+    }
+    const finish = samples.reduce<Record<string, number>>((m, x) => {
+      m[x.finish_reason] = (m[x.finish_reason] ?? 0) + 1;
+      return m;
+    }, {});
+    for (const [reason, n] of Object.entries(finish)) assert.equal(s.counts.finish_reasons[reason], n);
+    const g = s.counts.generated_tokens.greedy;
+    const words = `greedy ${g.mean.toFixed(1)} (${g.total} in all)`;
+    for (const f of ["report.md", "report.html"])
+      assert.ok(readFileSync(join(run, f), "utf8").includes(words), `${f} says ${words}`);
+  });
+
+  it("LITMUS_KV_SLICES=0 with --verbose: says and records present.* fed back, with the same samples", async () => {
+    const out = join(dir, "run-plain-path");
+    const r = await runLitmus(common(out, ["--verbose"]), { LITMUS_KV_SLICES: "0" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^litmus: loaded .*phi-tiny on cpu: decoding with present\.\* fed back each step \(the slot cache is turned off/m,
+    );
+    const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    assert.deepEqual(s.decode_path, {
+      path: "present-feedback",
+      reason: "the slot cache is turned off (sliceKv: false, or LITMUS_KV_SLICES=0)",
+    });
+    // Greedy completions agree; a sampled token can differ where a draw falls within rounding of a
+    // boundary (the paths sum attention in another order), which is why the path is recorded.
+    const greedyLines = (d: string) =>
+      samplesOf(d)
+        .split("\n")
+        .filter((l) => l.includes('"sample_index":null'));
+    assert.ok(greedyLines(run).length > 0);
+    assert.deepEqual(
+      greedyLines(out),
+      greedyLines(run),
+      "both decode paths give the same greedy completions",
+    );
+    // A resume that generates nothing records nothing: the run is still decoded one way.
+    assert.equal((await runLitmus(common(out, ["--quiet"]))).code, 0);
+    assert.equal(
+      JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).decode_path.path,
+      "present-feedback",
+    );
   });
 
   it("run again: nothing generated, byte-identical exports", async () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { oneLineError, runLitmus } from "../cli/run-litmus.js";
 import { makeTempDir, writeFixture } from "../helpers/data-fixtures.js";
 import { madeUpJsonl, samplesOf, summaryWithoutTimes, TINY } from "./helpers.js";
@@ -212,6 +213,25 @@ describe("litmus audit on the tiny phi model", () => {
     const unknown = await runLitmus(common(run, ["--fail-on", "drop.nope>0.1"]));
     assert.equal(unknown.code, 2);
     assert.match(oneLineError(unknown) ?? "", /unknown probe "nope"/);
+  });
+
+  it("refuses a run folder made with the format's earlier stop strings, naming them", async () => {
+    // A folder written before the qa format stopped at more than "Question:" (its stored config).
+    const older = join(dir, "older-stops");
+    cpSync(run, older, { recursive: true });
+    const db = new Database(join(older, "run.sqlite"));
+    const row = db.prepare("SELECT config FROM manifest WHERE id = 1").get() as { config: string };
+    const config = JSON.parse(row.config);
+    assert.ok(config.promptFormat.spec.stop.length > 1, "the qa format now has several stop strings");
+    config.promptFormat.spec.stop = ["Question:"];
+    db.prepare("UPDATE manifest SET config = ? WHERE id = 1").run(JSON.stringify(config));
+    db.close();
+    const r = await runLitmus(common(older));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      oneLineError(r) ?? "",
+      /different configuration \(promptFormat\.spec\.stop: \["Question:"\] -> \["Question:",/,
+    );
   });
 
   it("exit 3 when the run itself fails (an export cannot be written)", async () => {

@@ -129,7 +129,7 @@ export function externalDataLocations(model: Uint8Array): string[] {
 }
 
 /** Bytes read per file read: a graph's nodes are small and lie together. */
-const WINDOW = 1 << 20;
+const WINDOW = 1 << 16;
 
 /**
  * The external data locations the model file at `path` names. Throws ProtoError when the file is

@@ -1,11 +1,18 @@
 /** Opens the backend an audit asked for: the in-process ONNX runner, or an OpenAI-compatible server. */
 import { OpenAIBackend } from "../openai/index.js";
-import { OnnxBackend } from "../runner/index.js";
+import { describeDecodePath, OnnxBackend } from "../runner/index.js";
 import type { OpenedBackend } from "./run.js";
 import type { AuditOptions } from "./types.js";
 
-/** `log` gets warning lines (retries of a busy server), each ending in a newline. */
-export async function openAuditBackend(o: AuditOptions, log: (line: string) => void): Promise<OpenedBackend> {
+/**
+ * `log` gets warning lines (retries of a busy server), each ending in a newline; with `verbose`,
+ * also a line on how the loaded model decodes.
+ */
+export async function openAuditBackend(
+  o: AuditOptions,
+  log: (line: string) => void,
+  options: { verbose?: boolean } = {},
+): Promise<OpenedBackend> {
   if (o.openai) {
     const apiKey = o.openai.apiKeyEnv === undefined ? undefined : process.env[o.openai.apiKeyEnv];
     const backend = await OpenAIBackend.open({
@@ -25,9 +32,14 @@ export async function openAuditBackend(o: AuditOptions, log: (line: string) => v
     threads: o.threads,
     maxBatchRows: o.batchSize,
   });
+  if (options.verbose)
+    log(
+      `litmus: loaded ${backend.lm.dir} on ${backend.lm.device}: ${describeDecodePath(backend.decodePath)}\n`,
+    );
   return {
     backend,
     executionProvider: backend.lm.device,
+    decodePath: backend.decodePath,
     ...(backend.warning ? { warning: backend.warning } : {}),
   };
 }

@@ -71,8 +71,27 @@ export function pairingProblem(current: AuditRunConfig, baseline: AuditRunConfig
     ["answer extraction", baseline.extraction, current.extraction],
     ["decoding", { ...baseline.decoding, n: undefined }, { ...current.decoding, n: undefined }],
   ];
-  for (const [what, x, y] of settings) if (!same(x, y)) return `the runs used another ${what}`;
+  for (const [what, x, y] of settings) {
+    if (same(x, y)) continue;
+    const detail =
+      what === "prompt format" ? formatDifference(baseline.promptFormat, current.promptFormat) : "";
+    return `the runs used another ${what}${detail}`;
+  }
   return null;
+}
+
+/**
+ * Which part of two prompt formats differs: their names, or the fields of one format's spec (a
+ * built-in format whose stop strings a later litmus changed reads `qa differs in stop`).
+ */
+function formatDifference(a: AuditRunConfig["promptFormat"], b: AuditRunConfig["promptFormat"]): string {
+  if (a.name !== b.name) return ` (${a.name} vs ${b.name})`;
+  const x = a.spec as unknown as Record<string, unknown>;
+  const y = b.spec as unknown as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(x), ...Object.keys(y)])]
+    .filter((k) => canonicalJson(x[k]) !== canonicalJson(y[k]))
+    .sort();
+  return ` (${a.name} differs in ${fields.join(", ")})`;
 }
 
 /** Each prompt's results in a stored run. */

@@ -8,6 +8,7 @@ import { writeFileAtomic, writeLinesAtomic } from "../data/index.js";
 import { computeDetectorScores, type DetectorReport } from "../detectors/index.js";
 import type { Backend } from "../runner/index.js";
 import type { RunStore } from "../store/index.js";
+import { storedDecodePaths } from "./decode-path-note.js";
 import type { GateResult } from "./gates.js";
 import { readStoredRun, type StoredRun } from "./records.js";
 import { junitXml, summaryMarkdown } from "./report.js";
@@ -40,6 +41,7 @@ export function summarizeStore(
     detectors,
     storedSandboxLayers(store),
     storedSkippedProblems(store),
+    storedDecodePaths(store),
   );
   store.putMetrics(Object.entries(summary.metrics).map(([name, value]) => ({ name, value })));
   return { summary, run };

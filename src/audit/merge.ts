@@ -10,6 +10,7 @@ import type { DetectorReport } from "../detectors/index.js";
 import { configDifferences, RUN_DB_FILE, type RunStore, SqliteRunStore } from "../store/index.js";
 import type { RunManifest } from "../types/audit.js";
 import { InputError } from "../util/errors.js";
+import { recordDecodePath, storedDecodePaths } from "./decode-path-note.js";
 import { detectStoredRun, SUMMARY_FILE, summarizeStore, writeDataExports } from "./exports.js";
 import { readStoredRun } from "./records.js";
 import { recordSandboxLayers, storedSandboxLayers } from "./sandbox-note.js";
@@ -84,6 +85,7 @@ export async function mergeRuns(inputs: readonly string[], out: string): Promise
         for (const c of store.completions()) if (target.recordCompletion(c)) completions++;
         target.putTextScores(store.textScores());
         recordSandboxLayers(target, storedSandboxLayers(store));
+        recordDecodePath(target, storedDecodePaths(store));
         recordSkippedProblems(target, storedSkippedProblems(store));
       }
       target.finish(finishedAt);

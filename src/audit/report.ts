@@ -1,6 +1,6 @@
 /** Human-facing renderings of a summary: the terminal table, summary.md and junit.xml. */
 import { fmt, type GateResult } from "./gates.js";
-import type { AuditSummary } from "./summary.js";
+import type { AuditSummary, TokenCounts } from "./summary.js";
 
 interface Row {
   label: string;
@@ -90,9 +90,37 @@ export function terminalTable(summary: AuditSummary): string {
   );
   out.push(verdictLine(summary));
   out.push(
-    `${summary.counts.completions}/${summary.counts.expected_completions} completions, ${summary.counts.no_answer} without an answer`,
+    `${summary.counts.completions}/${summary.counts.expected_completions} completions, ${summary.counts.no_answer} without an answer; ${generationText(summary)}`,
   );
+  const decoding = decodePathText(summary);
+  if (decoding !== null) out.push(decoding);
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * How the completions ended and how long they ran: finish reasons, and the mean (and total)
+ * tokens generated per completion, greedy and sampled apart (summaries written before litmus
+ * counted tokens have only the finish reasons).
+ */
+export function generationText(summary: AuditSummary): string {
+  const finish = Object.entries(summary.counts.finish_reasons)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(", ");
+  const t = summary.counts.generated_tokens as AuditSummary["counts"]["generated_tokens"] | undefined;
+  const part = (label: string, c: TokenCounts) =>
+    c.mean === null ? [] : [`${label} ${c.mean.toFixed(1)} (${c.total} in all)`];
+  const tokens = t ? [...part("greedy", t.greedy), ...part("sampled", t.sampled)] : [];
+  return `finished by ${finish}${tokens.length > 0 ? `; tokens per completion: ${tokens.join(", ")}` : ""}`;
+}
+
+/** The in-process runner's decode path in words; null for a served model (or an older summary). */
+export function decodePathText(summary: AuditSummary): string | null {
+  const d = summary.decode_path as AuditSummary["decode_path"] | undefined;
+  if (!d) return null;
+  if (d.path === "slot-cache") return "decoded over a slot cache";
+  if (d.path === "present-feedback")
+    return `decoded with present.* fed back (${d.reason ?? "no reason given"})`;
+  return `decoded both ways (resumed or merged): ${d.reason ?? ""}`;
 }
 
 /** The gates' verdict and table (nothing when no gate was set). */

@@ -11,13 +11,14 @@ import { parseProbeList } from "../probes/registry.js";
 import { runProbes } from "../probes/run.js";
 import { resolvePromptFormat } from "../prompts/index.js";
 import { writeReport } from "../report/index.js";
-import type { Backend } from "../runner/types.js";
+import type { Backend, DecodePath } from "../runner/types.js";
 import { PythonSandbox, type SandboxOptions } from "../sandbox/index.js";
 import { SqliteRunStore } from "../store/index.js";
 import { InputError } from "../util/errors.js";
 import { DEFAULT_SEED } from "../util/rng.js";
 import { LITMUS_VERSION } from "../util/version.js";
 import { type BaselineOptions, baselineGates, openBaseline, pairingProblem } from "./baseline.js";
+import { recordDecodePath } from "./decode-path-note.js";
 import { executeBatches, missingSamples, totalCompletions } from "./execute.js";
 import { detectStoredRun, summarizeStore, writeDataExports, writeGateReports } from "./exports.js";
 import { hashModelDir, onnxruntimeVersion } from "./fingerprint.js";
@@ -37,6 +38,8 @@ import type { AuditOptions, AuditRunConfig } from "./types.js";
 export interface OpenedBackend {
   backend: Backend;
   executionProvider: string;
+  /** The in-process runner's decode path (absent for a served model). */
+  decodePath?: DecodePath;
   warning?: string;
 }
 
@@ -235,6 +238,8 @@ async function runAuditInFolder(
     recordSkippedProblems(store, fit.skipped);
 
     const pending = requests.filter((r) => missingSamples(store, r).length > 0);
+    // Only an invocation that generates something says how the run's completions were decoded.
+    if (pending.length > 0) recordDecodePath(store, opened.decodePath);
     const total = totalCompletions(requests);
     const already = total - pending.reduce((s, r) => s + missingSamples(store, r).length, 0);
     const line = new ProgressLine(deps.progress, pending, problems.length, already, total);

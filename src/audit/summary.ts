@@ -10,9 +10,11 @@ import {
   summarizeDataset,
   withDetectorEvidence,
 } from "../metrics/index.js";
+import type { DecodePath } from "../runner/types.js";
 import type { SandboxLayers } from "../sandbox/index.js";
 import type { RunManifest } from "../types/audit.js";
-import { type StoredRun, toScored } from "./records.js";
+import { type SummaryDecodePath, summaryDecodePath } from "./decode-path-note.js";
+import { type StoredRow, type StoredRun, toScored } from "./records.js";
 import type { AuditRunConfig } from "./types.js";
 
 export const SUMMARY_SCHEMA = "litmus/audit-summary";
@@ -33,6 +35,8 @@ export interface AuditSummary {
     expected_completions: number;
     no_answer: number;
     finish_reasons: Record<string, number>;
+    /** Tokens each completion generated (eos excluded), greedy and sampled apart. */
+    generated_tokens: { greedy: TokenCounts; sampled: TokenCounts };
     /** Problems left out by `--skip-too-long` (not in `problems`). */
     skipped_too_long: number;
   };
@@ -56,6 +60,33 @@ export interface AuditSummary {
    * line per missing layer; null for other formats or when no program ran.
    */
   sandbox: SandboxLayers | null;
+  /**
+   * How the in-process runner decoded the completions (`slot-cache`, or `present-feedback` with
+   * the reason; `mixed` when a resume or shard differed); null for a served model.
+   */
+  decode_path: SummaryDecodePath | null;
+}
+
+/** Generated tokens over a set of completions; `mean` is null when there are none. */
+export interface TokenCounts {
+  completions: number;
+  total: number;
+  mean: number | null;
+}
+
+/** Generated tokens per completion, for the greedy and the sampled completions apart. */
+export function generatedTokens(rows: readonly StoredRow[]): { greedy: TokenCounts; sampled: TokenCounts } {
+  const sums = { greedy: { completions: 0, total: 0 }, sampled: { completions: 0, total: 0 } };
+  for (const row of rows) {
+    const s = sums[row.request.mode];
+    s.completions++;
+    s.total += row.completion.tokenCount;
+  }
+  const counts = (s: { completions: number; total: number }): TokenCounts => ({
+    ...s,
+    mean: s.completions === 0 ? null : s.total / s.completions,
+  });
+  return { greedy: counts(sums.greedy), sampled: counts(sums.sampled) };
 }
 
 /** Builds the summary of a stored run. `run` is the store read back by readStoredRun. */
@@ -65,6 +96,7 @@ export function buildSummary(
   detectors: DetectorReport | null = null,
   sandbox: SandboxLayers | null = null,
   skippedTooLong: readonly string[] = [],
+  decodePaths: readonly DecodePath[] = [],
 ): AuditSummary {
   const config = manifest.config as AuditRunConfig;
   const n = config.decoding.n;
@@ -107,6 +139,7 @@ export function buildSummary(
       expected_completions: expected,
       no_answer: noAnswer,
       finish_reasons: finish,
+      generated_tokens: generatedTokens(run.rows),
       skipped_too_long: skippedTooLong.length,
     },
     skipped_too_long: [...skippedTooLong],
@@ -119,6 +152,7 @@ export function buildSummary(
     verdicts: data.verdicts.map((v) => snakeKeys(v) as Record<string, unknown>),
     detectors: detectors ? (snakeKeys(detectors) as Record<string, unknown>) : null,
     sandbox,
+    decode_path: summaryDecodePath(decodePaths),
   };
   const flat = {
     ...flatMetrics(probes, data.stale, data.verdictCounts, run.rows.length, noAnswer),

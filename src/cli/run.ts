@@ -18,7 +18,11 @@ export async function runCli(argv: string[]): Promise<number> {
   let parser: Argv = yargs(argv)
     .scriptName("litmus")
     .version(LITMUS_VERSION)
-    .option("verbose", { type: "boolean", describe: "Print stack traces for errors", global: true })
+    .option("verbose", {
+      type: "boolean",
+      describe: "Say how the model decodes when it loads; print stack traces for errors",
+      global: true,
+    })
     .strict()
     .demandCommand(1, "Name a command (see --help).")
     .recommendCommands()

@@ -4,6 +4,20 @@ import type { Exemplar, PromptFormatSpec } from "../types/audit.js";
  * The built-in prompt formats, as data. Adding a format means adding a record here, not code.
  */
 
+/**
+ * Where a base model such as phi-1.5 goes on after its answer: a textbook-style "Exercise 2: ...",
+ * a new "Q:" line, a run of blank lines before unrelated text, or an end-of-text marker written
+ * as text (by a server that keeps special tokens; the in-process runner stops at the eos id).
+ * Each is anchored to a line start where a solution's own words could hold it ("\nExercise", not
+ * "Exercise"); none occurs in any of GSM8K's 8,792 train and test solutions
+ * (tests/prompts/stops.test.ts), so no worked answer is cut. Not "\n\n": six GSM8K solutions
+ * have a blank line between steps.
+ */
+const RAMBLE_STOPS = ["\nExercise", "\n\n\n", "<|endoftext|>"];
+
+/** End-of-turn markers lm-evaluation-harness's gsm8k tasks also stop at (never in an answer). */
+const HARNESS_END_STOPS = ["</s>", "<|im_end|>"];
+
 /** Zero-shot, as phi-1.5's model card prompts math questions. */
 export const QA: PromptFormatSpec = {
   name: "qa",
@@ -13,15 +27,16 @@ export const QA: PromptFormatSpec = {
   exemplarSeparator: "",
   shots: 0,
   exemplars: { kind: "none" },
-  // Without exemplars the model has no cue to stop; a new "Question:" is the usual ramble.
-  stop: ["Question:"],
+  // Without exemplars the model has no cue to stop: a new "Question:" (or "Q:") is the usual ramble.
+  stop: ["Question:", "\nQ:", ...RAMBLE_STOPS],
 };
 
 /**
  * lm-evaluation-harness's `gsm8k` task: `Question: {q}\nAnswer: {full solution}` exemplars joined by
- * blank lines, stop at "Question:". The harness's `first_n` sampler shows the first five train
- * problems; lines 6-10 replace any of them that is the problem being asked. The exemplars are
- * referenced by line and read from the train split at run time: GSM8K text never enters the code.
+ * blank lines, stop at "Question:" (and the harness's end-of-turn markers, plus the rambles
+ * above). The harness's `first_n` sampler shows the first five train problems; lines 6-10 replace
+ * any of them that is the problem being asked. The exemplars are referenced by line and read from
+ * the train split at run time: GSM8K text never enters the code.
  */
 export const GSM8K_5SHOT: PromptFormatSpec = {
   name: "gsm8k-5shot",
@@ -31,7 +46,7 @@ export const GSM8K_5SHOT: PromptFormatSpec = {
   exemplarSeparator: "\n\n",
   shots: 5,
   exemplars: { kind: "gsm8k-train", lines: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
-  stop: ["Question:"],
+  stop: ["Question:", ...HARNESS_END_STOPS, "\nQ:", ...RAMBLE_STOPS],
 };
 
 /**
@@ -81,7 +96,10 @@ const COT_EXEMPLARS: Array<[question: string, answer: string, final: string]> = 
   ],
 ];
 
-/** `Q: ... A: ... The answer is N.` exemplars, stop at "Q:" (lm-evaluation-harness `gsm8k_cot`). */
+/**
+ * `Q: ... A: ... The answer is N.` exemplars, stop at "Q:" (lm-evaluation-harness `gsm8k_cot`;
+ * its end-of-turn markers too, a "Question:" line and the rambles above).
+ */
 export const COT_8SHOT: PromptFormatSpec = {
   name: "cot-8shot",
   description: 'the 8-shot chain-of-thought set (Wei et al. 2022), "Q: ... A: ... The answer is N."',
@@ -95,7 +113,7 @@ export const COT_8SHOT: PromptFormatSpec = {
       ([question, answer, final], i): Exemplar => ({ id: `cot-8shot:${i + 1}`, question, answer, final }),
     ),
   },
-  stop: ["Q:"],
+  stop: ["Q:", ...HARNESS_END_STOPS, "\nQuestion:", ...RAMBLE_STOPS],
 };
 
 /**
@@ -112,7 +130,8 @@ export const CODE: PromptFormatSpec = {
   exemplarSeparator: "",
   shots: 0,
   exemplars: { kind: "none" },
-  stop: ["```", "\ndef ", "\nQuestion:"],
+  // Not "\n\n\n": a program may hold blank lines; an indented body never starts a line "Exercise".
+  stop: ["```", "\ndef ", "\nQuestion:", "\nExercise", "<|endoftext|>"],
   answerFrom: "code",
 };
 

@@ -107,12 +107,12 @@ function headerHtml(model: ReportModel, builtAt: string): string {
     ],
     ["seeds", `run ${h.seeds.run}, probes ${h.seeds.probes}, bootstrap ${h.seeds.bootstrap}`],
     ["versions", `litmus ${e(h.litmusVersion)}, onnxruntime ${e(h.onnxruntimeVersion)}`],
-    ["execution provider", e(h.executionProvider)],
+    ["execution provider", `${e(h.executionProvider)}${h.decodePath ? `; ${e(h.decodePath)}` : ""}`],
     ["date", `${e(h.startedAt)}${h.finishedAt ? ` – ${e(h.finishedAt)}` : " (not finished)"}`],
     ["run time", duration(h.runSeconds)],
     [
       "completions",
-      `${fmtInt(h.completions)} of ${fmtInt(h.expectedCompletions)}${h.complete ? "" : " <b>(incomplete run)</b>"}, ${fmtInt(h.noAnswer)} without an answer`,
+      `${fmtInt(h.completions)} of ${fmtInt(h.expectedCompletions)}${h.complete ? "" : " <b>(incomplete run)</b>"}, ${fmtInt(h.noAnswer)} without an answer; ${e(h.generation)}`,
     ],
     ["report built", e(builtAt)],
   ];

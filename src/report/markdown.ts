@@ -62,6 +62,10 @@ function findingsAndTable(model: ReportModel): string[] {
   if (h.findings.length) out.push("");
   const v = model.verdictCounts;
   out.push(`Per problem: ${VERDICTS.map((k) => `${k} ${v[k] ?? 0}`).join(", ")}.`);
+  const run = model.header;
+  out.push(
+    `Completions: ${run.completions} of ${run.expectedCompletions}, ${run.noAnswer} without an answer; ${md(run.generation)}${run.decodePath ? `; ${md(run.decodePath)}` : ""}.`,
+  );
   if (model.header.skippedTooLong > 0)
     out.push(
       `Left out: ${model.header.skippedTooLong} problems whose prompt is longer than the model's context window (--skip-too-long).`,

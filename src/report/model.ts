@@ -4,6 +4,7 @@
  * that came from a data set or a model is untrusted and is escaped where it is rendered.
  */
 import type { StoredRun } from "../audit/records.js";
+import { decodePathText, generationText } from "../audit/report.js";
 import { isStaleAnswer } from "../audit/samples.js";
 import type { AuditSummary } from "../audit/summary.js";
 import type { AuditRunConfig } from "../audit/types.js";
@@ -86,6 +87,10 @@ export interface ReportHeader {
   completions: number;
   expectedCompletions: number;
   noAnswer: number;
+  /** Finish reasons and tokens generated per completion, in words (audit/report.ts). */
+  generation: string;
+  /** The in-process runner's decode path in words; null for a served model. */
+  decodePath: string | null;
   /** Problems left out by --skip-too-long (a prompt longer than the context window). */
   skippedTooLong: number;
   level: number;
@@ -218,6 +223,8 @@ export function reportHeader(summary: AuditSummary, modelPath?: string | null): 
     completions: summary.counts.completions,
     expectedCompletions: summary.counts.expected_completions,
     noAnswer: summary.counts.no_answer,
+    generation: generationText(summary),
+    decodePath: decodePathText(summary),
     // Summaries written before --skip-too-long existed have no such count.
     skippedTooLong: summary.counts.skipped_too_long ?? 0,
     level: summary.bootstrap.level,

@@ -1,12 +1,13 @@
 /**
  * Reads and validates a model directory in the layout optimum writes (`config.json`,
- * `tokenizer.json`, `model.onnx` [+ `model.onnx_data`], optional `generation_config.json`,
+ * `tokenizer.json`, `model.onnx` [+ its external data, e.g. `model.onnx_data`], optional `generation_config.json`,
  * `tokenizer_config.json`, `special_tokens_map.json`) or the onnxruntime-genai builder writes
  * (`genai_config.json`). Every problem a user can fix is one InputError line.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { InputError, located } from "../util/errors.js";
+import { readExternalDataLocations } from "./external-data.js";
 import type { TokenizerJson } from "./tokenizer.js";
 
 /** The model facts read from the directory's JSON files (graph facts come from the graph). */
@@ -53,7 +54,7 @@ export function readModelDir(dirArg: string): ModelDir {
   const modelFile = str(genaiDecoder?.["filename"]) ?? "model.onnx";
   const modelPath = join(dir, modelFile);
   if (!existsSync(modelPath)) throw new InputError(`${dirArg}: missing ${modelFile} (${EXPORT_HINT})`);
-  checkExternalData(dirArg, dir, modelPath, modelFile);
+  checkExternalData(dirArg, modelPath, modelFile);
   const tokPath = join(dir, "tokenizer.json");
   if (!existsSync(tokPath)) throw new InputError(`${dirArg}: missing tokenizer.json`);
   const tokenizerJson = readJsonObject(tokPath) as TokenizerJson;
@@ -94,21 +95,25 @@ export function readModelDir(dirArg: string): ModelDir {
   };
 }
 
-/** A model over 2 GB keeps its weights in `<model>.onnx_data`; say so when that file is missing. */
-function checkExternalData(dirArg: string, dir: string, modelPath: string, modelFile: string): void {
-  const size = statSync(modelPath).size;
-  const dataName = `${modelFile}_data`;
-  if (existsSync(join(dir, dataName))) return;
-  // Graph files that use external data are small; scan the first 64 MB for the data file's name.
-  const fd = openSync(modelPath, "r");
+/**
+ * A model over 2 GB keeps its weights in external data files that the graph names: optimum writes
+ * `model.onnx_data`, onnxruntime's quantizer `model.onnx.data`. Each must be in the folder (a link
+ * is followed); a missing one is named. A graph this reader cannot parse is left to ONNX Runtime.
+ */
+function checkExternalData(dirArg: string, modelPath: string, modelFile: string): void {
+  let locations: string[];
   try {
-    const buf = Buffer.alloc(Math.min(size, 64 * 1024 * 1024));
-    readSync(fd, buf, 0, buf.length, 0);
-    if (buf.includes(Buffer.from(dataName))) {
-      throw new InputError(`${dirArg}: missing ${dataName} (the external weights ${modelFile} refers to)`);
-    }
-  } finally {
-    closeSync(fd);
+    locations = readExternalDataLocations(modelPath);
+  } catch {
+    return;
+  }
+  for (const location of locations) {
+    const path = join(dirname(modelPath), location);
+    if (existsSync(path)) continue;
+    const dangling = lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+    throw new InputError(
+      `${dirArg}: missing ${location} (the external weights ${modelFile} refers to${dangling ? `; ${location} is a link to a missing file` : ""})`,
+    );
   }
 }
 

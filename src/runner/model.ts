@@ -11,6 +11,7 @@ import { type ModelConfig, readModelDir } from "./model-dir.js";
 import { type Device, type IoInfo, int64Tensor, type ModelSession, OnnxSession, type Tensor } from "./ort.js";
 import { SlotDecoders, type SlotRunner } from "./slot-decoder.js";
 import { TextTokenizer } from "./tokenizer.js";
+import type { DecodePath } from "./types.js";
 import { WorkerSession } from "./worker-session.js";
 
 export interface GraphInfo extends KvLayout {
@@ -128,6 +129,17 @@ export class CausalLM {
     // A graph without position_ids would derive positions from the mask, which has gaps here.
     if (!this.info.hasPositionIds || this.slotProblem !== undefined) return undefined;
     return this.session.kvSlices;
+  }
+
+  /** Which decode path generation takes on this model, and why not the slot cache. */
+  get decodePath(): DecodePath {
+    if (this.kvSlices) return { path: "slot-cache", reason: null };
+    const reason =
+      this.slotProblem ??
+      (this.session.kvSlices
+        ? "the graph has no position_ids (positions read off the mask would skip the empty slots)"
+        : (this.session.kvSlicesUnavailable ?? "the graph exposes no new key/value positions"));
+    return { path: "present-feedback", reason };
   }
 
   /** Warnings from loading: `auto` fell back to the CPU, or the slot cache was turned off. */

@@ -8,6 +8,7 @@ import { scoreBatch } from "./score.js";
 import type {
   Backend,
   Completion,
+  DecodePath,
   GenerateRequest,
   GenerationConfig,
   PromptFit,
@@ -55,6 +56,11 @@ export class OnnxBackend implements Backend {
       tokens: Math.max(this.lm.tokenizer.encode(prompt).length, 1),
       maxContext: this.lm.maxContext,
     }));
+  }
+
+  /** The slot cache, or `present.*` fed back (and why). */
+  get decodePath(): DecodePath {
+    return this.lm.decodePath;
   }
 
   /** Set when `--device auto` fell back to the CPU, or the slot cache was turned off. */

@@ -39,6 +39,7 @@ try {
     outputs: session.outputs,
     warning: session.warning,
     kvSlices: session.kvSlices,
+    kvSlicesUnavailable: session.kvSlicesUnavailable,
   });
 } catch (err) {
   post({ kind: "open-error", error: wireError(err) });

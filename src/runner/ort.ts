@@ -2,12 +2,15 @@
  * The only module that imports onnxruntime-node. Everything else sees {@link OnnxSession} and plain
  * {@link Tensor} values, so another runtime (or a mock) can replace this seam.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { InputError } from "../util/errors.js";
-import { type KvSliceNames, readSlicedModel } from "./kv-slices.js";
+import { type DataFolder, linkedDataFolder } from "./data-folder.js";
+import { externalDataLocations, readExternalDataLocations } from "./external-data.js";
+import { type KvSliceNames, readSlicedModel, type SlicedModel } from "./kv-slices.js";
+import { ProtoError } from "./onnx-proto.js";
 
 export type Device = "cpu" | "cuda" | "auto";
 export type TensorType = "float32" | "float16" | "int64" | "int32" | "bool" | "uint8" | "int8";
@@ -74,6 +77,8 @@ export interface ModelSession {
   readonly warning: string | undefined;
   /** Per layer, the extra outputs holding a step's new key/value positions (see kv-slices.ts). */
   readonly kvSlices: KvSliceNames[] | undefined;
+  /** Why `kvSlices` is undefined: turned off, a graph that does not qualify, a failed load. */
+  readonly kvSlicesUnavailable: string | undefined;
   run(
     feeds: Record<string, Tensor>,
     fetches?: Record<string, Tensor | null>,
@@ -100,6 +105,7 @@ export class OnnxSession implements ModelSession {
     /** Set when `auto` fell back to CPU. */
     readonly warning: string | undefined,
     readonly kvSlices: KvSliceNames[] | undefined,
+    readonly kvSlicesUnavailable: string | undefined,
   ) {}
 
   static async open(modelPath: string, options: SessionOptions): Promise<OnnxSession> {
@@ -108,51 +114,61 @@ export class OnnxSession implements ModelSession {
       logSeverityLevel: 3,
       ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
     };
-    let sliced = options.sliceKv === false ? undefined : slicedModel(modelPath);
-    // Loaded from bytes, external weights (model.onnx_data) are looked up beside the file.
-    const source: string | Uint8Array = sliced?.bytes ?? modelPath;
-    if (sliced)
-      base.extra = { session: { model_external_initializers_file_folder_path: dirname(modelPath) } };
+    const wanted = options.sliceKv === false ? { reason: SLICES_TURNED_OFF } : slicedModel(modelPath);
+    const loads = sessionSources(modelPath, "bytes" in wanted ? wanted : undefined);
+    let slicesOff = "bytes" in wanted ? loads.slicesOff : wanted.reason;
+    const withData = (load: SessionSource, o: ort.InferenceSession.SessionOptions) =>
+      load.dataFolder === undefined
+        ? o
+        : { ...o, extra: { session: { model_external_initializers_file_folder_path: load.dataFolder } } };
+    let load = loads.sources[0]!;
     let session: ort.InferenceSession | undefined;
     let device: "cpu" | "cuda" = "cpu";
     let warning: string | undefined;
-    if (options.device === "cuda" || options.device === "auto") {
-      const cudaProblem = cudaUnavailableReason();
-      if (cudaProblem === undefined) {
-        try {
-          session = await create(source, {
-            ...base,
-            logSeverityLevel: 4,
-            executionProviders: ["cuda", "cpu"],
-          });
-          device = "cuda";
-        } catch (err) {
-          if (options.device === "cuda") {
-            throw new InputError(`CUDA provider failed to start (${firstLine(err)}); ${CUDA_INSTALL_HINT}`);
+    try {
+      if (options.device === "cuda" || options.device === "auto") {
+        const cudaProblem = cudaUnavailableReason();
+        if (cudaProblem === undefined) {
+          try {
+            session = await create(
+              load.source,
+              withData(load, { ...base, logSeverityLevel: 4, executionProviders: ["cuda", "cpu"] }),
+            );
+            device = "cuda";
+          } catch (err) {
+            if (options.device === "cuda") {
+              throw new InputError(`CUDA provider failed to start (${firstLine(err)}); ${CUDA_INSTALL_HINT}`);
+            }
+            warning = `CUDA unavailable (${firstLine(err)}); running on CPU`;
           }
-          warning = `CUDA unavailable (${firstLine(err)}); running on CPU`;
+        } else if (options.device === "cuda") {
+          throw new InputError(`--device cuda: ${cudaProblem}; ${CUDA_INSTALL_HINT}`);
+        } else {
+          warning = `CUDA unavailable (${cudaProblem}); running on CPU`;
         }
-      } else if (options.device === "cuda") {
-        throw new InputError(`--device cuda: ${cudaProblem}; ${CUDA_INSTALL_HINT}`);
-      } else {
-        warning = `CUDA unavailable (${cudaProblem}); running on CPU`;
       }
-    }
-    if (!session) {
-      try {
-        session = await create(source, { ...base, executionProviders: ["cpu"] });
-      } catch (err) {
-        // The extended graph must never cost a model that loads as it is: try the file itself.
-        const plain = sliced
-          ? await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ["cpu"] }).catch(
-              () => undefined,
-            )
-          : undefined;
-        if (!plain)
-          throw new InputError(`${modelPath}: ONNX Runtime cannot load the model: ${firstLine(err)}`);
-        session = plain;
-        sliced = undefined;
+      // The extended graph must never cost a model that loads as it is: then the file itself.
+      let firstError: unknown;
+      for (const candidate of session ? [] : loads.sources) {
+        try {
+          session = await create(
+            candidate.source,
+            withData(candidate, { ...base, executionProviders: ["cpu"] }),
+          );
+          if (load.slices && !candidate.slices)
+            slicesOff = `ONNX Runtime cannot load the graph with its new key/value positions exposed (${firstLine(firstError)})`;
+          load = candidate;
+          break;
+        } catch (err) {
+          firstError ??= err;
+        }
       }
+      if (!session) {
+        if (loads.linkError) throw loads.linkError;
+        throw new InputError(`${modelPath}: ONNX Runtime cannot load the model: ${firstLine(firstError)}`);
+      }
+    } finally {
+      loads.remove();
     }
     const meta = (list: readonly ort.InferenceSession.ValueMetadata[], names: readonly string[]): IoInfo[] =>
       names.map((name) => {
@@ -160,7 +176,7 @@ export class OnnxSession implements ModelSession {
         if (m?.isTensor) return { name, type: m.type, shape: [...m.shape] };
         return { name, type: "unknown", shape: [] };
       });
-    const added = new Set(sliced?.slices.flatMap((s) => [s.key, s.value]));
+    const added = new Set(load.slices?.flatMap((s) => [s.key, s.value]));
     return new OnnxSession(
       session,
       device,
@@ -170,7 +186,8 @@ export class OnnxSession implements ModelSession {
         session.outputNames.filter((n) => !added.has(n)),
       ),
       warning,
-      sliced?.slices,
+      load.slices,
+      load.slices ? undefined : slicesOff,
     );
   }
 
@@ -202,17 +219,71 @@ function create(source: string | Uint8Array, options: ort.InferenceSession.Sessi
     : ort.InferenceSession.create(source, options);
 }
 
+/** Why no new key/value positions are exposed when the caller turned that off. */
+export const SLICES_TURNED_OFF = "the slot cache is turned off (sliceKv: false, or LITMUS_KV_SLICES=0)";
+
 /**
- * The model with its per-layer new key/value tensors exposed as outputs, or undefined when the
- * graph has none (then ONNX Runtime loads the file itself, as it would anyway).
+ * The model with its per-layer new key/value tensors exposed as outputs, or why not (then ONNX
+ * Runtime loads the file itself, as it would anyway).
  */
-function slicedModel(modelPath: string): { bytes: Uint8Array; slices: KvSliceNames[] } | undefined {
+function slicedModel(modelPath: string): SlicedModel | { reason: string } {
   try {
-    const sliced = readSlicedModel(modelPath);
-    return "bytes" in sliced ? sliced : undefined;
-  } catch {
+    return readSlicedModel(modelPath);
+  } catch (err) {
     // Unreadable, or not a protobuf this reader understands: ONNX Runtime judges the file.
-    return undefined;
+    return { reason: `the graph could not be read for its key/value tensors (${firstLine(err)})` };
+  }
+}
+
+/** One way to create the session: a path or bytes, and the folder of its external data. */
+interface SessionSource {
+  source: string | Uint8Array;
+  /** `model_external_initializers_file_folder_path`; unset: beside the file (a path only). */
+  dataFolder?: string;
+  /** Set when `source` is the graph with its new key/value positions exposed. */
+  slices?: KvSliceNames[];
+}
+
+/**
+ * The ways to create the session, best first: the extended graph (when there is one), then the
+ * graph as it is. Loaded from bytes, external data is looked up in the model's folder, or in a
+ * folder of hard links when it links outside it (data-folder.ts); `remove` deletes that folder.
+ * When no link can be made, the file is loaded by its path (ONNX Runtime's own rule accepts a
+ * model that links beside its data, as in a Hugging Face cache) and `linkError` says what to do
+ * if that fails too.
+ */
+function sessionSources(
+  modelPath: string,
+  sliced: SlicedModel | undefined,
+): { sources: SessionSource[]; slicesOff?: string; linkError?: InputError; remove: () => void } {
+  const folder = dirname(modelPath);
+  let data: DataFolder | undefined;
+  try {
+    data = linkedDataFolder(modelPath, dataLocations(modelPath, sliced?.bytes));
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return {
+      sources: [{ source: modelPath }],
+      slicesOff: `the external data lies outside the model folder and could not be linked into one (${err.message})`,
+      linkError: err,
+      remove: () => {},
+    };
+  }
+  const dataFolder = data?.folder ?? folder;
+  const plain: SessionSource = data ? { source: readFileSync(modelPath), dataFolder } : { source: modelPath };
+  return {
+    sources: sliced ? [{ source: sliced.bytes, dataFolder, slices: sliced.slices }, plain] : [plain],
+    remove: () => data?.remove(),
+  };
+}
+
+/** The external data files the graph names (none when this reader cannot parse it). */
+function dataLocations(modelPath: string, bytes: Uint8Array | undefined): string[] {
+  try {
+    return bytes ? externalDataLocations(bytes) : readExternalDataLocations(modelPath);
+  } catch (err) {
+    if (err instanceof ProtoError) return [];
+    throw err;
   }
 }
 

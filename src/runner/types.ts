@@ -46,6 +46,16 @@ export interface GenerateRequest {
   seeds?: number[];
 }
 
+/**
+ * How a local model's decode loop keeps its KV cache (src/runner/README.md): a slot cache fed
+ * each step's new key/value positions, or the graph's `present.*` outputs fed back whole; `reason`
+ * says why the slot cache is not used (null on the slot cache).
+ */
+export interface DecodePath {
+  path: "slot-cache" | "present-feedback";
+  reason: string | null;
+}
+
 /** One sampled (or greedy) continuation of one prompt. */
 export interface Completion {
   requestId: string;

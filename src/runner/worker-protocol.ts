@@ -39,6 +39,7 @@ export type FromWorker =
       outputs: IoInfo[];
       warning: string | undefined;
       kvSlices: KvSliceNames[] | undefined;
+      kvSlicesUnavailable: string | undefined;
     }
   | { kind: "open-error"; error: WireError }
   | { kind: "result"; id: number; outputs: Record<string, WireTensor> }

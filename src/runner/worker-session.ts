@@ -52,6 +52,7 @@ export class WorkerSession implements ModelSession, SlotRunner {
     readonly outputs: IoInfo[],
     readonly warning: string | undefined,
     readonly kvSlices: KvSliceNames[] | undefined,
+    readonly kvSlicesUnavailable: string | undefined,
   ) {
     worker.on("message", (msg: FromWorker) => {
       if (msg.kind === "released") void worker.terminate();
@@ -91,7 +92,17 @@ export class WorkerSession implements ModelSession, SlotRunner {
         worker.off("exit", onExit);
         worker.off("error", onError);
         if (msg.kind === "open") {
-          resolve(new WorkerSession(worker, msg.device, msg.inputs, msg.outputs, msg.warning, msg.kvSlices));
+          resolve(
+            new WorkerSession(
+              worker,
+              msg.device,
+              msg.inputs,
+              msg.outputs,
+              msg.warning,
+              msg.kvSlices,
+              msg.kvSlicesUnavailable,
+            ),
+          );
         } else {
           void worker.terminate();
           reject(

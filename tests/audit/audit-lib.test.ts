@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { pairingProblem } from "../../src/audit/baseline.js";
 import { mergeRuns } from "../../src/audit/merge.js";
 import { runAudit } from "../../src/audit/run.js";
 import { SqliteRunStore } from "../../src/store/index.js";
@@ -173,6 +174,15 @@ describe("runAudit with a mock backend", () => {
       runAudit(other, { failOn: [], baseline: full }, mockDeps(new MemorizingBackend(MADE_UP))),
       (err: unknown) =>
         err instanceof InputError && /different probes .*--baseline-allow-partial/.test(err.message),
+    );
+    // A baseline run under a format whose stop strings have since changed: named, not just "another".
+    const stored = JSON.parse(readFileSync(join(full, "summary.json"), "utf8")).manifest.config;
+    const olderStops = structuredClone(stored);
+    olderStops.promptFormat.spec.stop = olderStops.promptFormat.spec.stop.slice(0, 1);
+    assert.equal(pairingProblem(stored, stored), null);
+    assert.equal(
+      pairingProblem(stored, olderStops),
+      `the runs used another prompt format (${stored.promptFormat.name} differs in stop)`,
     );
     const partial = await runAudit(
       other,

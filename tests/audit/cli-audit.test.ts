@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import { oneLineError, runLitmus } from "../cli/run-litmus.js";
 import { makeTempDir, writeFixture } from "../helpers/data-fixtures.js";
 import { madeUpJsonl, samplesOf, summaryWithoutTimes, TINY } from "./helpers.js";
@@ -96,6 +97,74 @@ describe("litmus audit on the tiny phi model", () => {
     assert.equal(lines.length, s.counts.completions);
     const greedy = lines.map((l) => JSON.parse(l)).filter((l) => l.sample_index === null);
     assert.equal(greedy.length * 3, lines.length, "one greedy and two samples per prompt");
+    assert.deepEqual(
+      s.decode_path,
+      { path: "slot-cache", reason: null },
+      "the fixture decodes over a slot cache",
+    );
+    assert.match(r.stdout, /^decoded over a slot cache$/m);
+  });
+
+  it("counts the tokens each completion generated, greedy and sampled apart, in summary.json and the reports", () => {
+    const s = JSON.parse(readFileSync(join(run, "summary.json"), "utf8"));
+    const samples = samplesOf(run)
+      .trim()
+      .split("\n")
+      .map(
+        (l) => JSON.parse(l) as { sample_index: number | null; token_count: number; finish_reason: string },
+      );
+    for (const kind of ["greedy", "sampled"] as const) {
+      const mine = samples.filter((x) => (x.sample_index === null) === (kind === "greedy"));
+      const total = mine.reduce((sum, x) => sum + x.token_count, 0);
+      assert.ok(mine.length > 0 && total > 0);
+      assert.deepEqual(s.counts.generated_tokens[kind], {
+        completions: mine.length,
+        total,
+        mean: total / mine.length,
+      });
+    }
+    const finish = samples.reduce<Record<string, number>>((m, x) => {
+      m[x.finish_reason] = (m[x.finish_reason] ?? 0) + 1;
+      return m;
+    }, {});
+    for (const [reason, n] of Object.entries(finish)) assert.equal(s.counts.finish_reasons[reason], n);
+    const g = s.counts.generated_tokens.greedy;
+    const words = `greedy ${g.mean.toFixed(1)} (${g.total} in all)`;
+    for (const f of ["report.md", "report.html"])
+      assert.ok(readFileSync(join(run, f), "utf8").includes(words), `${f} says ${words}`);
+  });
+
+  it("LITMUS_KV_SLICES=0 with --verbose: says and records present.* fed back, with the same samples", async () => {
+    const out = join(dir, "run-plain-path");
+    const r = await runLitmus(common(out, ["--verbose"]), { LITMUS_KV_SLICES: "0" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^litmus: loaded .*phi-tiny on cpu: decoding with present\.\* fed back each step \(the slot cache is turned off/m,
+    );
+    const s = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    assert.deepEqual(s.decode_path, {
+      path: "present-feedback",
+      reason: "the slot cache is turned off (sliceKv: false, or LITMUS_KV_SLICES=0)",
+    });
+    // Greedy completions agree; a sampled token can differ where a draw falls within rounding of a
+    // boundary (the paths sum attention in another order), which is why the path is recorded.
+    const greedyLines = (d: string) =>
+      samplesOf(d)
+        .split("\n")
+        .filter((l) => l.includes('"sample_index":null'));
+    assert.ok(greedyLines(run).length > 0);
+    assert.deepEqual(
+      greedyLines(out),
+      greedyLines(run),
+      "both decode paths give the same greedy completions",
+    );
+    // A resume that generates nothing records nothing: the run is still decoded one way.
+    assert.equal((await runLitmus(common(out, ["--quiet"]))).code, 0);
+    assert.equal(
+      JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).decode_path.path,
+      "present-feedback",
+    );
   });
 
   it("run again: nothing generated, byte-identical exports", async () => {
@@ -144,6 +213,25 @@ describe("litmus audit on the tiny phi model", () => {
     const unknown = await runLitmus(common(run, ["--fail-on", "drop.nope>0.1"]));
     assert.equal(unknown.code, 2);
     assert.match(oneLineError(unknown) ?? "", /unknown probe "nope"/);
+  });
+
+  it("refuses a run folder made with the format's earlier stop strings, naming them", async () => {
+    // A folder written before the qa format stopped at more than "Question:" (its stored config).
+    const older = join(dir, "older-stops");
+    cpSync(run, older, { recursive: true });
+    const db = new Database(join(older, "run.sqlite"));
+    const row = db.prepare("SELECT config FROM manifest WHERE id = 1").get() as { config: string };
+    const config = JSON.parse(row.config);
+    assert.ok(config.promptFormat.spec.stop.length > 1, "the qa format now has several stop strings");
+    config.promptFormat.spec.stop = ["Question:"];
+    db.prepare("UPDATE manifest SET config = ? WHERE id = 1").run(JSON.stringify(config));
+    db.close();
+    const r = await runLitmus(common(older));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      oneLineError(r) ?? "",
+      /different configuration \(promptFormat\.spec\.stop: \["Question:"\] -> \["Question:",/,
+    );
   });
 
   it("exit 3 when the run itself fails (an export cannot be written)", async () => {

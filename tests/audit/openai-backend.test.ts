@@ -175,6 +175,11 @@ describe("audit through --backend openai against litmus serve", () => {
         };
       };
       assert.equal(summary.manifest.config.served?.model, "canary");
+      // The decode path is the in-process runner's: a served model's is the server's own affair.
+      const decodePath = (dir: string) =>
+        (JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { decode_path: unknown }).decode_path;
+      assert.equal(decodePath(viaHttp), null);
+      assert.deepEqual(decodePath(inProcess), { path: "slot-cache", reason: null });
     } finally {
       await proxy.close();
     }

@@ -9,13 +9,21 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a child process, the way a user does, and collects its output and exit code. */
-export function runLitmus(args: string[]): Promise<CliResult> {
+/**
+ * Runs the built CLI as a child process, the way a user does, and collects its output and exit code;
+ * `env` adds variables to this process's environment.
+ */
+export function runLitmus(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [MAIN, ...args],
+      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

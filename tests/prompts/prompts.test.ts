@@ -35,15 +35,16 @@ before(async () => {
 });
 
 describe("qa", () => {
-  it("renders the zero-shot prompt exactly, stopping at Question:", () => {
+  it("renders the zero-shot prompt exactly, stopping at Question: (among others)", () => {
     const out = renderPrompt(preparePromptFormat(QA), { question: Q });
     assert.deepEqual(out, {
       format: "qa",
       text: `Question: ${Q}\nAnswer:`,
-      stop: ["Question:"],
+      stop: QA.stop,
       exemplarIds: [],
       sharedPrefix: 0,
     });
+    assert.equal(out.stop[0], "Question:");
   });
 
   it("inserts a question verbatim, even one holding braces", () => {
@@ -68,7 +69,8 @@ describe("gsm8k-5shot", () => {
       out.exemplarIds,
       [1, 2, 3, 4, 5].map((l) => `gsm8k-train:${l}`),
     );
-    assert.deepEqual(out.stop, ["Question:"]);
+    assert.deepEqual(out.stop, GSM8K_5SHOT.stop);
+    assert.equal(out.stop[0], "Question:", "the harness's own stop comes first");
     // The block every problem shares runs up to the question itself.
     const shared = [1, 2, 3, 4, 5].map((l) => block(byLine(l))).join("") + "Question: ";
     assert.equal(out.sharedPrefix, shared.length);
@@ -149,7 +151,8 @@ describe("cot-8shot", () => {
     assert.ok(out.text.endsWith(`\n\nQ: ${Q}\nA:`));
     assert.equal(out.text.split("\nA: ").length - 1, 8);
     assert.equal(out.text.match(/The answer is \d+\.\n\n/g)?.length, 8);
-    assert.deepEqual(out.stop, ["Q:"]);
+    assert.deepEqual(out.stop, COT_8SHOT.stop);
+    assert.equal(out.stop[0], "Q:", "the harness's own stop comes first");
     assert.equal(out.exemplarIds.length, 8);
     assert.equal(out.text.slice(out.sharedPrefix), `${Q}\nA:`);
   });

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { readFileSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { generateBatch } from "../../src/runner/generate.js";
 import { CausalLM, graphInfo } from "../../src/runner/model.js";
 import type { ModelConfig } from "../../src/runner/model-dir.js";
 import { scoreBatch } from "../../src/runner/score.js";
 import { InputError } from "../../src/util/errors.js";
+import { writeWithExternalData } from "./external-data.js";
 import { modelDir, TINY } from "./helpers.js";
 
 /** Asserts an InputError whose message is one line matching `pattern`. */
@@ -42,11 +45,20 @@ describe("model directory validation", () => {
     });
   }
 
-  it("reports missing external weights", async () => {
-    await withDir(
-      { omit: ["model.onnx"], write: { "model.onnx": "\x08\x07graph location model.onnx_data" } },
-      (dir) => rejectsInput(() => CausalLM.open(dir), /missing model\.onnx_data/),
-    );
+  it("reports missing external weights, by the name the graph gives them", async () => {
+    await withDir({ omit: ["model.onnx"] }, async (dir) => {
+      writeWithExternalData(
+        readFileSync(join(TINY, "model.onnx")),
+        join(dir, "model.onnx"),
+        join(dir, "model.onnx_data"),
+        "model.onnx_data",
+      );
+      rmSync(join(dir, "model.onnx_data"));
+      await rejectsInput(() => CausalLM.open(dir), /missing model\.onnx_data \(the external weights/);
+      // A link to nothing (an unfinished Hugging Face download) says so.
+      symlinkSync(join(dir, "gone"), join(dir, "model.onnx_data"));
+      await rejectsInput(() => CausalLM.open(dir), /missing model\.onnx_data .*a link to a missing file/);
+    });
   });
 
   it("reports invalid JSON with the file", async () => {

@@ -39,6 +39,11 @@ describe("an onnxruntime-genai builder model (GroupQueryAttention, no position_i
     assert.deepEqual([lm.info.numLayers, lm.info.kvHeads, lm.info.headDim], [2, 2, 16]);
     assert.equal(lm.maxContext, 128);
     assert.equal(lm.kvSlices, undefined, "the cache is concatenated inside the operator");
+    assert.equal(lm.decodePath.path, "present-feedback");
+    assert.match(
+      lm.decodePath.reason ?? "",
+      /present\.0\.key is not a Concat of the past and the new positions/,
+    );
     assert.ok(ref.min_greedy_margin > 1e-3);
     for (const p of ref.prompts) assert.deepEqual(lm.tokenizer.encode(p.text), p.ids);
     const info = JSON.parse(readFileSync(join(GQA, "build-info.json"), "utf8")) as {

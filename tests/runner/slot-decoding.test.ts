@@ -116,6 +116,8 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
       await (lm as unknown as { checkSlots(): Promise<void> }).checkSlots();
       assert.equal(lm.kvSlices, undefined, "the slot cache is turned off");
       assert.match(lm.warning ?? "", /slot cache differs from the plain path.*present\.\* back/);
+      assert.equal(lm.decodePath.path, "present-feedback");
+      assert.match(lm.decodePath.reason ?? "", /slot cache differs from the plain path/);
       const [c] = await generateBatch(lm, [{ id: "x", prompt: reference().prompts[0]!.text }], {
         maxNewTokens: 5,
         temperature: 0,
@@ -135,6 +137,11 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
       try {
         assert.equal(off.kvSlices, undefined);
         assert.equal(forced.kvSlices?.length, forced.info.numLayers, "an explicit option wins");
+        assert.deepEqual(off.decodePath, {
+          path: "present-feedback",
+          reason: "the slot cache is turned off (sliceKv: false, or LITMUS_KV_SLICES=0)",
+        });
+        assert.deepEqual(forced.decodePath, { path: "slot-cache", reason: null });
       } finally {
         await off.close();
         await forced.close();

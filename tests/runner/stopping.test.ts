@@ -33,6 +33,28 @@ describe("stopping", () => {
     assert.ok(lm.tokenizer.decode(c!.tokenIds).includes(stop));
   });
 
+  it("stops at the step the stop string's last token arrives, not later", async () => {
+    const p = ref.prompts[0]!;
+    const n = p.greedy_ids.length;
+    // Stop strings spanning two and three tokens, each first completed at a known step.
+    for (const [from, to] of [
+      [3, 5],
+      [n - 4, n - 1],
+    ] as const) {
+      const stop = lm.tokenizer.decode(p.greedy_ids.slice(from, to));
+      const firstStep = p.greedy_ids.findIndex((_, k) =>
+        lm.tokenizer.decode(p.greedy_ids.slice(0, k + 1)).includes(stop),
+      );
+      assert.ok(firstStep >= 0 && firstStep < n, "the greedy text holds the stop string");
+      const [c] = await generateBatch(lm, [{ id: "s", prompt: p.text }], {
+        maxNewTokens: n + 5,
+        stop: [stop],
+      });
+      assert.equal(c!.finishReason, "stop");
+      assert.equal(c!.tokenIds.length, firstStep + 1, `stop ${JSON.stringify(stop)}`);
+    }
+  });
+
   it("stops at max new tokens with finish reason length", async () => {
     const [c] = await generateBatch(lm, [{ id: "s", prompt: ref.prompts[0]!.text }], { maxNewTokens: 3 });
     assert.equal(c!.finishReason, "length");

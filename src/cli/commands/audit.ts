@@ -197,7 +197,8 @@ export const auditCommand: CliCommand = {
     const options = auditOptions(args);
     const quiet = Boolean(args["quiet"]);
     const deps: AuditDeps = {
-      openBackend: (o) => openAuditBackend(o, (line) => void process.stderr.write(line)),
+      openBackend: (o) =>
+        openAuditBackend(o, (line) => void process.stderr.write(line), { verbose: args["verbose"] === true }),
       progress: quiet ? null : { sink: process.stderr, mode: process.stderr.isTTY ? "terminal" : "log" },
       log: (text) => void process.stderr.write(text),
       print: (text) => void process.stdout.write(text),

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
-import { type Device, type GenerateRequest, OnnxBackend, resolveConfig } from "../../runner/index.js";
+import {
+  type Device,
+  describeDecodePath,
+  type GenerateRequest,
+  OnnxBackend,
+  resolveConfig,
+} from "../../runner/index.js";
 import type { Progress } from "../../runner/types.js";
 import { InputError, located } from "../../util/errors.js";
 import { DEFAULT_SEED } from "../../util/rng.js";
@@ -34,6 +40,10 @@ export async function openBackend(
     ...extra,
   });
   if (backend.warning) process.stderr.write(`litmus: warning: ${backend.warning}\n`);
+  if (args["verbose"] === true)
+    process.stderr.write(
+      `litmus: loaded ${backend.lm.dir} on ${backend.lm.device}: ${describeDecodePath(backend.decodePath)}\n`,
+    );
   return backend;
 }
 

@@ -8,6 +8,7 @@
  */
 import { resolveConfig } from "../runner/config.js";
 import { sampleIndices } from "../runner/generate.js";
+import { findStop } from "../runner/stopping.js";
 import type {
   Backend,
   Completion,
@@ -24,6 +25,10 @@ import { InputError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
 import { EndpointError, type RequestOptions, type RetryPolicy, requestJson } from "./http.js";
 import { mapConcurrent } from "./pool.js";
+
+/** Most stop strings a request carries (the limit of OpenAI's API and TGI's default). */
+export const SERVER_STOPS = 4;
+
 import {
   type ChoiceLogprobs,
   type CompletionChoice,
@@ -139,17 +144,20 @@ export class OpenAIBackend implements Backend {
         if (job.c.topK > 0) body.top_k = job.c.topK;
         body.seed = job.seed;
       }
-      if (job.c.stop.length > 0) body.stop = job.c.stop;
+      // OpenAI's API and TGI (its default --max-stop-sequences) take at most 4 stop strings:
+      // the first 4 go to the server (formats list their main stop first), the rest are cut here.
+      if (job.c.stop.length > 0) body.stop = job.c.stop.slice(0, SERVER_STOPS);
       const response = await this.post(body, `prompt ${job.req.id}`);
       const choice = response.choices[0]!;
+      const localCut = findStop(choice.text, job.c.stop.slice(SERVER_STOPS));
       const completion: Completion = {
         requestId: job.req.id,
         sampleIndex: job.sample,
-        text: choice.text,
+        text: localCut >= 0 ? choice.text.slice(0, localCut) : choice.text,
         tokenIds: this.labels(choice.logprobs?.tokens ?? []),
         ...(choice.logprobs?.tokens ? { tokens: choice.logprobs.tokens } : {}),
         logprobs: (choice.logprobs?.token_logprobs ?? []).map((x) => x ?? 0),
-        finishReason: finishReason(choice),
+        finishReason: localCut >= 0 ? "stop" : finishReason(choice),
         promptTokens: response.usage?.prompt_tokens ?? 0,
         seed: job.seed,
       };

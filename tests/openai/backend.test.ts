@@ -67,6 +67,38 @@ describe("OpenAIBackend", () => {
     }
   });
 
+  it("sends at most 4 stop strings (OpenAI's and TGI's limit) and cuts at the others itself", async () => {
+    const stops = ["Question:", "\nQ:", "\nExercise", "\n\n\n", "<|endoftext|>", "</s>"];
+    const srv = await scriptedServer((r) => {
+      if (r.path.endsWith("/models")) return MODELS;
+      const prompt = (r.body as { prompt: string }).prompt;
+      // A server that honours only what it was sent: the text runs on past the 5th and 6th stops.
+      return okCompletion(prompt === "A" ? " 42 is it.<|endoftext|> more" : " 7</s>x<|endoftext|>", {
+        stop_reason: null,
+      });
+    });
+    try {
+      const backend = await OpenAIBackend.open({ endpoint: `${srv.url}/`, model: "m", ...fast });
+      const out = await backend.generate(
+        [
+          { id: "a", prompt: "A" },
+          { id: "b", prompt: "B" },
+        ],
+        { temperature: 0, stop: stops, maxNewTokens: 8 },
+      );
+      for (const b of completionsOnly(srv.received)) assert.deepEqual(b["stop"], stops.slice(0, 4));
+      assert.deepEqual(
+        out.map((c) => [c.text, c.finishReason]),
+        [
+          [" 42 is it.", "stop"],
+          [" 7", "stop"],
+        ],
+      );
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("keeps at most `concurrency` requests in flight", async () => {
     let inFlight = 0;
     let peak = 0;

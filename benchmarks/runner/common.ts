@@ -2,7 +2,10 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** The phi-1.5-shaped model the benchmarks run on; build it with tools/build_test_model.py. */
+/**
+ * The phi-1.5-shaped model the benchmarks run on (LITMUS_BENCH_MODEL, or a 4-layer slice in
+ * benchmarks/out/phi-1_5-4l); build it with tools/build_phi_model.py.
+ */
 export function benchModelDir(): string {
   const dir =
     process.env["LITMUS_BENCH_MODEL"] ??
@@ -10,7 +13,8 @@ export function benchModelDir(): string {
   if (!existsSync(dir)) {
     process.stderr.write(
       `benchmark model ${dir} not found: build it with\n` +
-        `  /usr/bin/python3 tools/build_test_model.py --preset phi-1_5 --layers 4 --out benchmarks/out/phi-1_5-4l --no-reference\n`,
+        `  python3 tools/build_phi_model.py --preset phi-1_5 --layers 4 --no-reference --out benchmarks/out/phi-1_5-4l\n` +
+        "(a Python with torch, transformers, onnx, onnxruntime and onnxscript; see the tool's docstring)\n",
     );
     process.exit(2);
   }

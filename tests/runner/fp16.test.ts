@@ -36,7 +36,7 @@ describe("fp16 KV cache and logits", () => {
     assert.equal(lm.info.headDim, 4);
   });
 
-  it("scores like PyTorch within fp16 precision", async () => {
+  it("scores like transformers' PhiForCausalLM (fp16 cache and logits) within fp16 precision", async () => {
     const out = await scoreBatch(
       lm,
       ref.score.map((s, i) => ({ id: `s${i}`, prefix: s.prefix, text: s.text })),

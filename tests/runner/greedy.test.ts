@@ -7,7 +7,17 @@ import { assertClose, reference, TINY } from "./helpers.js";
 
 const ref = reference();
 
-describe("greedy decoding on the ONNX fixture matches PyTorch eager", () => {
+/**
+ * Parity with transformers: tests/fixtures/phi-tiny is transformers' own PhiForCausalLM (seeded
+ * weights) exported by tools/build_phi_model.py, and reference.json is that PhiForCausalLM run in
+ * PyTorch (eager attention, fp32, full recomputation per step). litmus's ONNX runner (KV cache,
+ * slot cache, left padding, masked fake ids) must give its greedy tokens exactly and its log-probs
+ * within 1e-5. Measured: 60 greedy tokens one prompt at a time, max |log-prob difference| 3.0e-6;
+ * batched 4.8e-6 (onnxruntime's and PyTorch's fp32 kernels sum in different orders).
+ */
+const PARITY_TOL = 1e-5;
+
+describe("parity with transformers' PhiForCausalLM: greedy decoding on the fp32 fixture", () => {
   let lm: CausalLM;
   before(async () => {
     lm = await CausalLM.open(TINY, { threads: 1 });
@@ -31,20 +41,22 @@ describe("greedy decoding on the ONNX fixture matches PyTorch eager", () => {
     for (const p of ref.prompts) assert.deepEqual(lm.tokenizer.encode(p.text), p.ids, p.text);
   });
 
-  it("greedy tokens equal PyTorch's and log-probs are within 1e-4, one prompt at a time", async () => {
-    assert.ok(ref.min_greedy_margin > 1e-3, "reference greedy decisions have clear margins");
+  it(`greedy tokens are transformers' exactly and log-probs within ${PARITY_TOL}, one prompt at a time`, async () => {
+    // A top-2 gap moves by at most 2 * PARITY_TOL when every log-prob is within PARITY_TOL, so
+    // with these margins a differing token is a runner bug, not rounding.
+    assert.ok(ref.min_greedy_margin > 100 * PARITY_TOL, "reference greedy decisions have clear margins");
     for (const [i, p] of ref.prompts.entries()) {
       const [c] = await generateBatch(lm, [{ id: `p${i}`, prompt: p.text }], {
         maxNewTokens: ref.greedy_new_tokens,
       });
       assert.deepEqual(c!.tokenIds, p.greedy_ids, p.text);
-      assertClose(c!.logprobs, p.greedy_logprobs, 1e-4, `logprobs of prompt ${i}`);
+      assertClose(c!.logprobs, p.greedy_logprobs, PARITY_TOL, `logprobs of prompt ${i}`);
       assert.equal(c!.finishReason, p.stopped_by_eos ? "eos" : "length");
       assert.equal(c!.text, lm.tokenizer.decode(p.greedy_ids));
     }
   });
 
-  it("a left-padded batch of different-length prompts gives the same tokens as one by one", async () => {
+  it("a left-padded batch of different-length prompts gives transformers' batched tokens and log-probs", async () => {
     const lengths = new Set(ref.prompts.map((p) => p.ids.length));
     assert.ok(lengths.size >= 4, "prompts differ in length");
     const out = await generateBatch(
@@ -57,7 +69,8 @@ describe("greedy decoding on the ONNX fixture matches PyTorch eager", () => {
       ref.batch.greedy_ids,
     );
     for (const [i, c] of out.entries()) {
-      assertClose(c.logprobs, ref.prompts[i]!.greedy_logprobs, 1e-4, `batched logprobs ${i}`);
+      assertClose(c.logprobs, ref.batch.greedy_logprobs[i]!, PARITY_TOL, `batched logprobs ${i}`);
+      assertClose(c.logprobs, ref.prompts[i]!.greedy_logprobs, PARITY_TOL, `batched vs one by one ${i}`);
     }
   });
 
@@ -70,7 +83,12 @@ describe("greedy decoding on the ONNX fixture matches PyTorch eager", () => {
     );
     out.forEach((c, i) => {
       assert.deepEqual(c.tokenIds, ref.prompts[i]!.greedy_ids.slice(0, 4));
-      assertClose(c.logprobs, ref.prompts[i]!.greedy_logprobs.slice(0, 4), 1e-4, `chunked logprobs ${i}`);
+      assertClose(
+        c.logprobs,
+        ref.prompts[i]!.greedy_logprobs.slice(0, 4),
+        PARITY_TOL,
+        `chunked logprobs ${i}`,
+      );
     });
   });
 

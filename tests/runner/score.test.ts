@@ -15,7 +15,7 @@ describe("teacher-forced scoring", () => {
     await lm.close();
   });
 
-  it("matches PyTorch's log-probs, means and variances within 1e-4 (batched)", async () => {
+  it("matches transformers' PhiForCausalLM log-probs, means and variances within 1e-4 (batched)", async () => {
     const out = await scoreBatch(
       lm,
       ref.score.map((s, i) => ({ id: `s${i}`, prefix: s.prefix, text: s.text })),

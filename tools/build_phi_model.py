@@ -396,11 +396,18 @@ def weight_sources(m, model) -> dict[str, str]:
     return out
 
 
-def quantize_int4(m, block: int):
-    """onnxruntime's MatMulNBitsQuantizer: MatMul -> MatMulNBits, Gather -> GatherBlockQuantized."""
+def quantize_int4(m, block: int, accuracy_level: int = 0):
+    """onnxruntime's MatMulNBitsQuantizer: MatMul -> MatMulNBits, Gather -> GatherBlockQuantized.
+
+    accuracy_level 0 computes in the activations' type (float32, what reference.json assumes);
+    4 lets MatMulNBits quantize activations to int8 per block and use int8 dot products (VNNI),
+    as onnxruntime-genai's CPU int4 models do: the speed a real int4 CPU audit gets, at the cost of
+    activation rounding (so no reference is written for it).
+    """
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
     quantizer = MatMulNBitsQuantizer(m, bits=4, block_size=block, is_symmetric=False,
+                                     accuracy_level=accuracy_level or None,
                                      op_types_to_quantize=("MatMul", "Gather"),
                                      quant_axes=(("MatMul", 0), ("Gather", 1)))
     logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)
@@ -699,6 +706,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--int4", action="store_true", help="quantize with onnxruntime's MatMulNBitsQuantizer")
     ap.add_argument("--block-size", type=int, help="int4 block along K (power of 2, >= 16)")
+    ap.add_argument("--accuracy-level", type=int, choices=[0, 1, 2, 3, 4], default=0,
+                    help="MatMulNBits accuracy_level (4: int8 compute, onnxruntime-genai's CPU choice)")
     ap.add_argument("--from-fp32", metavar="DIR",
                     help="with --int4: quantize the fp32 model.onnx this tool wrote to DIR (implies --no-reference)")
     ap.add_argument("--no-reference", action="store_true", help="skip reference.json (large models)")
@@ -728,6 +737,11 @@ def main() -> None:
         cfg.pop("block_size", None)
         if args.from_fp32:
             sys.exit("--from-fp32 needs --int4")
+    if args.accuracy_level and not cfg.get("int4"):
+        sys.exit("--accuracy-level needs --int4")
+    if args.accuracy_level:
+        cfg["accuracy_level"] = args.accuracy_level
+        args.no_reference = True  # int8 activations: the dequantized PyTorch model is no reference
     if args.from_fp32:
         args.no_reference = True
     if args.threads:
@@ -798,7 +812,7 @@ def main() -> None:
         if model is not None and not args.no_reference:
             sources = weight_sources(m, model)
         t0 = time.time()
-        qmodel = quantize_int4(m, cfg["block_size"])  # rewrites m in place
+        qmodel = quantize_int4(m, cfg["block_size"], cfg.get("accuracy_level", 0))  # rewrites m in place
         info["quantize_seconds"] = round(time.time() - t0, 1)
         big = sum(len(i.raw_data) for i in qmodel.model.graph.initializer) > EXTERNAL_DATA_BYTES
         # With external data, the quantizer names the file model.onnx.data (external_files checks it).
@@ -829,6 +843,7 @@ def main() -> None:
             "format": "asymmetric 4-bit, one float32 scale and one 4-bit zero point per block of "
             f"{cfg['block_size']} along K; com.microsoft opset 1",
             "block_size": cfg["block_size"],
+            "accuracy_level": cfg.get("accuracy_level", 0),
             "nodes": dict(sorted(ops.items())),
         }
         if sources:

@@ -161,3 +161,49 @@ export async function slotStepMismatch(lm: CausalLM): Promise<number> {
   });
   return worst;
 }
+
+/**
+ * How much the plain path differs from itself on this graph: the same sequence decoded alone and
+ * left-padded beside a longer one (the rows of {@link slotStepMismatch}), largest |logit
+ * difference| over two steps. Exact arithmetic gives 0; fp32 graphs give ~1e-6, graphs whose
+ * MatMulNBits quantize activations to int8 (accuracy_level 4) ~1e-1, since a changed rounding in
+ * the attention can move an activation across an int8 step. The slot cache's own difference is
+ * judged against it.
+ */
+export async function paddingNoise(lm: CausalLM): Promise<number> {
+  const a = lm.bosId;
+  const b = lm.eosIds[0] ?? lm.bosId;
+  const decodeRow = async (seqs: number[][], row: number): Promise<Float32Array[]> => {
+    const batch = leftPad(seqs, b);
+    const decoder = new PresentDecoder(lm, (await prefill(lm, batch)).cache);
+    const out: Float32Array[] = [];
+    for (const step of [0, 1]) {
+      const logits = await decoder.step(
+        seqs.map(() => b),
+        seqs.map((q) => q.length + step),
+        batch.pads,
+      );
+      const x = new Float32Array(lm.info.vocabColumns);
+      readLogits(logits, row, 0, x);
+      out.push(x);
+    }
+    return out;
+  };
+  const alone = await decodeRow([[b, a]], 0);
+  const padded = await decodeRow(
+    [
+      [a, b, a],
+      [b, a],
+    ],
+    1,
+  );
+  let worst = 0;
+  alone.forEach((x, k) => {
+    const y = padded[k]!;
+    for (let i = 0; i < x.length; i++) {
+      const d = Math.abs(x[i]! - y[i]!);
+      if (!(d <= worst)) worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+    }
+  });
+  return worst;
+}

@@ -5,11 +5,12 @@ onnxruntime's Python binding hands outputs over as numpy arrays without copying 
 bare onnxruntime-node loop (which copies every output, the whole KV cache each step) this loop pays
 for nothing but the graph. benchmarks/runner/full-size.ts sets litmus against it. Benchmark-time
 only (pyenv's python3 with onnxruntime and numpy).
-Usage: python3 ort_bare_loop.py MODEL_DIR '[prompt ids]' '[tokens]' THREADS ROUNDS
-Prints one JSON object: ms per decode step (best and median of rounds), prefill ms.
+Usage: python3 ort_bare_loop.py MODEL_DIR '[prompt ids]' '[tokens]' THREADS
+Loads the model once, then runs one round (prefill + one step per token but the last) for each
+line read on stdin and prints its figures as one JSON line (ms per decode step, prefill ms), so a
+caller can alternate its own rounds with these under the same load.
 """
 import json
-import statistics
 import sys
 import time
 
@@ -18,7 +19,7 @@ import onnxruntime as ort
 
 
 def main() -> None:
-    model_dir, prompt_json, tokens_json, threads, rounds = sys.argv[1:6]
+    model_dir, prompt_json, tokens_json, threads = sys.argv[1:5]
     prompt, tokens = json.loads(prompt_json), json.loads(tokens_json)
     so = ort.SessionOptions()
     if int(threads) > 0:
@@ -27,8 +28,8 @@ def main() -> None:
     session = ort.InferenceSession(f"{model_dir}/model.onnx", so, providers=["CPUExecutionProvider"])
     past_inputs = [i for i in session.get_inputs() if i.name.startswith("past_key_values.")]
     outputs = [o.name for o in session.get_outputs()]
-    steps, prefills = [], []
-    for _ in range(int(rounds) + 1):  # the first round warms up
+    print(json.dumps({"ready": True, "onnxruntime": ort.__version__}), flush=True)
+    for _ in sys.stdin:
         feeds = {
             "input_ids": np.array([prompt], np.int64),
             "attention_mask": np.ones((1, len(prompt)), np.int64),
@@ -51,11 +52,8 @@ def main() -> None:
             out = dict(zip(outputs, session.run(outputs, feeds)))
             length += 1
         t2 = time.perf_counter()
-        prefills.append((t1 - t0) * 1000)
-        steps.append((t2 - t1) * 1000 / max(1, len(tokens) - 1))
-    steps, prefills = steps[1:], prefills[1:]
-    print(json.dumps({"ms_per_step_best": min(steps), "ms_per_step_median": statistics.median(steps),
-                      "prefill_ms_best": min(prefills), "onnxruntime": ort.__version__}))
+        print(json.dumps({"prefill_ms": (t1 - t0) * 1000,
+                          "ms_per_step": (t2 - t1) * 1000 / max(1, len(tokens) - 1)}), flush=True)
 
 
 if __name__ == "__main__":

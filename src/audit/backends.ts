@@ -1,6 +1,6 @@
 /** Opens the backend an audit asked for: the in-process ONNX runner, or an OpenAI-compatible server. */
 import { OpenAIBackend } from "../openai/index.js";
-import { describeDecodePath, OnnxBackend } from "../runner/index.js";
+import { describeDecodePath, describePrefixReuse, OnnxBackend } from "../runner/index.js";
 import type { OpenedBackend } from "./run.js";
 import type { AuditOptions } from "./types.js";
 
@@ -41,5 +41,6 @@ export async function openAuditBackend(
     executionProvider: backend.lm.device,
     decodePath: backend.decodePath,
     ...(backend.warning ? { warning: backend.warning } : {}),
+    ...(options.verbose ? { prefillNote: () => describePrefixReuse(backend.prefixes.stats) } : {}),
   };
 }

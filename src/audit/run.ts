@@ -41,6 +41,8 @@ export interface OpenedBackend {
   /** The in-process runner's decode path (absent for a served model). */
   decodePath?: DecodePath;
   warning?: string;
+  /** With --verbose: a line on what the shared-prefix cache saved, after generation (or nothing). */
+  prefillNote?: () => string | undefined;
 }
 
 export interface AuditDeps {
@@ -264,6 +266,8 @@ async function runAuditInFolder(
         onStep: (p) => line.stepProgress(p),
       });
       generated = result.recorded;
+      const prefill = opened.prefillNote?.();
+      if (prefill) deps.log(`litmus: ${prefill}\n`);
       if (options.detectors) {
         line.phase("detectors");
         detectors = await detectStoredRun(store, opened.backend, {

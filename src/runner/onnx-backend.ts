@@ -23,7 +23,10 @@ export interface OnnxBackendOptions extends OpenOptions {
   /** Most texts scored together. */
   scoreBatchSize?: number;
   maxLogitsBytes?: number;
-  /** false: prefill every prompt whole, ignoring `sharedPrefix` (the benchmark's baseline). */
+  /**
+   * false: prefill every prompt whole, ignoring `sharedPrefix` (the benchmark's baseline). Default
+   * true, or false when the environment has LITMUS_SHARED_PREFIX=0 (a switch for any command).
+   */
   sharedPrefixes?: boolean;
 }
 
@@ -34,12 +37,14 @@ function sharedPrefixText(req: GenerateRequest): string {
 export class OnnxBackend implements Backend {
   /** Few-shot exemplar blocks, prefilled once per run (see prefix-cache.ts). */
   readonly prefixes: PrefixCache;
+  private readonly sharedPrefixes: boolean;
 
   private constructor(
     readonly lm: CausalLM,
     private readonly options: OnnxBackendOptions,
   ) {
     this.prefixes = new PrefixCache(2, options.maxLogitsBytes);
+    this.sharedPrefixes = options.sharedPrefixes ?? process.env["LITMUS_SHARED_PREFIX"] !== "0";
   }
 
   static async open(dir: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
@@ -82,7 +87,7 @@ export class OnnxBackend implements Backend {
       const done = await generateBatch(this.lm, group, config, {
         ...options,
         maxLogitsBytes: this.options.maxLogitsBytes,
-        ...(this.options.sharedPrefixes === false ? {} : { prefixes: this.prefixes }),
+        ...(this.sharedPrefixes ? { prefixes: this.prefixes } : {}),
       });
       if (options.onCompletion) for (const c of done) options.onCompletion(c);
       out.push(...done);

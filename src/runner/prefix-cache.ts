@@ -81,3 +81,13 @@ export function sharedLeadingTokens(ids: readonly number[], prompts: readonly (r
   }
   return k;
 }
+
+/** One line on what the cache saved, or undefined when no request named a shared prefix. */
+export function describePrefixReuse(stats: PrefixStats): string | undefined {
+  if (stats.prefilled === 0) return undefined;
+  const blocks = stats.prefilled === 1 ? "1 shared prefix" : `${stats.prefilled} shared prefixes`;
+  return (
+    `${blocks} (${stats.prefilledTokens} tokens) prefilled once; ${stats.reusedRows} prompts started ` +
+    `from it, ${stats.reusedTokens} prompt tokens not recomputed`
+  );
+}

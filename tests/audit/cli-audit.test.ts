@@ -134,6 +134,41 @@ describe("litmus audit on the tiny phi model", () => {
       assert.ok(readFileSync(join(run, f), "utf8").includes(words), `${f} says ${words}`);
   });
 
+  it("a few-shot template's exemplar block is prefilled once (--verbose says so); the same completions without it", async () => {
+    const template = await writeFixture(
+      dir,
+      "one-shot.json",
+      JSON.stringify({
+        template: "{exemplars}Question: {question}\nAnswer:",
+        exemplars: [{ question: "Tom has 2 apples and buys 3 more. How many?", answer: "5" }],
+        stop: ["Question:"],
+      }),
+    );
+    const cached = join(dir, "run-shared-prefix");
+    const whole = join(dir, "run-whole-prefill");
+    const extra = ["--prompt-template", template, "--verbose"];
+    const a = await runLitmus(common(cached, extra));
+    assert.equal(a.code, 0, a.stderr);
+    const note =
+      /^litmus: 1 shared prefix \((\d+) tokens\) prefilled once; (\d+) prompts started from it/m.exec(
+        a.stderr,
+      );
+    assert.ok(note, a.stderr);
+    const rows = samplesOf(cached)
+      .split("\n")
+      .filter((l) => l.trim() !== "").length;
+    assert.ok(Number(note[2]) > 0 && Number(note[2]) <= rows, `${note[2]} prompts of ${rows} completions`);
+    const b = await runLitmus(common(whole, extra), { LITMUS_SHARED_PREFIX: "0" });
+    assert.equal(b.code, 0, b.stderr);
+    assert.doesNotMatch(b.stderr, /shared prefix/);
+    const greedy = (d: string) =>
+      samplesOf(d)
+        .split("\n")
+        .filter((l) => l.includes('"sample_index":null'));
+    assert.ok(greedy(cached).length > 0);
+    assert.deepEqual(greedy(cached), greedy(whole), "the same greedy completions either way");
+  });
+
   it("LITMUS_KV_SLICES=0 with --verbose: says and records present.* fed back, with the same samples", async () => {
     const out = join(dir, "run-plain-path");
     const r = await runLitmus(common(out, ["--verbose"]), { LITMUS_KV_SLICES: "0" });

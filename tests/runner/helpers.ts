@@ -1,7 +1,9 @@
+import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Completion } from "../../src/runner/types.js";
 
 /** tests/fixtures, from dist/tests/runner. */
 export const FIXTURES = fileURLToPath(new URL("../../../tests/fixtures/", import.meta.url));
@@ -86,4 +88,19 @@ export function assertClose(
     const d = Math.abs(actual[i]! - expected[i]!);
     if (!(d <= tol)) throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (|diff| ${d} > ${tol})`);
   }
+}
+
+/** Two runs' completions agree: same rows in order, same tokens, text and finish, log-probs within `tol`. */
+export function assertSameCompletions(a: Completion[], b: Completion[], what: string, tol = 1e-5): void {
+  assert.equal(a.length, b.length, `${what}: completion count`);
+  a.forEach((c, i) => {
+    const d = b[i]!;
+    const row = `${c.requestId}/${c.sampleIndex}`;
+    assert.equal(row, `${d.requestId}/${d.sampleIndex}`);
+    assert.deepEqual(c.tokenIds, d.tokenIds, `${what}: tokens of ${row}`);
+    assert.equal(c.text, d.text, `${what}: text of ${row}`);
+    assert.equal(c.finishReason, d.finishReason, `${what}: finish of ${row}`);
+    assert.equal(c.promptTokens, d.promptTokens, `${what}: prompt tokens of ${row}`);
+    assertClose(c.logprobs, d.logprobs, tol, `${what}: log-probs of ${row}`);
+  });
 }

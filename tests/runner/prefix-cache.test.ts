@@ -5,7 +5,7 @@ import { OnnxBackend } from "../../src/runner/onnx-backend.js";
 import { makeTensor } from "../../src/runner/ort.js";
 import { sharedLeadingTokens } from "../../src/runner/prefix-cache.js";
 import type { Completion, GenerateRequest, GenerationConfig } from "../../src/runner/types.js";
-import { assertClose, modelDir, TINY, TINY_FP16, TINY_INT4 } from "./helpers.js";
+import { assertSameCompletions, modelDir, TINY, TINY_FP16, TINY_INT4 } from "./helpers.js";
 
 // A two-shot block (the fixture's context is 128 tokens, so it is short) and questions of
 // different lengths, so that the batch is left-padded and rows reuse different numbers of columns.
@@ -39,18 +39,6 @@ async function run(
   }
 }
 
-function assertSame(a: Completion[], b: Completion[], tol: number): void {
-  assert.equal(a.length, b.length);
-  a.forEach((c, i) => {
-    const d = b[i]!;
-    assert.equal(`${c.requestId}/${c.sampleIndex}`, `${d.requestId}/${d.sampleIndex}`);
-    assert.deepEqual(c.tokenIds, d.tokenIds, `tokens of ${c.requestId}/${c.sampleIndex}`);
-    assert.equal(c.text, d.text);
-    assert.equal(c.promptTokens, d.promptTokens);
-    assertClose(c.logprobs, d.logprobs, tol, `log-probs of ${c.requestId}/${c.sampleIndex}`);
-  });
-}
-
 describe("shared-prefix KV cache (few-shot exemplar blocks prefilled once)", () => {
   for (const [name, dir, tol] of [
     ["fp32", TINY, 1e-5],
@@ -65,7 +53,7 @@ describe("shared-prefix KV cache (few-shot exemplar blocks prefilled once)", () 
       ]) {
         const whole = await run(dir, reqs, config, false);
         const cached = await run(dir, reqs, config, true);
-        assertSame(cached.out, whole.out, tol);
+        assertSameCompletions(cached.out, whole.out, "shared prefix vs whole prefill", tol);
         assert.equal(whole.backend.prefixes.stats.prefilled, 0, "the baseline used no prefix");
         assert.equal(cached.backend.prefixes.stats.prefilled, 1, "the block is prefilled once");
         assert.equal(cached.backend.prefixes.stats.reusedRows, QUESTIONS.length);
@@ -105,7 +93,7 @@ describe("shared-prefix KV cache (few-shot exemplar blocks prefilled once)", () 
     // One row per batch: no padding, so each row reuses exactly the tokens it shares.
     const whole = await run(TINY, reqs, config, false, 1);
     const cached = await run(TINY, reqs, config, true, 1);
-    assertSame(cached.out, whole.out, 1e-5);
+    assertSameCompletions(cached.out, whole.out, "shared prefix vs whole prefill", 1e-5);
     const blockIds = cached.backend.lm.tokenizer.encode(block);
     const promptIds = reqs.map((r) => cached.backend.lm.tokenizer.encode(r.prompt));
     const shared = sharedLeadingTokens(blockIds, promptIds);
@@ -123,7 +111,7 @@ describe("shared-prefix KV cache (few-shot exemplar blocks prefilled once)", () 
     const config = { temperature: 0, maxNewTokens: 6 };
     const whole = await run(TINY, reqs, config, false);
     const cached = await run(TINY, reqs, config, true);
-    assertSame(cached.out, whole.out, 1e-5);
+    assertSameCompletions(cached.out, whole.out, "shared prefix vs whole prefill", 1e-5);
     assert.equal(cached.backend.prefixes.stats.prefilled, 2);
     assert.equal(cached.backend.prefixes.stats.reusedRows, 3);
   });

@@ -11,7 +11,15 @@ import { makeTensor } from "../../src/runner/ort.js";
 import { GROW_SLOTS, SlotKvCache } from "../../src/runner/slot-cache.js";
 import type { Completion, GenerationConfig } from "../../src/runner/types.js";
 import { writeWithExternalData } from "./external-data.js";
-import { assertClose, modelDir, reference, TINY, TINY_FP16, TINY_INT4 } from "./helpers.js";
+import {
+  assertClose,
+  assertSameCompletions,
+  modelDir,
+  reference,
+  TINY,
+  TINY_FP16,
+  TINY_INT4,
+} from "./helpers.js";
 
 const PROMPTS = [
   "Question: A baker sold 36 muffins to her neighbours in June. How many",
@@ -35,17 +43,6 @@ async function generate(
   } finally {
     await lm.close();
   }
-}
-
-function assertSame(a: Completion[], b: Completion[], what: string, tol = 1e-5): void {
-  assert.equal(a.length, b.length);
-  a.forEach((c, i) => {
-    const d = b[i]!;
-    assert.equal(`${c.requestId}/${c.sampleIndex}`, `${d.requestId}/${d.sampleIndex}`);
-    assert.deepEqual(c.tokenIds, d.tokenIds, `${what}: tokens of ${c.requestId}/${c.sampleIndex}`);
-    assert.equal(c.finishReason, d.finishReason);
-    assertClose(c.logprobs, d.logprobs, tol, `${what}: log-probs of ${c.requestId}/${c.sampleIndex}`);
-  });
 }
 
 describe("decoding over a slot cache (only the new key/value positions fetched per step)", () => {
@@ -87,7 +84,7 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
         const slots = await generate(m.dir, { sliceKv: true }, config);
         const full = await generate(m.dir, { sliceKv: false }, config);
         assert.ok(slots.sliced && !full.sliced);
-        assertSame(slots.out, full.out, `${name} T=${config.temperature}`, tol);
+        assertSameCompletions(slots.out, full.out, `${name} T=${config.temperature}`, tol);
         if (config === greedy)
           assert.ok(
             slots.out.some((c) => c.tokenIds.length > GROW_SLOTS),
@@ -160,7 +157,7 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
     const inThread = await generate(TINY, { sliceKv: true, worker: false }, config);
     const inWorker = await generate(TINY, { sliceKv: true }, config);
     assert.ok(inThread.sliced);
-    assertSame(inThread.out, inWorker.out, "in-thread vs worker");
+    assertSameCompletions(inThread.out, inWorker.out, "in-thread vs worker");
   });
 
   it("loads a model whose weights are in model.onnx_data (optimum's layout over 2 GB)", async () => {

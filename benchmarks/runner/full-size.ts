@@ -62,7 +62,11 @@ async function litmusDecode(
   const [c] = await backend.generate(
     [{ id: "p", prompt }],
     { temperature: 0, maxNewTokens: NEW_TOKENS, stop: [] },
-    { onProgress: (p) => void (p.phase === "prefill" && p.done === p.total && (t0 = now())) },
+    {
+      onProgress: (p) => {
+        if (p.phase === "prefill" && p.done === p.total) t0 = now();
+      },
+    },
   );
   const steps = Math.max(1, c!.tokenIds.length - 1);
   return { msPerStep: (now() - t0) / steps, tokens: c!.tokenIds };

@@ -1,4 +1,6 @@
 /** Human-facing renderings of a summary: the terminal table, summary.md and junit.xml. */
+
+import { markdownCode, markdownText } from "../report/markdown-text.js";
 import { fmt, type GateResult } from "./gates.js";
 import type { AuditSummary, TokenCounts } from "./summary.js";
 
@@ -134,15 +136,13 @@ function gatesMarkdown(gates: readonly GateResult[]): string[] {
     "| --- | --- | --- |",
   ];
   for (const g of gates) {
-    out.push(`| \`${mdEscape(g.name)}\` | ${g.failed ? "❌ fail" : "✅ pass"} | ${mdEscape(g.message)} |`);
+    out.push(`| ${markdownCode(g.name)} | ${g.failed ? "❌ fail" : "✅ pass"} | ${mdEscape(g.message)} |`);
   }
   out.push("");
   return out;
 }
 
-function mdEscape(text: string): string {
-  return text.replace(/\|/g, "\\|");
-}
+const mdEscape = markdownText;
 
 /**
  * summary.md: GitHub-flavoured Markdown, ready for $GITHUB_STEP_SUMMARY, which shows no image from
@@ -161,11 +161,11 @@ export function summaryMarkdown(
   const ks = shownKs(summary);
   const c = summary.manifest.config;
   const out: string[] = [];
-  out.push(`## litmus audit: ${c.dataset.name}`);
+  out.push(`## litmus audit: ${mdEscape(c.dataset.name)}`);
   out.push("");
   out.push(
     `Model files: ${Object.keys(c.modelFiles).length} (${c.executionProvider}, onnxruntime ${c.onnxruntimeVersion}); ` +
-      `probes: ${c.probes.join(", ")}; format \`${c.promptFormat.name}\`; n = ${c.decoding.n}, ` +
+      `probes: ${c.probes.join(", ")}; format ${markdownCode(c.promptFormat.name)}; n = ${c.decoding.n}, ` +
       `temperature ${c.decoding.temperature}, top-p ${c.decoding.topP}, max ${c.decoding.maxNewTokens} tokens; seed ${c.seeds.run}.`,
   );
   out.push("");

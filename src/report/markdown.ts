@@ -3,11 +3,10 @@ import type { ChartSpec } from "./charts.js";
 import { pct, pctCi, pValue, score } from "./format.js";
 import { headline } from "./headline.js";
 import { tableKs } from "./html.js";
+import { markdownText } from "./markdown-text.js";
 import { type ReportModel, VERDICTS } from "./model.js";
 
-function md(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+const md = markdownText;
 
 /**
  * The Markdown report. `pngDir` is the charts' folder relative to the Markdown file (e.g.

@@ -220,9 +220,28 @@ export function staleChart(rows: readonly ProbeRow[], level: number): ChartSpec 
           },
         ],
       },
-      options: baseOptions("stale answers (%)"),
+      options: baseOptions("stale answers (%)", {
+        scales: {
+          y: {
+            beginAtZero: true,
+            max: axisTop(changing),
+            title: { display: true, text: "stale answers (%)" },
+          },
+        },
+      }),
     },
   };
+}
+
+/**
+ * The y axis's top for the stale chart: above every rate, interval end and chance rate (Chart.js
+ * sizes an axis by the bars alone, so a whisker would run off the plot), rounded up to a multiple
+ * of 10, at most 100.
+ */
+function axisTop(rows: readonly ProbeRow[]): number {
+  const highs = rows.flatMap((r) => [r.stale?.value, r.stale?.ci?.[1], r.stale?.baseline]);
+  const top = Math.max(0, ...highs.map((v) => (typeof v === "number" ? v * 100 : 0)));
+  return Math.min(100, Math.max(10, Math.ceil((top + 1e-9) / 10) * 10));
 }
 
 /** Verdict counts (one bar per verdict). */
@@ -230,7 +249,7 @@ export function verdictChart(counts: Record<string, number>, verdicts: readonly 
   return {
     id: "verdicts",
     title: "Verdict counts",
-    caption: "Problems per verdict: memorized, fragile, robust, unsolved.",
+    caption: `Problems per verdict: ${verdicts.join(", ")}.`,
     config: {
       type: "bar",
       data: {

@@ -111,10 +111,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
         const sample = spread(w.batches, perWorkload);
         for (const batch of sample) {
           // The audit's own runner requests, with no stop string: every completion runs `length`.
-          const requests = batch.map((r) => ({
-            ...toGenerateRequest(r),
-            config: { ...toGenerateRequest(r).config, stop: [] },
-          }));
+          const requests = batch.map((r) => {
+            const g = toGenerateRequest(r);
+            return { ...g, config: { ...g.config, stop: [] } };
+          });
           const t0 = performance.now();
           const out = await backend.generate(requests, {
             temperature: PHI15_PROBES.settings.temperature,

@@ -153,10 +153,7 @@ export async function slotStepMismatch(lm: CausalLM): Promise<number> {
     for (let r = 0; r < 2; r++) {
       readLogits(logits, r, 0, x);
       readLogits(slotted[k]!, r, 0, y);
-      for (let i = 0; i < x.length; i++) {
-        const d = Math.abs(x[i]! - y[i]!);
-        if (!(d <= worst)) worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
-      }
+      worst = Math.max(worst, maxAbsDiff(x, y));
     }
   });
   return worst;
@@ -197,13 +194,15 @@ export async function paddingNoise(lm: CausalLM): Promise<number> {
     ],
     1,
   );
+  return Math.max(0, ...alone.map((x, k) => maxAbsDiff(x, padded[k]!)));
+}
+
+/** The largest |x[i] - y[i]|; infinite when any difference is NaN (a broken graph must not pass). */
+function maxAbsDiff(x: Float32Array, y: Float32Array): number {
   let worst = 0;
-  alone.forEach((x, k) => {
-    const y = padded[k]!;
-    for (let i = 0; i < x.length; i++) {
-      const d = Math.abs(x[i]! - y[i]!);
-      if (!(d <= worst)) worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
-    }
-  });
+  for (let i = 0; i < x.length; i++) {
+    const d = Math.abs(x[i]! - y[i]!);
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+  }
   return worst;
 }

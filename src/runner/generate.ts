@@ -13,7 +13,7 @@ import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
 import { equalLengthGroups, leftPad, type PaddedBatch, prefill, yieldToEventLoop } from "./prefill.js";
-import { type PrefixCache, sharedLeadingTokens } from "./prefix-cache.js";
+import { type PrefixCache, sharedLeadingTokens, sharedPrefixText } from "./prefix-cache.js";
 import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
@@ -82,10 +82,9 @@ async function sharedPrefixPast(
   batch: PaddedBatch,
   prefixes: PrefixCache | undefined,
 ): Promise<KvCache | undefined> {
-  const chars = requests[0]?.sharedPrefix ?? 0;
-  if (!prefixes || !lm.info.hasPositionIds || chars <= 0) return undefined;
-  const text = requests[0]!.prompt.slice(0, chars);
-  if (requests.some((r) => r.sharedPrefix !== chars || !r.prompt.startsWith(text))) return undefined;
+  const text = requests[0] ? sharedPrefixText(requests[0]) : "";
+  if (!prefixes || !lm.info.hasPositionIds || text === "") return undefined;
+  if (requests.some((r) => sharedPrefixText(r) !== text)) return undefined;
   const entry = await prefixes.entry(lm, text);
   // Every row must still run its last prompt token (its logits choose the first new token).
   const columns = Math.min(sharedLeadingTokens(entry.ids, prompts), batch.width - 1);

@@ -3,7 +3,7 @@
 import { resolveConfig } from "./config.js";
 import { generateBatch } from "./generate.js";
 import { CausalLM, type OpenOptions } from "./model.js";
-import { PrefixCache } from "./prefix-cache.js";
+import { PrefixCache, sharedPrefixText } from "./prefix-cache.js";
 import { scoreBatch } from "./score.js";
 import type {
   Backend,
@@ -28,10 +28,6 @@ export interface OnnxBackendOptions extends OpenOptions {
    * true, or false when the environment has LITMUS_SHARED_PREFIX=0 (a switch for any command).
    */
   sharedPrefixes?: boolean;
-}
-
-function sharedPrefixText(req: GenerateRequest): string {
-  return req.sharedPrefix ? req.prompt.slice(0, req.sharedPrefix) : "";
 }
 
 export class OnnxBackend implements Backend {

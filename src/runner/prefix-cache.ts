@@ -13,6 +13,7 @@
 import type { KvCache } from "./kv-cache.js";
 import type { CausalLM } from "./model.js";
 import { leftPad, prefill } from "./prefill.js";
+import type { GenerateRequest } from "./types.js";
 
 /** A prefilled block: its token ids and its one-row cache (never fed to the graph itself). */
 export interface PrefixEntry {
@@ -68,6 +69,11 @@ export class PrefixCache {
       this.stats.reusedTokens += columns - pad;
     }
   }
+}
+
+/** The shared prefix a request names ("" when none). */
+export function sharedPrefixText(req: Pick<GenerateRequest, "prompt" | "sharedPrefix">): string {
+  return req.sharedPrefix ? req.prompt.slice(0, req.sharedPrefix) : "";
 }
 
 /** The number of leading tokens every prompt shares with `ids`. */

@@ -1,4 +1,5 @@
 import { InputError } from "../util/errors.js";
+import { distractor } from "./distractor.js";
 import { newline } from "./newline.js";
 import { numberSwap, priceEdit } from "./number-swap.js";
 import { rename } from "./rename.js";
@@ -10,9 +11,20 @@ export const probeFactories: ReadonlyMap<string, ProbeFactory> = new Map([
   ["number-swap", numberSwap],
   ["price-edit", priceEdit],
   ["rename", rename],
+  // Issue 19, part A: answer-keeping probes of irrelevant text and of the prompt's wrapper.
+  ["distractor", distractor],
 ]);
 
-export const DEFAULT_PROBES = [...probeFactories.keys()].join(",");
+/**
+ * Probes run only when `--probes` names them: adding them to the default would change the plan, and
+ * so the identity, of every run made with the default (an old run folder would no longer resume).
+ */
+const OPT_IN: ReadonlySet<string> = new Set(["distractor", "format"]);
+
+export const DEFAULT_PROBES = [...probeFactories.keys()].filter((name) => !OPT_IN.has(name)).join(",");
+
+/** Every probe name, for `--help` and error messages. */
+export const KNOWN_PROBES = [...probeFactories.keys()].join(",");
 
 /** Builds the probes of a comma-separated list (`newline,number-swap`) with default parameters. */
 export function parseProbeList(list: string): Probe[] {

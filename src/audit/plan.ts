@@ -48,7 +48,12 @@ export function buildRequests(
       ...unitOf(problem.question),
     });
     for (const v of byProblem.get(problem.id) ?? []) {
-      const r = renderPrompt(format, { ...asked, question: v.question, originalQuestion: problem.question });
+      const r = renderPrompt(format, {
+        ...asked,
+        question: v.question,
+        originalQuestion: problem.question,
+        ...(v.wrapper ? { wrapper: v.wrapper } : {}),
+      });
       units.push({
         problemId: problem.id,
         variantId: v.id,

@@ -9,7 +9,7 @@ import type { DetectorReport } from "../detectors/index.js";
 import { DEFAULT_RESAMPLES } from "../metrics/index.js";
 import { parseProbeList } from "../probes/registry.js";
 import { runProbes } from "../probes/run.js";
-import { resolvePromptFormat } from "../prompts/index.js";
+import { resolvePromptFormat, wrapperOfSpec } from "../prompts/index.js";
 import { writeReport } from "../report/index.js";
 import type { Backend, DecodePath } from "../runner/types.js";
 import { PythonSandbox, type SandboxOptions } from "../sandbox/index.js";
@@ -152,7 +152,9 @@ async function runAuditInFolder(
       decoding,
     });
   }
-  const probeRun = runProbes(selection.problems, probes, seeds.probes);
+  const probeRun = runProbes(selection.problems, probes, seeds.probes, {
+    promptFormat: { name: format.spec.name, wrapper: wrapperOfSpec(format.spec) },
+  });
   for (const e of probeRun.errors)
     deps.log(`litmus: warning: probe ${e.probe} failed on ${e.problemId} (${e.message})\n`);
   const planned = buildRequests(selection.problems, probeRun.variants, format, options.n);

@@ -244,6 +244,9 @@ export async function computeDetectorScores(
       answerChanged: false,
     });
     for (const v of variantsOf.get(p.id) ?? []) {
+      // A format variant asks the original's very text in another wrapper: scored alone it is the
+      // original, no neighbour, and a gap of exactly 0 would mask every likelihood-gap flag.
+      if (v.question === p.question && v.solution === p.answer) continue;
       units.push({
         key: v.id,
         text: scoredText(v.question, v.solution),

@@ -76,6 +76,12 @@ function renderEntry(v: Variant, number: number, problem: Problem | undefined): 
     "",
     ...v.edits.map(renderEdit),
   ];
+  // A format variant keeps the question: what changes is the prompt's text around it.
+  if (v.wrapper && v.wrapper.length > 0) {
+    lines.push("", "**Prompt text around the question**", "");
+    for (const w of v.wrapper)
+      lines.push(`- ${w.side}: ${code(JSON.stringify(w.before))} → ${code(JSON.stringify(w.after))}`);
+  }
   // Answer-changing variants live or die by their rewritten solution; a rename changes it too.
   if (v.answerChanged || (problem && v.solution !== problem.answer)) {
     lines.push("", "**Rewritten solution**", "", ...fenced(v.solution));

@@ -1,5 +1,6 @@
 import { InputError } from "../util/errors.js";
 import { distractor } from "./distractor.js";
+import { format } from "./format.js";
 import { newline } from "./newline.js";
 import { numberSwap, priceEdit } from "./number-swap.js";
 import { rename } from "./rename.js";
@@ -13,6 +14,7 @@ export const probeFactories: ReadonlyMap<string, ProbeFactory> = new Map([
   ["rename", rename],
   // Issue 19, part A: answer-keeping probes of irrelevant text and of the prompt's wrapper.
   ["distractor", distractor],
+  ["format", format],
 ]);
 
 /**

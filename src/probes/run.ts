@@ -3,7 +3,7 @@ import { analyzeProblem, Rational } from "../perturb/index.js";
 import type { Problem, Variant } from "../types/index.js";
 import { createRng, deriveSeed } from "../util/rng.js";
 import { canonicalAnswer } from "./answer.js";
-import type { Probe, ProbeOutcome } from "./types.js";
+import type { Probe, ProbeContext, ProbeOutcome } from "./types.js";
 
 /** Coverage of one probe. `reasons` counts the problems it made no variant for, by reason code. */
 export interface ProbeStats {
@@ -45,8 +45,14 @@ export interface ProbeRun {
  * Runs every probe on every problem. Each probe gets its own generator per problem, seeded from
  * the run seed, the probe name and the problem id, so a variant depends on nothing else: adding a
  * probe or a problem, or reordering them, leaves the other variants exactly as they were.
+ * `context` names the prompt format, for probes that change the prompt around the question.
  */
-export function runProbes(problems: readonly Problem[], probes: readonly Probe[], seed: number): ProbeRun {
+export function runProbes(
+  problems: readonly Problem[],
+  probes: readonly Probe[],
+  seed: number,
+  context: ProbeContext = {},
+): ProbeRun {
   const variants: Variant[] = [];
   const errors: ProbeError[] = [];
   const liftReasons: Record<string, number> = {};
@@ -70,7 +76,7 @@ export function runProbes(problems: readonly Problem[], probes: readonly Probe[]
         outcome =
           original === null
             ? { variants: [], reason: "unparseable_answer" }
-            : probe.apply(analyzed, createRng(probeSeed));
+            : probe.apply(analyzed, createRng(probeSeed), context);
       } catch (err) {
         errors.push({
           problemId: problem.id,
@@ -152,6 +158,7 @@ function toVariants(
       originalAnswer: original,
       solution: v.solution,
       answerChanged,
+      ...(v.wrapper ? { wrapper: v.wrapper } : {}),
       seed,
     });
   }

@@ -1,4 +1,5 @@
 import type { AnalyzedProblem } from "../perturb/index.js";
+import type { QuestionWrapper, WrapperEdit } from "../types/index.js";
 import type { Rng } from "../util/rng.js";
 
 /** A variant as a probe makes it; the runner of probes adds ids, the problem id and the seed. */
@@ -9,6 +10,17 @@ export interface ProbeVariant {
   /** Canonical decimal text of the expected answer. */
   expected: string;
   solution: string;
+  /** A change of the prompt's text around the question instead of the question (see Variant.wrapper). */
+  wrapper?: WrapperEdit[];
+}
+
+/**
+ * What probes may know beyond the problem: the prompt format the variants will be asked in (its
+ * text around the question), for probes that change that text. Absent (`litmus perturb` run as a
+ * library without a format), such probes refuse.
+ */
+export interface ProbeContext {
+  promptFormat?: { name: string; wrapper: QuestionWrapper | null };
 }
 
 /** What a probe made of one problem: variants, or the reason it made none. */
@@ -30,7 +42,7 @@ export interface Probe {
   changesAnswer: boolean;
   /** The parameters it was built with, recorded in runs so the probe can be rebuilt exactly. */
   params: Record<string, unknown>;
-  apply(problem: AnalyzedProblem, rng: Rng): ProbeOutcome;
+  apply(problem: AnalyzedProblem, rng: Rng, context?: ProbeContext): ProbeOutcome;
 }
 
 /** Builds a probe from parameters. */

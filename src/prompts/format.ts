@@ -1,5 +1,5 @@
 import type { AskedProblem, Exemplar, PromptFormatSpec, RenderedPrompt } from "../types/audit.js";
-import type { Problem } from "../types/index.js";
+import type { Problem, QuestionWrapper, WrapperEdit } from "../types/index.js";
 import { InputError } from "../util/errors.js";
 import { fillTemplate, type ParsedTemplate, parseTemplate } from "./template.js";
 
@@ -92,6 +92,48 @@ export function selectExemplars(format: PromptFormat, asked: AskedProblem): Exem
   return chosen;
 }
 
+/**
+ * The literal text around the template's `{question}`: from the previous placeholder (or the start)
+ * and to the next one (or the end). Null when `{question}` occurs more than once, where "the"
+ * wrapper of the question is not one text.
+ */
+export function questionWrapper(parsed: ParsedTemplate): QuestionWrapper | null {
+  const at = parsed.segments.flatMap((s, i) =>
+    "placeholder" in s && s.placeholder === "question" ? [i] : [],
+  );
+  if (at.length !== 1) return null;
+  const textAt = (i: number): string => {
+    const s = parsed.segments[i];
+    return s !== undefined && "text" in s ? s.text : "";
+  };
+  const i = at[0] as number;
+  return { before: textAt(i - 1), after: textAt(i + 1) };
+}
+
+/** The text around the question in a format spec's template (null: `{question}` twice). */
+export function wrapperOfSpec(spec: PromptFormatSpec): QuestionWrapper | null {
+  return questionWrapper(parseTemplate(spec.template, TEMPLATE_PLACEHOLDERS, `prompt format ${spec.name}`));
+}
+
+/**
+ * The template with a format variant's wrapper edits made: each edit's side must hold exactly its
+ * `before` text, or the variant was made for another prompt format (a bug, never silently ignored).
+ */
+function rewrapped(parsed: ParsedTemplate, edits: readonly WrapperEdit[]): ParsedTemplate {
+  const i = parsed.segments.findIndex((s) => "placeholder" in s && s.placeholder === "question");
+  const segments = parsed.segments.slice();
+  for (const edit of edits) {
+    const j = edit.side === "before" ? i - 1 : i + 1;
+    const current = segments[j];
+    const text = current !== undefined && "text" in current ? current.text : "";
+    if (text !== edit.before)
+      throw new Error(`wrapper edit of ${JSON.stringify(text)} expected ${JSON.stringify(edit.before)}`);
+    if (current !== undefined && "text" in current) segments[j] = { text: edit.after };
+    else segments.splice(edit.side === "before" ? i : i + 1, 0, { text: edit.after });
+  }
+  return { ...parsed, segments };
+}
+
 /** The exact prompt text for a problem, with the format's stop strings and the exemplars shown. */
 export function renderPrompt(format: PromptFormat, asked: AskedProblem): RenderedPrompt {
   const exemplars = selectExemplars(format, asked);
@@ -103,9 +145,10 @@ export function renderPrompt(format: PromptFormat, asked: AskedProblem): Rendere
     )
     .join("");
   const values = { question: asked.question, exemplars: rendered };
+  const template = asked.wrapper ? rewrapped(format.template, asked.wrapper) : format.template;
   return {
     format: format.spec.name,
-    text: fillTemplate(format.template, values),
+    text: fillTemplate(template, values),
     stop: format.spec.stop.slice(),
     exemplarIds: exemplars.map((e) => e.id),
     sharedPrefix: exemplars.length > 0 ? textBeforeQuestion(format.template, values).length : 0,

@@ -4,9 +4,17 @@ export {
   EXEMPLAR_PLACEHOLDERS,
   type PromptFormat,
   preparePromptFormat,
+  questionWrapper,
   renderPrompt,
   selectExemplars,
   TEMPLATE_PLACEHOLDERS,
+  wrapperOfSpec,
 } from "./format.js";
-export { loadTemplateFile, type ResolveFormatOptions, resolvePromptFormat, specFromJson } from "./load.js";
+export {
+  loadFormatSpec,
+  loadTemplateFile,
+  type ResolveFormatOptions,
+  resolvePromptFormat,
+  specFromJson,
+} from "./load.js";
 export { fillTemplate, type ParsedTemplate, parseTemplate, type Segment } from "./template.js";

@@ -24,19 +24,27 @@ export async function resolvePromptFormat(
   spec: string,
   options: ResolveFormatOptions = {},
 ): Promise<PromptFormat> {
-  const builtin = BUILTIN_FORMATS.get(spec);
-  if (!builtin && !existsSync(spec)) {
-    throw new InputError(
-      `--format ${spec}: no such file, and no built-in format of that name (built-in: ${[...BUILTIN_FORMATS.keys()].join(", ")})`,
-    );
-  }
-  const formatSpec = builtin ?? (await loadTemplateFile(spec));
+  const formatSpec = await loadFormatSpec(spec);
   const load =
     options.exemplarsFile !== undefined
       ? () => loadTrainCopy(options.exemplarsFile as string)
       : (options.loadTrain ?? loadGsm8kTrain);
   const train = formatSpec.exemplars.kind === "gsm8k-train" ? await load() : undefined;
   return preparePromptFormat(formatSpec, train);
+}
+
+/**
+ * A built-in format's spec or a template file's, without resolving its exemplars (no train split
+ * is read): enough to know the text around the question, as `litmus perturb --format` needs.
+ */
+export async function loadFormatSpec(spec: string): Promise<PromptFormatSpec> {
+  const builtin = BUILTIN_FORMATS.get(spec);
+  if (!builtin && !existsSync(spec)) {
+    throw new InputError(
+      `--format ${spec}: no such file, and no built-in format of that name (built-in: ${[...BUILTIN_FORMATS.keys()].join(", ")})`,
+    );
+  }
+  return builtin ?? (await loadTemplateFile(spec));
 }
 
 /** A local file that must be GSM8K's train split: the format's exemplars are its lines. */

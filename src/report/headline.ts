@@ -46,6 +46,8 @@ const DESCRIBE: Record<string, string> = {
   "number-swap": "changed quantities (number swap)",
   "price-edit": "a changed price",
   rename: "a renamed person",
+  distractor: "one irrelevant sentence added",
+  format: "the prompt's wrapper changed (labels, blank line, trailing spaces)",
 };
 
 export function probePhrase(probe: string): string {

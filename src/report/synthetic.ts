@@ -13,7 +13,7 @@ import { problemHash } from "../data/problems.js";
 import { DEFAULT_THRESHOLDS } from "../metrics/index.js";
 import { parseProbeList } from "../probes/registry.js";
 import { runProbes } from "../probes/run.js";
-import { resolvePromptFormat } from "../prompts/index.js";
+import { resolvePromptFormat, wrapperOfSpec } from "../prompts/index.js";
 import type { RunStore } from "../store/index.js";
 import type { AuditRequest, CompletionRecord } from "../types/audit.js";
 import type { Problem, Variant } from "../types/index.js";
@@ -94,7 +94,10 @@ export async function buildSyntheticRun(store: RunStore, options: SyntheticOptio
   const n = options.n ?? 10;
   const seed = options.seed ?? 7;
   const probes = parseProbeList(options.probes ?? "newline,number-swap,price-edit,rename");
-  const probeRun = runProbes(options.problems, probes, seed);
+  const format = await resolvePromptFormat("qa");
+  const probeRun = runProbes(options.problems, probes, seed, {
+    promptFormat: { name: format.spec.name, wrapper: wrapperOfSpec(format.spec) },
+  });
   const kept: Variant[] = [];
   const perProblem = new Map<string, number>();
   for (const v of probeRun.variants) {
@@ -114,7 +117,6 @@ export async function buildSyntheticRun(store: RunStore, options: SyntheticOptio
       }
     }
   }
-  const format = await resolvePromptFormat("qa");
   const requests = buildRequests(options.problems, kept, format, n);
   const config: AuditRunConfig = {
     litmusVersion: LITMUS_VERSION,

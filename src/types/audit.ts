@@ -4,6 +4,7 @@
  */
 
 import type { FinishReason } from "../runner/types.js";
+import type { WrapperEdit } from "./index.js";
 
 // ---------------------------------------------------------------------------------------------
 // Prompts
@@ -60,6 +61,8 @@ export interface AskedProblem {
   problemHash?: string;
   /** The source problem's question (for a variant: the original question). */
   originalQuestion?: string;
+  /** A format variant's change of the text around the question (src/probes/format.ts). */
+  wrapper?: WrapperEdit[];
 }
 
 /** The exact text sent to the model, its stop strings, and which exemplars it showed. */

@@ -28,6 +28,26 @@ export interface Edit {
   after: string;
 }
 
+/**
+ * The literal text a prompt template puts right before `{question}` (from the previous placeholder
+ * or the start) and right after it (to the next placeholder or the end): the asked question's
+ * wrapper, e.g. `Question: ` and `\nAnswer:` in the `qa` format.
+ */
+export interface QuestionWrapper {
+  before: string;
+  after: string;
+}
+
+/**
+ * A format variant's change of the asked question's wrapper: the text on one `side` of the question
+ * was `before` in the prompt format and is `after` in this variant's prompt.
+ */
+export interface WrapperEdit {
+  side: "before" | "after";
+  before: string;
+  after: string;
+}
+
 /** A probe's perturbation of one problem, with its recomputed expected answer. */
 export interface Variant {
   /** `<problemId>/<probe>/<kind>/<index>` */
@@ -45,6 +65,11 @@ export interface Variant {
   /** The worked solution rewritten for the variant (annotations and `####` line updated). */
   solution: string;
   answerChanged: boolean;
+  /**
+   * Only for variants that keep the question and change the prompt around it (the `format` probe):
+   * how the prompt format's text around the question changes when this variant is asked.
+   */
+  wrapper?: WrapperEdit[];
   /** The seed the probe ran with for this problem. */
   seed: number;
 }

@@ -2,8 +2,9 @@ import { resolveDataset } from "../../data/index.js";
 import { toJsonl, writeOutput } from "../../perturb-io/output.js";
 import { renderReviewSheet, selectForReview } from "../../perturb-io/review.js";
 import { formatStats } from "../../perturb-io/stats.js";
-import { DEFAULT_PROBES, parseProbeList } from "../../probes/registry.js";
+import { DEFAULT_PROBES, KNOWN_PROBES, parseProbeList } from "../../probes/registry.js";
 import { runProbes } from "../../probes/run.js";
+import { loadFormatSpec, wrapperOfSpec } from "../../prompts/index.js";
 import { InputError } from "../../util/errors.js";
 import { DEFAULT_SEED } from "../../util/rng.js";
 import type { CliCommand } from "./types.js";
@@ -20,7 +21,17 @@ export const perturbCommand: CliCommand = {
         describe: "gsm8k, or a GSM8K-format JSONL file",
       })
       .option("split", { type: "string", describe: "Split of a named data set (gsm8k: test or train)" })
-      .option("probes", { type: "string", default: DEFAULT_PROBES, describe: "Comma-separated probe names" })
+      .option("probes", {
+        type: "string",
+        default: DEFAULT_PROBES,
+        describe: `Comma-separated probe names (known: ${KNOWN_PROBES})`,
+      })
+      .option("format", {
+        type: "string",
+        default: "qa",
+        describe:
+          "Prompt format the variants are for, as audit's --format (only the format probe depends on it)",
+      })
       .option("probe-seed", {
         alias: "seed",
         type: "number",
@@ -49,7 +60,10 @@ export const perturbCommand: CliCommand = {
     );
     const problems = limit === undefined ? dataset.problems : dataset.problems.slice(0, limit);
 
-    const run = runProbes(problems, probes, seed);
+    const spec = await loadFormatSpec(String(args["format"]));
+    const run = runProbes(problems, probes, seed, {
+      promptFormat: { name: spec.name, wrapper: wrapperOfSpec(spec) },
+    });
     for (const e of run.errors) log(`warning: probe ${e.probe} failed on ${e.problemId} (${e.message})`);
     if (out !== undefined) await writeOutput(out, toJsonl(run.variants));
     if (args["stats"]) {

@@ -87,7 +87,6 @@ table.drill{table-layout:auto}
 table.drill th{width:auto!important}
 table.drill th,table.drill td{padding:5px 4px;overflow:visible}
 table.drill thead th:last-child,table.drill td.q{display:none}
-table.drill thead th{overflow-wrap:normal;hyphens:auto}
 }
 @media print{
 :root{--bg:#fff;--fg:#000;--muted:#444;--panel:#fff;--line:#bbb}

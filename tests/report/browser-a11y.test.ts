@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { buildModel, loadRun, renderHtml } from "../../src/report/index.js";
+import { buildModel, compareModels, loadRun, renderHtml } from "../../src/report/index.js";
 import { artifactsDir, CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, makeRunDir, openReport } from "./helpers.js";
 
 const SKIP = HAVE_CHROMIUM
@@ -117,7 +117,9 @@ interface Violation {
 describe("report: every screen width and every reader (headless Chromium)", { skip: SKIP }, () => {
   let browser: Browser;
   let dir = "";
+  let baseDir = "";
   let html = "";
+  let compareHtml = "";
   let shots = "";
   let axeSource = "";
 
@@ -125,23 +127,27 @@ describe("report: every screen width and every reader (headless Chromium)", { sk
     const { chromium } = await import("playwright-core");
     const require = createRequire(import.meta.url);
     axeSource = readFileSync(join(dirname(require.resolve("axe-core")), "axe.min.js"), "utf8");
-    [browser, dir, shots] = await Promise.all([
+    [browser, dir, baseDir, shots] = await Promise.all([
       chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
       makeRunDir(12, {
         detectors: true,
         mapQuestion: (q) => `${q} See ${LONG} for details.`,
         completionText: (_r, _sample, text) => `${text} (from ${LONG})`,
       }),
+      makeRunDir(12, { seed: 7 }),
       artifactsDir(),
     ]);
     const run = loadRun(dir);
-    html = renderHtml(
-      buildModel(run.summary, run.run, { modelPath: `models/${"very-long-model-name-".repeat(8)}onnx` }),
-    );
+    const model = buildModel(run.summary, run.run, {
+      modelPath: `models/${"very-long-model-name-".repeat(8)}onnx`,
+    });
+    html = renderHtml(model);
+    const base = loadRun(baseDir);
+    compareHtml = renderHtml(model, { comparison: compareModels(model, buildModel(base.summary, null)) });
   });
   after(async () => {
     await browser?.close();
-    await rm(dir, { recursive: true, force: true });
+    await Promise.all([dir, baseDir].map((d) => rm(d, { recursive: true, force: true })));
     process.stderr.write(`litmus report a11y tests: screenshots in ${shots}\n`);
   });
 
@@ -255,17 +261,24 @@ describe("report: every screen width and every reader (headless Chromium)", { sk
     await ctx.close();
   });
 
-  const AXE_CASES: Array<[string, number, boolean]> = [
-    ["1280 px, light", 1280, false],
-    ["1280 px, dark", 1280, true],
-    ["400 px, light", 400, false],
-    ["360 px, light", 360, false],
-    ["360 px, dark", 360, true],
+  const AXE_CASES: Array<[string, number, boolean, boolean]> = [
+    ["1280 px, light", 1280, false, false],
+    ["1280 px, dark", 1280, true, false],
+    ["400 px, light", 400, false, false],
+    ["360 px, light", 360, false, false],
+    ["360 px, dark", 360, true, false],
+    ["1280 px, comparison report", 1280, false, true],
+    ["360 px, comparison report", 360, false, true],
   ];
-  for (const [name, width, dark] of AXE_CASES) {
+  for (const [name, width, dark, comparing] of AXE_CASES) {
     test(`axe-core: no serious or critical violation at ${name}, a problem expanded`, async () => {
       const ctx = await context(width, { dark, bypassCSP: true });
-      const { page } = await openReport(ctx, html);
+      const { page } = await openReport(ctx, comparing ? compareHtml : html);
+      if (comparing) {
+        assert.ok((await page.locator("table.compare tbody tr").count()) >= 10, "comparison tables shown");
+        const wide = (await page.evaluate("document.documentElement.scrollWidth")) as number;
+        assert.ok(wide <= width, `comparison page ${wide} px wide at ${width} px`);
+      }
       await expandAll(page);
       await page.addScriptTag({ content: axeSource });
       const violations = (await page.evaluate(AXE_RUN)) as Violation[];

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { summaryJson } from "../src/audit/exports.js";
 import { readStoredRun } from "../src/audit/records.js";
@@ -36,6 +36,7 @@ async function problems(count: number) {
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   if (args[0] === "example") return example(args[1] ?? "reports/example", Number(args[2] ?? 60));
+  if (args[0] === "screenshot") return screenshotReport(args[1] ?? "reports/example/report.html");
   const count = Number(args[0] ?? 1319);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const t0 = performance.now();
@@ -119,32 +120,42 @@ async function example(dir: string, count: number): Promise<Record<string, unkno
       out: join(dir, "report.html"),
       modelPath: "(synthetic: simulated completions, no model)",
     });
-    if (existsSync(CHROMIUM)) {
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-      });
-      try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
-        await page.goto(pathToFileURL(result.html).href);
-        await page.waitForFunction(
-          () =>
-            (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } })
-              .document.documentElement.dataset["ready"] === "1",
-        );
-        await page.screenshot({ path: join(dir, "screenshot.png") });
-        await page.locator("#drill-body tr.problem").first().click();
-        await page.locator("#drill-body tr.detail").scrollIntoViewIfNeeded();
-        await page.screenshot({ path: join(dir, "screenshot-drilldown.png") });
-      } finally {
-        await browser.close();
-      }
-    }
+    if (existsSync(CHROMIUM)) await screenshotReport(result.html, true);
     return { html: result.html, bytes: result.bytes, pngs: result.pngs.length, problems: result.problems };
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `npm run bench -- report screenshot FILE.html`: screenshot.png (the first 1280 x 1600 px) beside
+ * the report, and with `drilldown`, screenshot-drilldown.png (the first problem opened).
+ */
+async function screenshotReport(htmlPath: string, drilldown = false): Promise<Record<string, unknown>> {
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  const dir = dirname(htmlPath);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+    await page.goto(pathToFileURL(htmlPath).href);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } })
+          .document.documentElement.dataset["ready"] === "1",
+    );
+    await page.screenshot({ path: join(dir, "screenshot.png") });
+    if (drilldown) {
+      await page.locator("#drill-body tr.problem").first().click();
+      await page.locator("#drill-body tr.detail").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(dir, "screenshot-drilldown.png") });
+    }
+  } finally {
+    await browser.close();
+  }
+  return { screenshot: join(dir, "screenshot.png") };
 }
 
 /** Loads the page from a routed URL (every other request is refused) and waits for it to be ready. */

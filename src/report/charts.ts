@@ -21,22 +21,30 @@ export interface ChartConfigJson {
   options: Record<string, unknown>;
 }
 
+/**
+ * Tableau's hues at a relative luminance of about 0.2, where each keeps 3:1 (WCAG 2.1 AA for
+ * graphics) against both the light and the dark chart panel: the same configuration draws in both
+ * schemes and in the PNGs.
+ */
 export const PALETTE = [
-  "#4e79a7",
-  "#f28e2b",
-  "#59a14f",
-  "#e15759",
-  "#b07aa1",
-  "#76b7b2",
-  "#edc948",
-  "#9c755f",
+  "#527fae",
+  "#bd640c",
+  "#4c8a43",
+  "#de4346",
+  "#a56894",
+  "#478682",
+  "#96790f",
+  "#9a745e",
 ];
+/** The chance bars: grey at the palette's luminance. */
+export const CHANCE_COLOR = "#7b7b7b";
+/** Also the badges' backgrounds under white text (style.ts): 4.5:1 there, 3:1 on either panel. */
 export const VERDICT_COLORS: Record<string, string> = {
-  memorized: "#e15759",
-  suspect: "#b07aa1",
-  fragile: "#f28e2b",
-  robust: "#59a14f",
-  unsolved: "#9a9a9a",
+  memorized: "#d9292b",
+  suspect: "#9b5c8a",
+  fragile: "#ad5c0b",
+  robust: "#457d3e",
+  unsolved: "#717171",
 };
 
 interface ChartLike {
@@ -59,9 +67,11 @@ interface CanvasRenderingContext2DLike {
 
 /**
  * chart.js plugin hook: draws `dataset.errorBars[i] = [low, high]` (in data units) as whiskers on
- * vertical bars and line points. Self-contained (its source is inlined into the HTML page).
+ * vertical bars and line points, in the plugin's `color` (the text colour: a whisker crosses its
+ * own opaque bar, so the bar's colour would hide half of it). Self-contained (its source is
+ * inlined into the HTML page).
  */
-export function drawErrorBars(chart: ChartLike): void {
+export function drawErrorBars(chart: ChartLike, _args?: unknown, options?: { color?: unknown }): void {
   const ctx = chart.ctx;
   const y = chart.scales["y"];
   if (!y) return;
@@ -69,7 +79,12 @@ export function drawErrorBars(chart: ChartLike): void {
     if (!ds.errorBars || !chart.isDatasetVisible(i)) return;
     const meta = chart.getDatasetMeta(i);
     ctx.save();
-    ctx.strokeStyle = typeof ds.borderColor === "string" ? ds.borderColor : "#555";
+    ctx.strokeStyle =
+      typeof options?.color === "string"
+        ? options.color
+        : typeof ds.borderColor === "string"
+          ? ds.borderColor
+          : "#555";
     ctx.lineWidth = 1.5;
     ds.errorBars.forEach((bar, j) => {
       const el = meta.data[j];
@@ -92,8 +107,15 @@ export function drawErrorBars(chart: ChartLike): void {
 
 export const ERROR_BARS_PLUGIN_ID = "litmusErrorBars";
 
+/** The PNGs' whisker colour: the light scheme's text colour (style.ts), on their white background. */
+export const PNG_ERROR_BAR_COLOR = "#1d1f23";
+
 /** The plugin object for chart.js in Node. */
-export const errorBarsPlugin = { id: ERROR_BARS_PLUGIN_ID, afterDatasetsDraw: drawErrorBars };
+export const errorBarsPlugin = {
+  id: ERROR_BARS_PLUGIN_ID,
+  afterDatasetsDraw: drawErrorBars,
+  defaults: { color: PNG_ERROR_BAR_COLOR },
+};
 
 const p100 = (v: number | null | undefined): number | null => (typeof v === "number" ? v * 100 : null);
 const ci100 = (ci: [number, number] | null | undefined): [number, number] | null =>
@@ -122,7 +144,8 @@ function barDataset(
   return {
     label,
     data: values,
-    backgroundColor: `${color}cc`,
+    // Opaque: a translucent fill would fall below 3:1 on the light panel.
+    backgroundColor: color,
     borderColor: color,
     borderWidth: 1,
     errorBars: bars,
@@ -214,8 +237,8 @@ export function staleChart(rows: readonly ProbeRow[], level: number): ChartSpec 
           {
             label: "chance",
             data: changing.map((r) => p100(r.stale?.baseline)),
-            backgroundColor: "#9a9a9a99",
-            borderColor: "#9a9a9a",
+            backgroundColor: CHANCE_COLOR,
+            borderColor: CHANCE_COLOR,
             borderWidth: 1,
           },
         ],
@@ -310,14 +333,14 @@ export function detectorChart(d: DetectorView): ChartSpec | null {
           {
             label: "originals",
             data: h.a,
-            backgroundColor: `${PALETTE[3]}aa`,
+            backgroundColor: PALETTE[3],
             borderColor: PALETTE[3],
             borderWidth: 1,
           },
           {
             label: "variants",
             data: h.b,
-            backgroundColor: `${PALETTE[0]}aa`,
+            backgroundColor: PALETTE[0],
             borderColor: PALETTE[0],
             borderWidth: 1,
           },

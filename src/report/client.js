@@ -47,7 +47,12 @@
     Chart.defaults.color = css.getPropertyValue("--muted").trim() || "#666";
     Chart.defaults.borderColor = css.getPropertyValue("--grid").trim() || "rgba(0,0,0,.1)";
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-    Chart.register({ id: ERROR_BARS_PLUGIN_ID, afterDatasetsDraw: drawErrorBars });
+    const whiskers = css.getPropertyValue("--fg").trim() || "#000";
+    Chart.register({
+      id: ERROR_BARS_PLUGIN_ID,
+      afterDatasetsDraw: drawErrorBars,
+      defaults: { color: whiskers },
+    });
     const charts = [];
     for (const spec of specs) {
       const canvas = $(`chart-${spec.id}`);
@@ -195,7 +200,7 @@
   function unitBlock(p, u) {
     if (u.p === "original") {
       return el("div", { cls: "unit original" }, [
-        el("h4", { text: `original \u00b7 expected answer ${u.e}` }),
+        el("h3", { text: `original \u00b7 expected answer ${u.e}` }),
         el("div", { cls: "sbs one" }, [el("div", null, [el("span", { cls: "lbl", text: "question" }), p.q])]),
         completionsBlock(u),
       ]);
@@ -203,7 +208,7 @@
     const ops = diff(p.q, u.q || "");
     const answer = u.ch ? `expected ${u.e} (was ${p.a})` : `expected ${u.e} (unchanged)`;
     return el("div", { cls: "unit variant", "data-probe": u.p }, [
-      el("h4", { text: `${u.p} \u00b7 ${u.k || ""} \u00b7 ${answer}` }),
+      el("h3", { text: `${u.p} \u00b7 ${u.k || ""} \u00b7 ${answer}` }),
       el("div", { cls: "sbs" }, [
         el("div", null, [el("span", { cls: "lbl", text: "original" }), diffSide(ops, "-", "del")]),
         el("div", null, [el("span", { cls: "lbl", text: `variant ${u.id}` }), diffSide(ops, "+", "ins")]),
@@ -220,8 +225,11 @@
 
   function problemRow(p) {
     const variants = p.u.filter((u) => u.p !== "original" && (!state.probe || u.p === state.probe)).length;
+    // The toggle is a button (a row cannot carry aria-expanded outside a treegrid); a click
+    // anywhere on the row still toggles, through the row's listener.
+    const button = el("button", { type: "button", cls: "row-toggle", "aria-expanded": "false", text: p.id });
     const cells = [
-      el("td", { text: p.id }),
+      el("td", null, [button]),
       el("td", null, [el("span", { cls: `badge v-${p.v}`, text: p.v })]),
     ];
     if (data.comparing)
@@ -232,26 +240,20 @@
       el("td", { text: String(variants) }),
       el("td", { cls: "q", text: p.q.length > 160 ? `${p.q.slice(0, 160)}\u2026` : p.q, title: p.q }),
     );
-    const tr = el("tr", { cls: "problem", tabindex: "0", "aria-expanded": "false", "data-id": p.id }, cells);
+    const tr = el("tr", { cls: "problem", "data-id": p.id }, cells);
     const toggle = () => {
       const next = tr.nextElementSibling;
       if (next?.classList.contains("detail")) {
         next.remove();
         tr.classList.remove("open");
-        tr.setAttribute("aria-expanded", "false");
+        button.setAttribute("aria-expanded", "false");
       } else {
         tr.after(detailRow(p, cells.length));
         tr.classList.add("open");
-        tr.setAttribute("aria-expanded", "true");
+        button.setAttribute("aria-expanded", "true");
       }
     };
     tr.addEventListener("click", toggle);
-    tr.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") {
-        ev.preventDefault();
-        toggle();
-      }
-    });
     return tr;
   }
 

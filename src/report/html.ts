@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { chartDataTable } from "./chart-table.js";
 import { type ChartSpec, compareBarChart, drawErrorBars, ERROR_BARS_PLUGIN_ID, runCharts } from "./charts.js";
 import type { Comparison } from "./compare.js";
 import { duration, escapeHtml as e, pct, pctCi, pValue, score, scriptSafeJson } from "./format.js";
@@ -77,7 +78,16 @@ function sha256(text: string): string {
 
 const fmtInt = (n: number) => n.toLocaleString("en-US");
 
-function headerHtml(model: ReportModel, builtAt: string): string {
+/**
+ * A wide table's own horizontal scroller, so that the page itself never scrolls sideways; it is a
+ * labelled, focusable region so that keyboard users can scroll it too.
+ */
+function scrollBox(label: string, table: string): string {
+  return `<div class="scroll" role="region" tabindex="0" aria-label="${e(label)}">${table}</div>`;
+}
+
+/** The run's metadata, collapsed beneath the verdict: the verdict is what a reader comes for. */
+function runMetaHtml(model: ReportModel, builtAt: string): string {
   const h = model.header;
   const d = h.decoding;
   const rows: Array<[string, string]> = [
@@ -116,7 +126,7 @@ function headerHtml(model: ReportModel, builtAt: string): string {
     ],
     ["report built", e(builtAt)],
   ];
-  return `<dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl>`;
+  return `<details class="run-meta" id="run"><summary>Run details: model, data set, probes, decoding, seeds, versions, dates</summary><dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("")}</dl></details>`;
 }
 
 function headlineHtml(model: ReportModel): string {
@@ -195,8 +205,11 @@ function probeTableHtml(model: ReportModel): string {
           )
           .join("; ");
   return `<section id="probes"><h2>Per-probe results</h2>
-<div class="scroll"><table class="probes"><thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join("")}</tr></thead>
-<tbody>${model.rows.map((r) => `<tr>${cell(r).join("")}</tr>`).join("\n")}</tbody></table></div>
+${scrollBox(
+  "Per-probe results table",
+  `<table class="probes"><thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join("")}</tr></thead>
+<tbody>${model.rows.map((r) => `<tr>${cell(r).join("")}</tr>`).join("\n")}</tbody></table>`,
+)}
 <p class="muted">All answer-changing probes together: stale answers ${pctCi(s?.value, s?.ci)}%, chance ${pct(s?.baseline)}%, lift ${s?.lift != null ? s.lift.toFixed(1) : "–"}.
 Intervals: ${level}% (Wilson for proportions; bootstrap over problems, ${fmtInt(model.header.resamples)} resamples, for pass@k and drops). Drops are percentage points, original minus variant, greedy, paired by problem; p from an exact McNemar test. ${detNote}</p>
 </section>`;
@@ -211,7 +224,7 @@ function chartsHtml(charts: readonly ChartSpec[], model: ReportModel): string {
 ${charts
   .map(
     (c) =>
-      `<figure class="chart"><figcaption><b>${e(c.title)}</b> <span class="muted">${e(c.caption)}</span></figcaption><div class="canvas-box"><canvas id="chart-${e(c.id)}" role="img" aria-label="${e(c.title)}"></canvas></div></figure>`,
+      `<figure class="chart"><figcaption><b>${e(c.title)}</b> <span class="muted">${e(c.caption)}</span></figcaption><div class="canvas-box"><canvas id="chart-${e(c.id)}" role="img" aria-label="${e(`${c.title}. ${c.caption} Its numbers are in the Data table below it.`)}"></canvas></div><details class="chart-data"><summary>Data<span class="visually-hidden">: ${e(c.title)}</span></summary>${scrollBox(`${c.title}: data`, chartDataTable(c))}</details></figure>`,
   )
   .join("\n")}
 ${missing}</div></section>`;
@@ -235,8 +248,8 @@ function comparisonHtml(c: Comparison, model: ReportModel): string {
     .join("")}</tbody></table>`;
   return `<section id="comparison"><h2>Comparison with the baseline run</h2>
 <p>Baseline: <b>${e(c.baselineTitle)}</b>. This run: <b>${e(model.title)}</b>. Differences are this run minus the baseline, in percentage points; ${c.paired ? "p is from the paired comparison of the two runs, prompt by prompt (exact McNemar on the originals' greedy accuracy, sign-flip tests over problems otherwise; the stale p is of the per-problem stale share), Holm-adjusted over all figures, as the <code>--baseline</code> gates use" : "p is two-sided, from the two runs' intervals (independent samples: a run store is missing, so the runs cannot be paired)"}. Rows in colour are significant at p &lt; 0.05.</p>
-<div class="scroll"><table class="compare"><thead><tr><th scope="col">label</th><th scope="col">figure</th><th scope="col">baseline %</th><th scope="col">this run %</th><th scope="col">difference</th><th scope="col">p</th><th scope="col"></th></tr></thead><tbody>${rows}</tbody></table></div>
-<h3>Verdicts per problem (${fmtInt(c.shared)} problems in both runs)</h3>${matrix}
+<div class="scroll" role="region" tabindex="0" aria-label="Comparison table"><table class="compare"><thead><tr><th scope="col">label</th><th scope="col">figure</th><th scope="col">baseline %</th><th scope="col">this run %</th><th scope="col">difference</th><th scope="col">p</th><th scope="col"></th></tr></thead><tbody>${rows}</tbody></table></div>
+<h3>Verdicts per problem (${fmtInt(c.shared)} problems in both runs)</h3>${scrollBox("Verdict transitions table", matrix)}
 </section>`;
 }
 
@@ -279,8 +292,8 @@ ${comparing ? `<label><input type="checkbox" id="f-changed"> verdict changed vs 
 <span id="f-count" class="muted" aria-live="polite"></span>
 </div>
 ${model.problems.length === 0 ? `<p class="muted">The run store (run.sqlite) was not available, so problems cannot be shown.</p>` : ""}
-<table class="drill"><thead><tr><th scope="col">problem</th><th scope="col">verdict</th>${comparing ? `<th scope="col">baseline</th>` : ""}<th scope="col">original acc.</th><th scope="col">stale share</th><th scope="col">variants</th><th scope="col">question</th></tr></thead>
-<tbody id="drill-body"></tbody></table>
+<div class="scroll"><table class="drill"><thead><tr><th scope="col">problem</th><th scope="col">verdict</th>${comparing ? `<th scope="col">baseline</th>` : ""}<th scope="col">original acc.</th><th scope="col">stale share</th><th scope="col">variants</th><th scope="col">question</th></tr></thead>
+<tbody id="drill-body"></tbody></table></div>
 <div id="drill-more"><button type="button" id="more-btn">Show more</button></div>
 <p class="muted">Click a problem to compare its original and variant questions (edits highlighted), expected answers and every completion (greedy and samples), each marked <span class="badge s-1">right</span> <span class="badge s-0">wrong</span> <span class="badge s-2">stale</span> (the original answer given to a changed problem).</p>
 </section>`;
@@ -319,9 +332,10 @@ ${csp}
 <style>${REPORT_CSS}</style>
 </head>
 <body>
-<header><h1>${title}</h1>${comparison ? `<p class="muted">Comparison report: this run against the baseline <b>${e(comparison.baselineTitle)}</b>.</p>` : ""}${headerHtml(model, options.builtAt ?? new Date().toISOString())}</header>
+<header><h1>${title}</h1>${comparison ? `<p class="muted">Comparison report: this run against the baseline <b>${e(comparison.baselineTitle)}</b>.</p>` : ""}</header>
 <main>
 ${headlineHtml(model)}
+${runMetaHtml(model, options.builtAt ?? new Date().toISOString())}
 ${probeTableHtml(model)}
 ${comparison ? comparisonHtml(comparison, model) : ""}
 ${chartsHtml(charts, model)}

@@ -14,6 +14,7 @@ import { type LoadedRun, loadRun } from "./load.js";
 import { jobSummaryMarkdown, reportMarkdown, verdictHeadline } from "./markdown.js";
 import { buildModel, type ReportModel, VERDICTS } from "./model.js";
 import { writePngs } from "./png.js";
+import { reportPath } from "./report-path.js";
 
 export { type ChartSpec, runCharts } from "./charts.js";
 export { type Comparison, compareModels } from "./compare.js";
@@ -35,7 +36,7 @@ export interface ReportOptions {
   baseline?: string;
   /** The HTML file to write (default RUN_DIR/report.html). */
   out?: string;
-  /** The model's path, when known (the run store does not record it). */
+  /** The model's path, when known (the run store does not record it); shown relative to RUN_DIR when absolute. */
   modelPath?: string;
   /** Write PNG charts and report.md next to the HTML (default true). */
   pngs?: boolean;
@@ -63,7 +64,7 @@ export function modelsOf(
 ): { model: ReportModel; comparison: Comparison | null } {
   const model = buildModel(current.summary, current.run, { modelPath: modelPath ?? null });
   if (!baseline) return { model, comparison: null };
-  const base = buildModel(baseline.summary, null, { title: baseline.dir });
+  const base = buildModel(baseline.summary, null, { title: reportPath(baseline.dir, current.dir) });
   // With both stores, the comparison is paired prompt by prompt, as `--baseline` gates are.
   const c = current.summary.manifest.config;
   const paired =
@@ -83,7 +84,8 @@ export function modelsOf(
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<ReportResult> {
   const current = loadRun(runDir);
   const baseline = options.baseline === undefined ? null : loadRun(options.baseline);
-  const { model, comparison } = modelsOf(current, baseline, options.modelPath);
+  const modelPath = options.modelPath === undefined ? undefined : reportPath(options.modelPath, runDir);
+  const { model, comparison } = modelsOf(current, baseline, modelPath);
   const html = renderHtml(model, { comparison, compress: options.compress ?? "auto" });
   const htmlPath = options.out ?? join(runDir, REPORT_FILE);
   await mkdir(dirname(htmlPath), { recursive: true });

@@ -5,13 +5,12 @@
  * /usr/bin/chromium is absent.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { buildModel, compareModels, loadRun, renderHtml } from "../../src/report/index.js";
-import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, makeRunDir } from "./helpers.js";
+import { artifactsDir, CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, makeRunDir } from "./helpers.js";
 
 const URL_ = "http://litmus.test/report.html";
 
@@ -101,7 +100,7 @@ describe("report in headless Chromium", { skip: SKIP }, () => {
       chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
       makeRunDir(40, { detectors: true }),
       makeRunDir(9, { hostile: true }),
-      mkdtemp(join(tmpdir(), "litmus-report-shots-")),
+      artifactsDir(),
     ]);
   });
   after(async () => {

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BrowserContext, Page } from "playwright-core";
 import { summaryJson } from "../../src/audit/exports.js";
 import { buildSyntheticRun, problemsFrom, type SyntheticOptions } from "../../src/report/synthetic.js";
 import { SqliteRunStore } from "../../src/store/index.js";
@@ -32,12 +34,19 @@ export const HOSTILE = [
 /** A synthetic run folder (run.sqlite + summary.json) of made-up shopping problems. */
 export async function makeRunDir(
   count = 12,
-  options: Partial<SyntheticOptions> & { hostile?: boolean; prefix?: string } = {},
+  options: Partial<SyntheticOptions> & {
+    hostile?: boolean;
+    prefix?: string;
+    /** Rewrites each problem's question (e.g. to add a long unbroken string). */
+    mapQuestion?: (question: string, index: number) => string;
+  } = {},
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), options.prefix ?? "litmus-report-"));
   let records = shoppingProblems(count);
   if (options.hostile)
     records = records.map((r, i) => ({ ...r, question: `${r.question} ${HOSTILE[i % HOSTILE.length]}` }));
+  const mapQuestion = options.mapQuestion;
+  if (mapQuestion) records = records.map((r, i) => ({ ...r, question: mapQuestion(r.question, i) }));
   const store = SqliteRunStore.openDir(dir);
   try {
     const { summary } = await buildSyntheticRun(store, {
@@ -58,4 +67,53 @@ export async function makeRunDir(
     store.close();
   }
   return dir;
+}
+
+/**
+ * Where browser tests leave screenshots: $LITMUS_TEST_ARTIFACTS, else the git-ignored
+ * test-artifacts/ of the checkout (never committed).
+ */
+export async function artifactsDir(): Promise<string> {
+  const dir =
+    process.env["LITMUS_TEST_ARTIFACTS"] ||
+    fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+export const REPORT_URL = "http://litmus.test/report.html";
+
+/**
+ * A page of `context` showing `html` as REPORT_URL (every other request is aborted and listed),
+ * once its script says it is ready.
+ */
+export async function openReport(
+  context: BrowserContext,
+  html: string,
+): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  await page.route("**/*", async (route) => {
+    if (route.request().url() === REPORT_URL)
+      await route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
+    else {
+      requests.push(route.request().url());
+      await route.abort();
+    }
+  });
+  await page.goto(REPORT_URL, { waitUntil: "load" });
+  await page.waitForFunction(
+    // A function, not a string: the report's CSP forbids eval.
+    () =>
+      (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } })
+        .document.documentElement.dataset["ready"] === "1",
+    null,
+    { timeout: 15_000 },
+  );
+  return { page, errors, requests };
 }

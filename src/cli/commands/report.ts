@@ -17,7 +17,8 @@ export const reportCommand: CliCommand = {
       .option("out", { type: "string", describe: "HTML file to write (default RUN/report.html)" })
       .option("model", {
         type: "string",
-        describe: "The model's path, shown in the header (runs do not record it)",
+        describe:
+          "The model's path, shown in the header (runs do not record it); an absolute path is shown relative to the run folder",
       })
       .option("png", {
         type: "boolean",

@@ -75,7 +75,9 @@ describe("chat form of the formats", () => {
       [1, 2, 3, 4, 5].map((l) => `gsm8k-train:${l}`),
     );
     // The roles alternate after the system message, as strict templates (Llama's) demand.
-    chat.messages.slice(1).forEach((m, i) => assert.equal(m.role, i % 2 === 0 ? "user" : "assistant"));
+    chat.messages.slice(1).forEach((m, i) => {
+      assert.equal(m.role, i % 2 === 0 ? "user" : "assistant");
+    });
   });
 
   it("gsm8k-5shot: asking an exemplar's own problem leaves it out (line 6 takes its place)", () => {

@@ -22,6 +22,8 @@ export async function openAuditBackend(
       concurrency: o.openai.concurrency,
       retry: { retries: o.openai.retries, timeoutMs: o.openai.timeoutS * 1000 },
       bosText: o.openai.bosText,
+      ...(o.openai.api ? { api: o.openai.api } : {}),
+      onNote: (message) => log(`litmus: note: ${message}\n`),
       onRetry: (e) =>
         log(`\nlitmus: warning: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s: ${e.reason}\n`),
     });

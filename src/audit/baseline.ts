@@ -68,6 +68,9 @@ export function pairingProblem(current: AuditRunConfig, baseline: AuditRunConfig
   const settings: Array<[string, unknown, unknown]> = [
     ["probe seed", baseline.seeds.probes, current.seeds.probes],
     ["prompt format", baseline.promptFormat, current.promptFormat],
+    // Chat or plain prompts, and the chat form's system message (not the template: a new
+    // checkpoint may bring its own).
+    ["prompt style (chat or plain)", baseline.chat?.system ?? null, current.chat?.system ?? null],
     ["answer extraction", baseline.extraction, current.extraction],
     ["decoding", { ...baseline.decoding, n: undefined }, { ...current.decoding, n: undefined }],
   ];

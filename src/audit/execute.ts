@@ -68,6 +68,7 @@ export function toGenerateRequest(
   return {
     id: request.id,
     prompt: request.prompt,
+    ...(request.messages ? { messages: request.messages } : {}),
     config,
     ...(partial ? { samples } : {}),
     ...(request.sharedPrefix ? { sharedPrefix: request.sharedPrefix } : {}),
@@ -106,13 +107,24 @@ function shapeRecord(
     sampleIndex: greedy ? null : c.sampleIndex,
     text: c.text,
     tokenCount: c.tokenIds.length,
-    tokens: (c.tokens ?? c.tokenIds.map(String)).slice(0, CDD_TOKENS),
+    ...cddTokens(c),
     finishReason: c.finishReason,
     seed: greedy ? null : c.seed,
     answer: scored.answer,
     rule: scored.rule,
     correct: scored.correct,
   };
+}
+
+/**
+ * The tokens CDD compares. A server that returns no per-token log-probs (transformers serve)
+ * gives no tokens either: the record then has none, and CDD compares the texts' characters
+ * rather than empty token lists that would all look identical.
+ */
+function cddTokens(c: Completion): Pick<CompletionRecord, "tokens"> {
+  if (c.tokens) return { tokens: c.tokens.slice(0, CDD_TOKENS) };
+  if (c.tokenIds.length === 0 && c.text !== "") return {};
+  return { tokens: c.tokenIds.map(String).slice(0, CDD_TOKENS) };
 }
 
 export async function executeBatches(

@@ -6,7 +6,7 @@
 import { answerUnitOf } from "../extract/units.js";
 import { ORIGINAL } from "../metrics/index.js";
 import { canonicalAnswer } from "../probes/answer.js";
-import { type PromptFormat, renderPrompt } from "../prompts/index.js";
+import { type PromptFormat, type PromptStyle, renderPromptAs } from "../prompts/index.js";
 import type { AuditRequest } from "../types/audit.js";
 import type { Problem, Variant } from "../types/index.js";
 
@@ -26,6 +26,7 @@ export function buildRequests(
   variants: readonly Variant[],
   format: PromptFormat,
   n: number,
+  style: PromptStyle = { kind: "text" },
 ): AuditRequest[] {
   const byProblem = new Map<string, Variant[]>();
   for (const v of variants) byProblem.set(v.problemId, [...(byProblem.get(v.problemId) ?? []), v]);
@@ -34,12 +35,13 @@ export function buildRequests(
     const original = canonicalAnswer(problem.finalAnswer) ?? problem.finalAnswer;
     const units: Array<Omit<AuditRequest, "id" | "mode" | "n">> = [];
     const asked = { problemId: problem.id, problemHash: problem.hash };
-    const rendered = renderPrompt(format, { ...asked, question: problem.question });
+    const rendered = renderPromptAs(style, format, { ...asked, question: problem.question });
     units.push({
       problemId: problem.id,
       variantId: null,
       probe: ORIGINAL,
       prompt: rendered.text,
+      ...messagesOf(rendered.messages),
       ...sharedPrefixOf(rendered.sharedPrefix),
       stop: rendered.stop,
       expected: original,
@@ -48,7 +50,7 @@ export function buildRequests(
       ...unitOf(problem.question),
     });
     for (const v of byProblem.get(problem.id) ?? []) {
-      const r = renderPrompt(format, {
+      const r = renderPromptAs(style, format, {
         ...asked,
         question: v.question,
         originalQuestion: problem.question,
@@ -59,6 +61,7 @@ export function buildRequests(
         variantId: v.id,
         probe: v.probe,
         prompt: r.text,
+        ...messagesOf(r.messages),
         ...sharedPrefixOf(r.sharedPrefix),
         stop: r.stop,
         expected: v.expected,
@@ -79,6 +82,11 @@ export function buildRequests(
 /** The shared prefix as an optional field (absent without exemplars, so such records stay as they were). */
 function sharedPrefixOf(chars: number): Pick<AuditRequest, "sharedPrefix"> {
   return chars > 0 ? { sharedPrefix: chars } : {};
+}
+
+/** A chat API prompt's messages as an optional field (absent for text prompts). */
+function messagesOf(messages: AuditRequest["messages"]): Pick<AuditRequest, "messages"> {
+  return messages ? { messages } : {};
 }
 
 /** The answer unit a question asks for, as an optional field (absent when it says nothing). */

@@ -27,7 +27,10 @@ export async function fitPrompts(
 ): Promise<PromptFitResult> {
   const prompts = [...new Set(requests.map((r) => r.prompt))];
   if (!backend.promptFits) return { requests: [...requests], skipped: [], unmeasured: prompts.length };
-  const measured = await backend.promptFits(prompts);
+  // A chat API prompt is measured as the server renders its messages (the text is a transcript).
+  const messagesOf = new Map(requests.map((r) => [r.prompt, r.messages]));
+  const chats = prompts.map((p) => messagesOf.get(p));
+  const measured = await backend.promptFits(prompts, ...(chats.some((m) => m !== undefined) ? [chats] : []));
   const fitOf = new Map(prompts.map((p, i) => [p, measured[i] ?? null]));
   const tooLong = new Set<string>();
   for (const r of requests) {

@@ -9,7 +9,15 @@ import type { DetectorReport } from "../detectors/index.js";
 import { DEFAULT_RESAMPLES } from "../metrics/index.js";
 import { parseProbeList } from "../probes/registry.js";
 import { runProbes } from "../probes/run.js";
-import { resolvePromptFormat, wrapperOfSpec } from "../prompts/index.js";
+import {
+  chatSettingsOf,
+  checkChatFormat,
+  loadChatTemplate,
+  type PromptFormat,
+  type PromptStyle,
+  resolvePromptFormat,
+  wrapperOfSpec,
+} from "../prompts/index.js";
 import { writeReport } from "../report/index.js";
 import type { Backend, DecodePath } from "../runner/types.js";
 import { PythonSandbox, type SandboxOptions } from "../sandbox/index.js";
@@ -129,6 +137,8 @@ async function runAuditInFolder(
     options.format,
     options.exemplars === undefined ? {} : { exemplarsFile: options.exemplars },
   );
+  const style = promptStyleOf(options, format);
+  const chat = chatSettingsOf(style, format);
   const seeds = {
     run: options.seed,
     probes: options.probeSeed ?? DEFAULT_SEED,
@@ -148,16 +158,21 @@ async function runAuditInFolder(
       probes: probes.map((p) => p.name),
       seeds,
       promptFormat: { name: format.spec.name, spec: format.spec },
+      ...(chat ? { chat } : {}),
       extraction: { pipeline: options.pipeline },
       decoding,
     });
   }
   const probeRun = runProbes(selection.problems, probes, seeds.probes, {
-    promptFormat: { name: format.spec.name, wrapper: wrapperOfSpec(format.spec) },
+    promptFormat: {
+      name: format.spec.name,
+      wrapper: wrapperOfSpec(format.spec),
+      ...(style.kind === "text" ? {} : { chat: true }),
+    },
   });
   for (const e of probeRun.errors)
     deps.log(`litmus: warning: probe ${e.probe} failed on ${e.problemId} (${e.message})\n`);
-  const planned = buildRequests(selection.problems, probeRun.variants, format, options.n);
+  const planned = buildRequests(selection.problems, probeRun.variants, format, options.n, style);
 
   const modelFiles = options.openai ? {} : await (deps.hashModel ?? hashModelDir)(options.model);
   const opened = await deps.openBackend(options);
@@ -205,6 +220,7 @@ async function runAuditInFolder(
     probes: probes.map((p) => p.name),
     probeParams: Object.fromEntries(probes.map((p) => [p.name, p.params])),
     promptFormat: { name: format.spec.name, spec: format.spec },
+    ...(chat ? { chat } : {}),
     decoding,
     ks: options.ks,
     seeds,
@@ -350,12 +366,40 @@ export function gatesOfRun(runDir: string, summary: AuditSummary, gateOptions: G
 }
 
 /**
+ * How the prompts reach the model: a chat API gets the format's chat form as messages; a local
+ * model with a chat template (`--chat-template auto` finds its own) gets that form rendered to
+ * text; otherwise the format's text. A `--chat-template` given with a served model is refused:
+ * the server applies the model's template itself (`--api chat`).
+ */
+function promptStyleOf(options: AuditOptions, format: PromptFormat): PromptStyle {
+  if (options.openai) {
+    if (options.chatTemplate !== undefined && options.chatTemplate !== "auto")
+      throw new InputError(
+        "--chat-template applies to a local model; a server applies its model's own template (use --api chat)",
+      );
+    if (options.openai.api !== "chat") return { kind: "text" };
+    checkChatFormat(format);
+    return { kind: "chat-api" };
+  }
+  const choice = options.chatTemplate ?? "auto";
+  const template = loadChatTemplate(options.model, choice);
+  if (template === null) return { kind: "text" };
+  // `auto` leaves a format without a chat form (code) as text; a template asked for by name is refused.
+  if (choice === "auto" && format.spec.answerFrom === "code") return { kind: "text" };
+  checkChatFormat(format);
+  return { kind: "chat-template", template };
+}
+
+/**
  * Refuses, before any model time, a baseline that cannot be paired in full (unless partial is
  * allowed): `planned` holds the settings pairingProblem compares.
  */
 function checkBaselineEarly(
   baseline: BaselineOptions,
-  planned: Pick<AuditRunConfig, "dataset" | "probes" | "seeds" | "promptFormat" | "extraction" | "decoding">,
+  planned: Pick<
+    AuditRunConfig,
+    "dataset" | "probes" | "seeds" | "promptFormat" | "chat" | "extraction" | "decoding"
+  >,
 ): void {
   const base = openBaseline(baseline.baseline);
   base.store.close();

@@ -2,6 +2,8 @@
  * Records of the audit orchestration. The pipeline records themselves (requests, completions,
  * RunConfig) live in src/types/audit.ts; these are the audit's own additions.
  */
+import type { OpenAIApi } from "../openai/chat.js";
+import type { ChatTemplateChoice } from "../prompts/chat-template.js";
 import type { RunConfig } from "../types/audit.js";
 
 /** A deterministic slice of the selected problems: 1-based `index` of `count`. */
@@ -44,6 +46,8 @@ export interface OpenAIEndpointOptions {
   retries: number;
   /** Text standing for the bos token before a text scored alone (see src/openai/README.md). */
   bosText: string;
+  /** `chat`: generations go through `/v1/chat/completions` as the format's chat form (default completions). */
+  api?: OpenAIApi;
 }
 
 /** What `litmus audit` was asked to do, validated at the CLI boundary. */
@@ -57,6 +61,11 @@ export interface AuditOptions {
   probes: string;
   /** A built-in prompt format name or a template file. */
   format: string;
+  /**
+   * The local model's chat template (`--chat-template`, default `auto`: its own when it has one);
+   * the format's chat form rendered through it is the prompt. Not for a served model.
+   */
+  chatTemplate?: ChatTemplateChoice;
   /** A local copy of GSM8K's train split for the few-shot formats' exemplars (offline). */
   exemplars?: string;
   n: number;

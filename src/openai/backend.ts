@@ -21,8 +21,10 @@ import type {
   ScoreResult,
   ScoringSupport,
 } from "../runner/types.js";
+import type { ChatMessage } from "../types/audit.js";
 import { InputError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
+import { chatReply, chatRequestBody, completionReply, type OpenAIApi, type ServerReply } from "./chat.js";
 import { EndpointError, type RequestOptions, type RetryPolicy, requestJson } from "./http.js";
 import { mapConcurrent } from "./pool.js";
 
@@ -53,6 +55,10 @@ export interface OpenAIBackendOptions {
    * the server's tokenizer decides; the text's first token then has no log-prob unless it adds one.
    */
   bosText?: string;
+  /** `completions` (default): `/v1/completions`; `chat`: `/v1/chat/completions` with each request's messages. */
+  api?: OpenAIApi;
+  /** Called once per feature the server's replies lack (a line for the log). */
+  onNote?: (message: string) => void;
   /** Called before each retry. */
   onRetry?: RequestOptions["onRetry"];
   /** Test hooks for the retry loop. */
@@ -66,6 +72,7 @@ export class OpenAIBackend implements Backend {
   /** Token strings the server returned, numbered in order of first appearance (local labels). */
   private readonly tokenLabels = new Map<string, number>();
   private support: Promise<ScoringSupport> | undefined;
+  private readonly noted = new Set<string>();
 
   private constructor(
     private readonly options: OpenAIBackendOptions,
@@ -131,40 +138,60 @@ export class OpenAIBackend implements Backend {
     }
     let done = 0;
     return mapConcurrent(jobs, this.concurrency, async (job) => {
-      const body: CompletionsRequestBody = {
-        model: this.options.model,
-        prompt: job.req.prompt,
-        max_tokens: job.c.maxNewTokens,
-        temperature: job.c.temperature,
-        n: 1,
-        logprobs: 1,
-      };
-      if (job.seed !== null) {
-        body.top_p = job.c.topP;
-        if (job.c.topK > 0) body.top_k = job.c.topK;
-        body.seed = job.seed;
-      }
       // OpenAI's API and TGI (its default --max-stop-sequences) take at most 4 stop strings:
       // the first 4 go to the server (formats list their main stop first), the rest are cut here.
-      if (job.c.stop.length > 0) body.stop = job.c.stop.slice(0, SERVER_STOPS);
-      const response = await this.post(body, `prompt ${job.req.id}`);
-      const choice = response.choices[0]!;
-      const localCut = findStop(choice.text, job.c.stop.slice(SERVER_STOPS));
+      const serverStops = job.c.stop.slice(0, SERVER_STOPS);
+      const reply =
+        this.api === "chat"
+          ? await this.chat(job.req, job.c, job.seed, serverStops)
+          : completionReply(
+              await this.post(completionsBody(this.options.model, job, serverStops), `prompt ${job.req.id}`),
+            );
+      if (reply.tokens === null) this.noteOnce("logprobs", NO_LOGPROBS);
+      // All the format's stops are looked for, not only those past the fourth: a server that
+      // keeps the stop string in its text (transformers serve) is cut where the others cut.
+      const cut = findStop(reply.text, job.c.stop);
+      const tokens = reply.tokens ?? [];
       const completion: Completion = {
         requestId: job.req.id,
         sampleIndex: job.sample,
-        text: localCut >= 0 ? choice.text.slice(0, localCut) : choice.text,
-        tokenIds: this.labels(choice.logprobs?.tokens ?? []),
-        ...(choice.logprobs?.tokens ? { tokens: choice.logprobs.tokens } : {}),
-        logprobs: (choice.logprobs?.token_logprobs ?? []).map((x) => x ?? 0),
-        finishReason: localCut >= 0 ? "stop" : finishReason(choice),
-        promptTokens: response.usage?.prompt_tokens ?? 0,
+        text: cut >= 0 ? reply.text.slice(0, cut) : reply.text,
+        tokenIds: this.labels(tokens),
+        ...(reply.tokens ? { tokens } : {}),
+        logprobs: (reply.logprobs ?? []).map((x) => x ?? 0),
+        finishReason: cut >= 0 ? "stop" : finishReason(reply),
+        promptTokens: reply.promptTokens,
         seed: job.seed,
       };
       options.onCompletion?.(completion);
       options.onProgress?.({ phase: "decode", done: ++done, total: jobs.length });
       return completion;
     });
+  }
+
+  private get api(): OpenAIApi {
+    return this.options.api ?? "completions";
+  }
+
+  /** One sample through `/v1/chat/completions`. */
+  private async chat(
+    req: GenerateRequest,
+    c: GenerationConfig,
+    seed: number | null,
+    stop: readonly string[],
+  ): Promise<ServerReply> {
+    if (!req.messages)
+      throw new Error(`prompt ${req.id} has no chat messages (--api chat needs a chat prompt)`);
+    const url = `${this.options.endpoint}/chat/completions`;
+    const body = chatRequestBody(this.options.model, req.messages, c, seed, stop);
+    return chatReply(await this.request(url, body, `prompt ${req.id}`), url);
+  }
+
+  /** A feature the server lacks is said once per run, not once per request. */
+  private noteOnce(feature: string, message: string): void {
+    if (this.noted.has(feature)) return;
+    this.noted.add(feature);
+    this.options.onNote?.(message);
   }
 
   /** Whether the server returns prompt log-probs (probed once with a short text). */
@@ -220,21 +247,7 @@ export class OpenAIBackend implements Backend {
   }
 
   private async post(body: CompletionsRequestBody, what: string): Promise<CompletionsResponse> {
-    let raw: unknown;
-    try {
-      raw = await requestJson(
-        "POST",
-        `${this.options.endpoint}/completions`,
-        body,
-        requestOptions(this.options),
-      );
-    } catch (err) {
-      // A 4xx other than the retryable ones means this request cannot succeed as sent (too long a
-      // prompt, unknown model, bad key): the user's to fix, like the in-process runner's errors.
-      if (err instanceof EndpointError && err.status !== undefined && err.status >= 400 && err.status < 500)
-        throw new InputError(`${what}: ${err.message}`);
-      throw err;
-    }
+    const raw = await this.request(`${this.options.endpoint}/completions`, body, what);
     const response = raw as CompletionsResponse;
     if (!Array.isArray(response?.choices) || typeof response.choices[0]?.text !== "string")
       throw new EndpointError(
@@ -243,17 +256,36 @@ export class OpenAIBackend implements Backend {
     return response;
   }
 
+  private async request(url: string, body: unknown, what: string): Promise<unknown> {
+    try {
+      return await requestJson("POST", url, body, requestOptions(this.options));
+    } catch (err) {
+      // A 4xx other than the retryable ones means this request cannot succeed as sent (too long a
+      // prompt, unknown model, bad key): the user's to fix, like the in-process runner's errors.
+      if (err instanceof EndpointError && err.status !== undefined && err.status >= 400 && err.status < 500)
+        throw new InputError(`${what}: ${err.message}`);
+      throw err;
+    }
+  }
+
   /**
    * Prompt lengths from the server's tokenizer: vLLM (and `litmus serve`) answer
    * `POST /tokenize {model, prompt}` beside `/v1` with `count` and `max_model_len`. A server
    * without it (404, 405) measures nothing: every prompt is null and the server judges each as
    * it is sent.
    */
-  async promptFits(prompts: readonly string[]): Promise<Array<PromptFit | null>> {
+  async promptFits(
+    prompts: readonly string[],
+    messages?: ReadonlyArray<ChatMessage[] | undefined>,
+  ): Promise<Array<PromptFit | null>> {
     const url = `${this.options.endpoint.replace(/\/v1$/, "")}/tokenize`;
     const { onRetry: _quiet, ...quiet } = requestOptions(this.options);
+    // vLLM's /tokenize takes a chat as `messages` and counts it as its template renders it.
+    const chat = new Map(prompts.map((p, i) => [p, this.api === "chat" ? messages?.[i] : undefined]));
     const measure = async (prompt: string): Promise<PromptFit | null> => {
-      const raw = (await requestJson("POST", url, { model: this.options.model, prompt }, quiet)) as {
+      const m = chat.get(prompt);
+      const body = m ? { model: this.options.model, messages: m } : { model: this.options.model, prompt };
+      const raw = (await requestJson("POST", url, body, quiet)) as {
         count?: unknown;
         max_model_len?: unknown;
       };
@@ -311,11 +343,38 @@ export function textTokens(lp: ChoiceLogprobs, start: number, end: number): numb
   return out;
 }
 
-function finishReason(choice: CompletionChoice): FinishReason {
+function finishReason(choice: Pick<CompletionChoice, "finish_reason" | "stop_reason">): FinishReason {
   if (choice.finish_reason === "length") return "length";
   if (typeof choice.stop_reason === "string") return "stop";
   if (choice.stop_reason === null || typeof choice.stop_reason === "number") return "eos";
   return "stop";
+}
+
+/** Said once when the server's replies carry no per-token log-probs. */
+const NO_LOGPROBS =
+  "the server returns no per-token log-probs with its completions: token counts are not known, and CDD compares the completions' characters instead of their tokens";
+
+/** One sample's completions request. */
+function completionsBody(
+  model: string,
+  job: { req: GenerateRequest; c: GenerationConfig; seed: number | null },
+  stop: readonly string[],
+): CompletionsRequestBody {
+  const body: CompletionsRequestBody = {
+    model,
+    prompt: job.req.prompt,
+    max_tokens: job.c.maxNewTokens,
+    temperature: job.c.temperature,
+    n: 1,
+    logprobs: 1,
+  };
+  if (job.seed !== null) {
+    body.top_p = job.c.topP;
+    if (job.c.topK > 0) body.top_k = job.c.topK;
+    body.seed = job.seed;
+  }
+  if (stop.length > 0) body.stop = stop.slice();
+  return body;
 }
 
 function requestOptions(o: OpenAIBackendOptions): RequestOptions {

@@ -77,3 +77,47 @@ export function codePointLength(text: string): number {
   for (const _ of text) n++;
   return n;
 }
+
+/** `POST /v1/chat/completions` body (the fields litmus sends or honours). */
+export interface ChatCompletionsRequestBody {
+  model: string;
+  messages: Array<{ role: "system" | "user" | "assistant"; content: string }>;
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  /** Not in OpenAI's API; vLLM, SGLang and TGI honour it. Sent only when top-k is on. */
+  top_k?: number;
+  n?: number;
+  stop?: string | string[] | null;
+  seed?: number | null;
+  /** true: each choice carries `logprobs.content`, the chosen tokens with their log-probs. */
+  logprobs?: boolean;
+  /** Alternatives per token (0-20); needs `logprobs: true`. */
+  top_logprobs?: number;
+}
+
+/** One generated token of a chat choice, with its log-prob. */
+export interface ChatTokenLogprob {
+  token: string;
+  logprob: number;
+  bytes?: number[] | null;
+  top_logprobs?: Array<{ token: string; logprob: number; bytes?: number[] | null }>;
+}
+
+export interface ChatChoice {
+  index: number;
+  message: { role: "assistant"; content: string | null };
+  logprobs?: { content: ChatTokenLogprob[] | null } | null;
+  finish_reason: "stop" | "length" | null;
+  /** vLLM's extension, as in completions: the stop string, the stop token id, or null for eos. */
+  stop_reason?: string | number | null;
+}
+
+export interface ChatCompletionsResponse {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: ChatChoice[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}

@@ -68,6 +68,7 @@ function apply(analyzed: AnalyzedProblem, _rng: Rng, context?: ProbeContext): Pr
   if (expected === null) return { variants: [], reason: "unparseable_answer" };
   const format = context?.promptFormat;
   if (!format) return { variants: [], reason: "no_prompt_format" };
+  if (format.chat) return { variants: [], reason: "chat_prompts_have_no_text_wrapper" };
   if (!format.wrapper) return { variants: [], reason: "question_placeholder_repeated" };
   const variants: ProbeVariant[] = [];
   const refused: Record<string, number> = {};

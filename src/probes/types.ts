@@ -20,7 +20,11 @@ export interface ProbeVariant {
  * library without a format), such probes refuse.
  */
 export interface ProbeContext {
-  promptFormat?: { name: string; wrapper: QuestionWrapper | null };
+  /**
+   * The format the prompts are rendered in. `chat` is set when they go out as chat messages (a chat
+   * API or a chat template): the format's text wrapper is then not what the model sees.
+   */
+  promptFormat?: { name: string; wrapper: QuestionWrapper | null; chat?: boolean };
 }
 
 /** What a probe made of one problem: variants, or the reason it made none. */

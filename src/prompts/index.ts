@@ -1,6 +1,23 @@
 /** Prompt formats: built-ins as data, user templates from files, rendering with exemplar exclusion. */
 export { BUILTIN_FORMATS, CODE, COT_8SHOT, GSM8K_5SHOT, QA } from "./builtin.js";
 export {
+  CHAT_SYSTEM,
+  chatSystemOf,
+  chatTranscript,
+  checkChatFormat,
+  DEFAULT_CHAT_SYSTEM,
+  type RenderedChat,
+  renderChat,
+} from "./chat.js";
+export {
+  type ChatTemplate,
+  type ChatTemplateChoice,
+  compileChatTemplate,
+  loadChatTemplate,
+  modelChatTemplate,
+  parseChatTemplateChoice,
+} from "./chat-template.js";
+export {
   EXEMPLAR_PLACEHOLDERS,
   type PromptFormat,
   preparePromptFormat,
@@ -17,4 +34,5 @@ export {
   resolvePromptFormat,
   specFromJson,
 } from "./load.js";
+export { chatSettingsOf, type PromptStyle, renderPromptAs } from "./style.js";
 export { fillTemplate, type ParsedTemplate, parseTemplate, type Segment } from "./template.js";

@@ -2,6 +2,7 @@
  * Records the runner reads and writes. A backend (ONNX here; an HTTP backend or a mock elsewhere)
  * implements {@link Backend}; everything above the runner talks only to that interface.
  */
+import type { ChatMessage } from "../types/audit.js";
 
 /** How a completion ended. */
 export type FinishReason = "eos" | "stop" | "length";
@@ -25,6 +26,11 @@ export interface GenerateRequest {
   /** Stable prompt id: with the run seed and the sample index it pins every random draw. */
   id: string;
   prompt: string;
+  /**
+   * The chat form of the prompt: a chat API backend sends these instead of `prompt` (a
+   * transcript of them, for records). Local backends take `prompt`, already rendered.
+   */
+  messages?: ChatMessage[];
   /** Overrides of the run's generation settings for this prompt. */
   config?: Partial<GenerationConfig>;
   /**
@@ -149,6 +155,10 @@ export interface Backend {
    * generation; null for a prompt the backend cannot measure without generating (a server
    * without a tokenize endpoint). Absent: nothing can be measured.
    */
-  promptFits?(prompts: readonly string[]): Promise<Array<PromptFit | null>>;
+  promptFits?(
+    prompts: readonly string[],
+    /** The chat form of each prompt, where a chat API backend measures that instead. */
+    messages?: ReadonlyArray<ChatMessage[] | undefined>,
+  ): Promise<Array<PromptFit | null>>;
   close(): Promise<void>;
 }

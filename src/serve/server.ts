@@ -7,8 +7,10 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ErrorBody, ModelsResponse } from "../openai/protocol.js";
+import type { ChatTemplate } from "../prompts/chat-template.js";
 import type { OnnxBackend } from "../runner/onnx-backend.js";
 import { InputError } from "../util/errors.js";
+import { chatPrompt, completeChat, parseChatBody, parseMessages } from "./chat.js";
 import { ClientError, complete, parseCompletionsBody } from "./completions.js";
 import { ModelQueue, type QueueOptions } from "./queue.js";
 
@@ -21,6 +23,11 @@ export interface ServeOptions extends QueueOptions {
   apiKey?: string;
   /** Largest request body accepted (default 16 MiB). */
   maxBodyBytes?: number;
+  /**
+   * The model's chat template for `/v1/chat/completions`; null or absent: litmus's plain
+   * transcript (`System: ...`, `User: ...`, ending `Assistant:`).
+   */
+  chatTemplate?: ChatTemplate | null;
   /** One line per request (method, path, status, ms); none when omitted. */
   log?: (line: string) => void;
 }
@@ -105,6 +112,12 @@ async function handle(
     const settings = parseCompletionsBody(parsed, options.modelName);
     return sendJson(res, 200, await complete(queue, settings, options.modelName));
   }
+  if (path === "/v1/chat/completions") {
+    if (req.method !== "POST") throw new ClientError(405, "use POST");
+    const parsed = parseJson(await readBody(req, options.maxBodyBytes ?? 16 * 1024 * 1024));
+    const settings = parseChatBody(parsed, options.modelName, options.chatTemplate ?? null);
+    return sendJson(res, 200, await completeChat(queue, settings, options.modelName));
+  }
   if (path === "/tokenize") {
     // vLLM's tokenize endpoint (beside /v1): how long a prompt is for this model, so a client
     // can check its prompts against the context before sending any.
@@ -115,7 +128,10 @@ async function handle(
     } catch {
       throw new ClientError(400, "the body is not valid JSON");
     }
-    const body = parsed as { model?: unknown; prompt?: unknown };
+    const body = parsed as { model?: unknown; prompt?: unknown; messages?: unknown };
+    // A chat (`messages`, as vLLM takes it) is counted as /v1/chat/completions renders it.
+    if (body?.messages !== undefined && body.prompt === undefined)
+      body.prompt = chatPrompt(parseMessages(body.messages), options.chatTemplate ?? null);
     if (typeof body?.prompt !== "string") throw new ClientError(400, '"prompt" must be a string');
     if (body.model !== undefined && body.model !== options.modelName)
       throw new ClientError(
@@ -131,8 +147,16 @@ async function handle(
   }
   throw new ClientError(
     404,
-    `no route ${req.method} ${path} (litmus serves GET /v1/models, POST /v1/completions, POST /tokenize)`,
+    `no route ${req.method} ${path} (litmus serves GET /v1/models, POST /v1/completions, POST /v1/chat/completions, POST /tokenize)`,
   );
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ClientError(400, "the body is not valid JSON");
+  }
 }
 
 function authorized(req: IncomingMessage, key: string): boolean {

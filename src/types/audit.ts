@@ -73,7 +73,25 @@ export interface RenderedPrompt {
   exemplarIds: string[];
   /** Characters of `text` before the question when exemplars are shown (their shared block), else 0. */
   sharedPrefix: number;
+  /** A chat prompt's messages, for a chat API (then `text` is their transcript); absent otherwise. */
+  messages?: ChatMessage[];
 }
+
+/** One turn of a chat prompt, as the OpenAI chat API and Hugging Face chat templates take it. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/**
+ * How an audit's prompts reach the model (absent from a run's config: plain completion prompts).
+ * `api`: the chat form's messages go to a server's `/v1/chat/completions`, which applies the
+ * model's template. `template`: the chat form is rendered locally by the model's chat template
+ * (or a file), and the rendered text is the prompt. `system` is the system message of the chat form.
+ */
+export type ChatSettings =
+  | { via: "api"; system: string }
+  | { via: "template"; system: string; template: { origin: "model" | "file"; sha256: string } };
 
 // ---------------------------------------------------------------------------------------------
 // Extraction
@@ -119,7 +137,13 @@ export interface AuditRequest {
   /** The variant's id, or null for the original problem. */
   variantId: string | null;
   probe: ProbeLabel;
+  /**
+   * The prompt text: what the model is given, or for a chat API request (`messages` set) a
+   * transcript of the messages (the server renders them with its own template).
+   */
   prompt: string;
+  /** The chat form's messages, sent as they are to a chat API; absent for text prompts. */
+  messages?: ChatMessage[];
   /**
    * Leading characters of `prompt` every request of the run shares (the few-shot exemplar block);
    * a local model prefills them once. Absent when there are none.
@@ -229,6 +253,8 @@ export interface RunConfig {
    * part of the identity, so shards and resumes may reach the same model through other servers.
    */
   served?: { api: "openai"; model: string };
+  /** Set when prompts are chat conversations (see ChatSettings); absent for plain prompts. */
+  chat?: ChatSettings;
   dataset: { name: string; sha256: string };
   /** Selected problem ids, shard, limit... whatever selects the problems. */
   selection: Record<string, unknown>;

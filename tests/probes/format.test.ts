@@ -134,6 +134,11 @@ describe("format probe", () => {
     assert.deepEqual(runProbes([PROBLEM], [format()], 1).stats.probes["format"]?.reasons, {
       no_prompt_format: 1,
     });
+    const asChat = runProbes([PROBLEM], [format()], 1, {
+      promptFormat: { name: QA.name, wrapper: wrapperOfSpec(QA), chat: true },
+    });
+    assert.equal(asChat.variants.length, 0);
+    assert.deepEqual(asChat.stats.probes["format"]?.reasons, { chat_prompts_have_no_text_wrapper: 1 });
   });
 
   it("a variant made for one format is never rendered silently in another", () => {

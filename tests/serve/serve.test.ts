@@ -163,7 +163,7 @@ describe("litmus serve with the phi-tiny test model on 127.0.0.1", () => {
       assert.equal(r.status, status, JSON.stringify(body).slice(0, 60));
       assert.match(r.json.error.message, message);
     }
-    const unknown = await fetch(`${server.url}/chat/completions`, { method: "POST", headers: auth });
+    const unknown = await fetch(`${server.url}/embeddings`, { method: "POST", headers: auth });
     assert.equal(unknown.status, 404);
     const ok = await post(
       server.url,

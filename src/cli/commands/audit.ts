@@ -10,6 +10,7 @@ import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
 import { DEFAULT_PROBES, KNOWN_PROBES } from "../../probes/registry.js";
+import { parseChatTemplateChoice } from "../../prompts/index.js";
 import { InputError } from "../../util/errors.js";
 import { DEFAULT_SEED } from "../../util/rng.js";
 import { LITMUS_VERSION } from "../../util/version.js";
@@ -147,6 +148,16 @@ export const auditCommand: CliCommand = {
         default: "",
         describe:
           "With --backend openai: text standing for the bos token when scoring (phi-1.5: <|endoftext|>)",
+      })
+      .option("api", {
+        choices: ["completions", "chat"],
+        describe:
+          "With --backend openai: /v1/completions (default) or /v1/chat/completions with the format's chat form",
+      })
+      .option("chat-template", {
+        type: "string",
+        describe:
+          "Local model: auto (default: the model's own chat template, if it has one), none, or a Jinja file; the format's chat form rendered by it is the prompt",
       })
       .option("quiet", {
         type: "boolean",
@@ -325,6 +336,8 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
   if (args["shard"] !== undefined) options.shard = parseShard(String(args["shard"]));
   if (args["skip-too-long"] === true) options.skipTooLong = true;
   if (args["exemplars"] !== undefined) options.exemplars = String(args["exemplars"]);
+  if (args["chat-template"] !== undefined)
+    options.chatTemplate = parseChatTemplateChoice(String(args["chat-template"]));
   // `litmus audit` with no arguments writes its own scratch folder: an older run there (another
   // litmus version, other settings) is replaced, so the README's command always works.
   if (embedded && args["out"] === undefined) options.replaceDifferentRun = true;
@@ -334,7 +347,7 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
 /** The --backend openai flags, checked; undefined for the in-process backend. */
 function openaiOptions(args: Record<string, unknown>): OpenAIEndpointOptions | undefined {
   if (args["backend"] !== "openai") {
-    for (const flag of ["endpoint", "model-name", "api-key-env"])
+    for (const flag of ["endpoint", "model-name", "api-key-env", "api"])
       if (args[flag] !== undefined) throw new InputError(`--${flag} needs --backend openai`);
     return undefined;
   }
@@ -355,6 +368,7 @@ function openaiOptions(args: Record<string, unknown>): OpenAIEndpointOptions | u
     timeoutS: number(args["request-timeout"], "--request-timeout", 0.001, 86_400),
     retries: integer(args["retries"], "--retries", 0, 100),
     bosText: unescapeFlagText(String(args["bos-text"] ?? "")),
+    ...(args["api"] === "chat" ? { api: "chat" as const } : {}),
   };
   if (args["api-key-env"] !== undefined) {
     const name = String(args["api-key-env"]);

@@ -1,5 +1,6 @@
 import { basename, resolve } from "node:path";
 import type { Argv } from "yargs";
+import { loadChatTemplate, parseChatTemplateChoice } from "../../prompts/index.js";
 import { startServer } from "../../serve/index.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
@@ -40,6 +41,12 @@ export const serveCommand: CliCommand = {
         default: 5,
         describe: "Wait this long for more requests before a model call that is not full",
       })
+      .option("chat-template", {
+        type: "string",
+        default: "auto",
+        describe:
+          "For /v1/chat/completions: auto (the model's own chat template; without one, a plain System:/User:/Assistant: transcript), none (the transcript), or a Jinja file",
+      })
       .option("quiet", { type: "boolean", default: false, describe: "No request log" }),
   run: async (args) => {
     const port = Number(args["port"]);
@@ -59,6 +66,10 @@ export const serveCommand: CliCommand = {
       if (!apiKey) throw new InputError(`--api-key-env ${name}: the variable is not set`);
     }
     const modelName = String(args["model-name"] ?? basename(resolve(String(args["model"]))));
+    const chatTemplate = loadChatTemplate(
+      String(args["model"]),
+      parseChatTemplateChoice(String(args["chat-template"])),
+    );
     const backend = await openBackend(args, { maxBatchRows: batch });
     let running: Awaited<ReturnType<typeof startServer>>;
     try {
@@ -68,6 +79,7 @@ export const serveCommand: CliCommand = {
         port,
         maxRows: batch,
         batchWaitMs: wait,
+        chatTemplate,
         ...(apiKey ? { apiKey } : {}),
         ...(args["quiet"] ? {} : { log: (line: string) => void process.stderr.write(`${line}\n`) }),
       });
@@ -79,7 +91,9 @@ export const serveCommand: CliCommand = {
       process.stderr.write(
         `litmus: warning: serving on ${host}: anyone who can reach it can run the model${apiKey ? " with the key" : " (no --api-key-env)"}\n`,
       );
-    process.stderr.write(`litmus: serving ${modelName} at ${running.url} (Ctrl-C to stop)\n`);
+    process.stderr.write(
+      `litmus: serving ${modelName} at ${running.url} (chat: ${chatTemplate ? `template of ${chatTemplate.source}` : "plain transcript, the model has no chat template"}; Ctrl-C to stop)\n`,
+    );
     await new Promise<void>((done) => {
       const stop = () => done();
       process.once("SIGINT", stop);

@@ -1,0 +1,139 @@
+/**
+ * `litmus serve`'s `/v1/chat/completions` with the phi-tiny test model on 127.0.0.1: a chat is
+ * its rendered prompt run as a completion (the plain transcript for a model without a template,
+ * the template otherwise), with log-probs in the chat shape and 400s naming the field.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { compileChatTemplate } from "../../src/prompts/index.js";
+import { OnnxBackend } from "../../src/runner/index.js";
+import { type RunningServer, startServer } from "../../src/serve/index.js";
+import { TINY } from "../runner/helpers.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
+type Json = any;
+
+const CHATML = fileURLToPath(new URL("../../../tests/fixtures/chat-templates/chatml.jinja", import.meta.url));
+
+const MESSAGES = [
+  { role: "system", content: "Be brief." },
+  { role: "user", content: "Question: Tom has 3 apples and buys 4 more.\nAnswer:" },
+];
+
+async function post(url: string, path: string, body: unknown): Promise<{ status: number; json: Json }> {
+  const res = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+describe("litmus serve /v1/chat/completions", () => {
+  let backend: OnnxBackend;
+  let plain: RunningServer;
+  let templated: RunningServer;
+
+  before(async () => {
+    backend = await OnnxBackend.open(TINY, { threads: 1 });
+    plain = await startServer(backend, { modelName: "tiny", port: 0 });
+    templated = await startServer(backend, {
+      modelName: "tiny",
+      port: 0,
+      chatTemplate: compileChatTemplate(readFileSync(CHATML, "utf8"), CHATML),
+    });
+  });
+  after(async () => {
+    await plain.close();
+    await templated.close();
+    await backend.close();
+  });
+
+  const greedy = { model: "tiny", max_tokens: 12, temperature: 0 };
+
+  it("without a template: the chat is the completion of its System:/User:/Assistant: transcript", async () => {
+    const chat = await post(plain.url, "/chat/completions", {
+      ...greedy,
+      messages: MESSAGES,
+      logprobs: true,
+    });
+    // The transcript written out by hand from the documented fallback.
+    const prompt =
+      "System: Be brief.\n\nUser: Question: Tom has 3 apples and buys 4 more.\nAnswer:\n\nAssistant:";
+    const completion = await post(plain.url, "/completions", { ...greedy, prompt, logprobs: 1 });
+    assert.equal(chat.status, 200);
+    assert.equal(chat.json.object, "chat.completion");
+    const choice = chat.json.choices[0];
+    assert.equal(choice.message.role, "assistant");
+    assert.equal(choice.message.content, completion.json.choices[0].text);
+    assert.equal(choice.finish_reason, completion.json.choices[0].finish_reason);
+    assert.deepEqual(
+      choice.logprobs.content.map((t: Json) => [t.token, t.logprob]),
+      completion.json.choices[0].logprobs.tokens.map((t: string, i: number) => [
+        t,
+        completion.json.choices[0].logprobs.token_logprobs[i],
+      ]),
+    );
+    assert.equal(chat.json.usage.prompt_tokens, completion.json.usage.prompt_tokens);
+  });
+
+  it("with a template: the rendered template is the prompt (counted the same at /tokenize)", async () => {
+    const prompt =
+      "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nQuestion: Tom has 3 apples and buys 4 more.\nAnswer:<|im_end|>\n<|im_start|>assistant\n";
+    const chat = await post(templated.url, "/chat/completions", { ...greedy, messages: MESSAGES });
+    const completion = await post(templated.url, "/completions", { ...greedy, prompt });
+    assert.equal(chat.json.choices[0].message.content, completion.json.choices[0].text);
+    assert.equal(chat.json.choices[0].logprobs, null, "no log-probs unless asked");
+    const base = templated.url.replace(/\/v1$/, "");
+    const byMessages = await post(base, "/tokenize", { model: "tiny", messages: MESSAGES });
+    const byPrompt = await post(base, "/tokenize", { model: "tiny", prompt });
+    assert.equal(byMessages.status, 200);
+    assert.deepEqual(byMessages.json.tokens, byPrompt.json.tokens);
+  });
+
+  it("seeded samples equal the completions endpoint's for the same seed", async () => {
+    const sampled = { model: "tiny", max_tokens: 10, temperature: 0.9, seed: 1234, n: 2 };
+    const chat = await post(templated.url, "/chat/completions", { ...sampled, messages: MESSAGES });
+    const completion = await post(templated.url, "/completions", {
+      ...sampled,
+      prompt:
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nQuestion: Tom has 3 apples and buys 4 more.\nAnswer:<|im_end|>\n<|im_start|>assistant\n",
+    });
+    const texts = chat.json.choices.map((c: Json) => c.message.content);
+    assert.equal(texts.length, 2);
+    assert.deepEqual(
+      texts,
+      completion.json.choices.map((c: Json) => c.text),
+    );
+  });
+
+  it("answers a bad chat with 400 naming the field", async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...greedy, messages: [] }, /messages must be a non-empty list/],
+      [{ ...greedy, messages: [{ role: "robot", content: "x" }] }, /messages\[0\]\.role/],
+      [{ ...greedy, messages: [{ role: "user", content: 5 }] }, /messages\[0\]\.content/],
+      [{ ...greedy, messages: MESSAGES, logprobs: 1 }, /logprobs must be a boolean/],
+      [{ ...greedy, messages: MESSAGES, temperature: -1 }, /temperature/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await post(plain.url, "/chat/completions", body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.json.error.message, message);
+    }
+    const list = await post(plain.url, "/chat/completions", {
+      ...greedy,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Hi " },
+            { type: "text", text: "there" },
+          ],
+        },
+      ],
+    });
+    assert.equal(list.status, 200, "text content parts are joined");
+  });
+});

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
 import { summaryJson } from "../../src/audit/exports.js";
 import { buildSyntheticRun, problemsFrom, type SyntheticOptions } from "../../src/report/synthetic.js";
 import { SqliteRunStore } from "../../src/store/index.js";
@@ -32,16 +33,22 @@ export const HOSTILE = [
 /** A synthetic run folder (run.sqlite + summary.json) of made-up shopping problems. */
 export async function makeRunDir(
   count = 12,
-  options: Partial<SyntheticOptions> & { hostile?: boolean; prefix?: string } = {},
+  options: Partial<SyntheticOptions> & {
+    hostile?: boolean;
+    prefix?: string;
+    /** The problems' text (default: `count` made-up shopping problems) and their data set's name. */
+    records?: Array<{ question: string; answer: string }>;
+    source?: string;
+  } = {},
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), options.prefix ?? "litmus-report-"));
-  let records = shoppingProblems(count);
+  let records = options.records ?? shoppingProblems(count);
   if (options.hostile)
     records = records.map((r, i) => ({ ...r, question: `${r.question} ${HOSTILE[i % HOSTILE.length]}` }));
   const store = SqliteRunStore.openDir(dir);
   try {
     const { summary } = await buildSyntheticRun(store, {
-      problems: problemsFrom(records, "made-up"),
+      problems: problemsFrom(records, options.source ?? "made-up"),
       n: 4,
       resamples: 200,
       ...(options.hostile
@@ -58,4 +65,44 @@ export async function makeRunDir(
     store.close();
   }
   return dir;
+}
+
+/** Where the report is served from in browser tests (every other request is refused and recorded). */
+export const REPORT_URL = "http://litmus.test/report.html";
+
+export interface OpenedReport {
+  page: Page;
+  /** Console errors and warnings, page errors, dialogs. */
+  errors: string[];
+  /** Requests the page tried to make (all refused). */
+  requests: string[];
+}
+
+/** Opens `html` in a new page at REPORT_URL (plus `hash`) and waits until the page script is ready. */
+export async function openReport(browser: Browser, html: string, hash = ""): Promise<OpenedReport> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  await page.route("**/*", async (route) => {
+    if (route.request().url() === REPORT_URL)
+      await route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
+    else {
+      requests.push(route.request().url());
+      await route.abort();
+    }
+  });
+  await page.goto(REPORT_URL + hash, { waitUntil: "load" });
+  // A function, not a string: the page's CSP forbids eval.
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } })
+        .document.documentElement.dataset["ready"] === "1",
+    null,
+    { timeout: 15_000 },
+  );
+  return { page, errors, requests };
 }

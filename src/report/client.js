@@ -454,12 +454,14 @@
   }
 
   function syncFromHash() {
-    const id = hashId();
+    const named = hashId();
+    // A variant's id names its problem.
+    const index = named === null ? undefined : idIndex.get(named);
+    const id = index === undefined ? named : data.problems[index].id;
     for (const tr of [...$("drill-body").querySelectorAll("tr.problem.open")])
       if (tr.dataset.id !== id) setOpen(tr, false);
     if (id === null) return;
-    const index = idIndex.get(id);
-    if (index === undefined || data.problems[index].id !== id) {
+    if (index === undefined) {
       $("f-count").textContent = `No problem ${id} in this report.`;
       return;
     }

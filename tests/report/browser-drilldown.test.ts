@@ -542,6 +542,13 @@ describe("report links, export and huge text in headless Chromium", { skip: SKIP
     const box = await linked.page.locator(rowOf(last)).boundingBox();
     assert.ok(box && box.y > -2 && box.y < 1000, `row on screen: ${JSON.stringify(box)}`);
     assert.ok(Number(await linked.page.evaluate("window.scrollY")) > 500, "scrolled down to it");
+    // A variant's id opens its problem; an unknown id says so.
+    const variant = odd.run!.variants.find((v) => v.problemId === a)!;
+    await linked.page.evaluate(`location.hash = ${JSON.stringify(hashOf(variant.id))}`);
+    await waitHash(linked.page, hashOf(variant.id), [a]);
+    await linked.page.evaluate(`location.hash = ${JSON.stringify(hashOf("no-such:1"))}`);
+    await waitHash(linked.page, hashOf("no-such:1"), []);
+    assert.equal(await linked.page.textContent("#f-count"), "No problem no-such:1 in this report.");
     assert.deepEqual([...errors, ...linked.errors], []);
     assert.deepEqual([...requests, ...linked.requests], []);
     await linked.page.close();

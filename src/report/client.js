@@ -540,8 +540,12 @@
     });
     filtered = sortIndices(indices);
     shown = 0;
-    $("drill-body").replaceChildren();
+    // Problems open before stay open when their rows are shown again (sorting, a wider filter).
+    const body = $("drill-body");
+    const open = new Set([...body.querySelectorAll("tr.problem.open")].map((tr) => tr.dataset.id));
+    body.replaceChildren();
     renderMore();
+    for (const tr of [...body.querySelectorAll("tr.problem")]) if (open.has(tr.dataset.id)) setOpen(tr, true);
     showSort();
   }
 

@@ -273,9 +273,16 @@ describe("report drill-down and problem table in headless Chromium", { skip: SKI
     const ariaSort = (key: string) =>
       page.locator(`#drill thead th:has(button[data-sort="${key}"])`).getAttribute("aria-sort");
 
+    await openProblem(page, "made-up:2");
     await page.click('button[data-sort="id"]');
     await page.click('button[data-sort="id"]');
     assert.equal(await ariaSort("id"), "descending");
+    assert.equal(
+      await page.getAttribute(`${rowOf("made-up:2")} button.open`, "aria-expanded"),
+      "true",
+      "stays open",
+    );
+    assert.equal(await page.locator("#drill-body tr.detail").count(), 1);
     assert.equal(ids.length, 40);
     await waitIds(
       page,

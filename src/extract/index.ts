@@ -1,6 +1,7 @@
 /** Answer extraction: named pipelines of rules, number normalisation, exact comparison. */
 export { FREE_NUMBER, NUMBER_SOURCE, normalizeNumber, sameNumber } from "./numbers.js";
 export {
+  answerSpan,
   cutAtStop,
   DEFAULT_PIPELINE,
   extractAll,

@@ -59,6 +59,21 @@ export function extractAnswer(
   return { pipeline: spec.name, answer: null, rule: null, raw: null };
 }
 
+/**
+ * Where `rule` (the rule recorded for a completion) finds its number: `[start, end)` of the number
+ * as written, as offsets into `completion`, or null (no such text rule, or no match). Rules are
+ * deterministic and the stop cut keeps a prefix, so this is the very text the answer came from.
+ */
+export function answerSpan(
+  completion: string,
+  stop: readonly string[],
+  rule: string | null,
+): { start: number; end: number } | null {
+  if (rule === null || !Object.hasOwn(RULES, rule)) return null;
+  const match = RULES[rule as ExtractionRuleName].find(cutAtStop(completion, stop));
+  return match === null ? null : { start: match.end - match.raw.length, end: match.end };
+}
+
 /** Every built-in pipeline on the same completion, reported side by side. */
 export function extractAll(completion: string, stop: readonly string[] = []): Extraction[] {
   return [...PIPELINES.values()].map((p) => extractAnswer(completion, stop, p));

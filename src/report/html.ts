@@ -280,22 +280,43 @@ function comparisonCharts(c: Comparison, model: ReportModel): ChartSpec[] {
   return out;
 }
 
+/** The problem table's columns: [sort key (client.js SORTS), header text]; the baseline only when comparing. */
+function drillColumns(comparing: boolean): Array<[string, string]> {
+  return [
+    ["id", "problem"],
+    ["verdict", "verdict"],
+    ...(comparing ? [["baseline", "baseline"] as [string, string]] : []),
+    ["oa", "original acc."],
+    ["ss", "stale share"],
+    ["variants", "variants"],
+    ["question", "question"],
+  ];
+}
+
 function drillHtml(model: ReportModel, comparing: boolean): string {
   const probes = model.header.probes;
+  const head = drillColumns(comparing)
+    .map(
+      ([key, text]) =>
+        `<th scope="col"><button type="button" class="sort" data-sort="${key}">${text}</button></th>`,
+    )
+    .join("");
   return `<section id="drill"><h2>Problems</h2>
 <div class="controls" role="search">
 <label>Verdict <select id="f-verdict"><option value="">all</option>${VERDICTS.map((v) => `<option value="${v}">${v}</option>`).join("")}</select></label>
 <label>Probe <select id="f-probe"><option value="">all</option>${probes.map((p) => `<option value="${e(p)}">${e(p)}</option>`).join("")}</select></label>
 <label>Answers <select id="f-status"><option value="">any</option><option value="stale">some stale</option><option value="wrong">some wrong</option></select></label>
 ${comparing ? `<label><input type="checkbox" id="f-changed"> verdict changed vs baseline</label>` : ""}
-<label class="grow">Search <input type="search" id="f-search" placeholder="text in a question or id" autocomplete="off"></label>
+<label class="grow">Search <input type="search" id="f-search" placeholder="problem id, id* for a prefix, or words of a question" autocomplete="off" aria-describedby="search-help"></label>
+<span class="exports"><button type="button" id="export-csv">Export CSV</button> <button type="button" id="export-json">Export JSON</button></span>
 <span id="f-count" class="muted" aria-live="polite"></span>
 </div>
+<p id="search-help" class="muted">Search: a problem or variant id finds exactly that problem (<code>gsm8k-test:7</code>, not <code>gsm8k-test:70</code>); an id ending in <code>*</code> finds every id it begins (<code>gsm8k-test:7*</code>); anything else finds questions holding that text (any case). Export saves every row the filters, search and sort select, in that order.</p>
 ${model.problems.length === 0 ? `<p class="muted">The run store (run.sqlite) was not available, so problems cannot be shown.</p>` : ""}
-<div class="scroll"><table class="drill"><thead><tr><th scope="col">problem</th><th scope="col">verdict</th>${comparing ? `<th scope="col">baseline</th>` : ""}<th scope="col">original acc.</th><th scope="col">stale share</th><th scope="col">variants</th><th scope="col">question</th></tr></thead>
+<div class="scroll"><table class="drill"><thead><tr>${head}</tr></thead>
 <tbody id="drill-body"></tbody></table></div>
 <div id="drill-more"><button type="button" id="more-btn">Show more</button></div>
-<p class="muted">Click a problem to compare its original and variant questions (edits highlighted), expected answers and every completion (greedy and samples), each marked <span class="badge s-1">right</span> <span class="badge s-0">wrong</span> <span class="badge s-2">stale</span> (the original answer given to a changed problem).</p>
+<p class="muted">Open a problem (click its row, or its id) to see the original and each variant question with the probe's recorded edits highlighted, the exact prompt the model was given, the expected and original answers, and every completion (greedy and samples) with its extracted number highlighted and the rule that found it, each marked <span class="badge s-1">right</span> <span class="badge s-0">wrong</span> <span class="badge s-2">stale</span> (the original answer given to a changed problem). Opening a problem puts it in the address (<code>#problem=&lt;id&gt;</code>): the link opens it again.</p>
 </section>`;
 }
 
@@ -303,7 +324,13 @@ ${model.problems.length === 0 ? `<p class="muted">The run store (run.sqlite) was
 export function renderHtml(model: ReportModel, options: HtmlOptions = {}): string {
   const comparison = options.comparison ?? null;
   const charts = [...runCharts(model, VERDICTS), ...(comparison ? comparisonCharts(comparison, model) : [])];
-  const drill = { probes: model.header.probes, comparing: comparison !== null, problems: model.problems };
+  const drill = {
+    probes: model.header.probes,
+    comparing: comparison !== null,
+    texts: model.drill.texts,
+    rules: model.drill.rules,
+    problems: model.problems,
+  };
   const json = scriptSafeJson(drill);
   const compress =
     options.compress === "auto" || options.compress === undefined

@@ -5,11 +5,10 @@
  */
 import type { StoredRun } from "../audit/records.js";
 import { decodePathText, generationText } from "../audit/report.js";
-import { isStaleAnswer } from "../audit/samples.js";
 import type { AuditSummary } from "../audit/summary.js";
 import type { AuditRunConfig } from "../audit/types.js";
-import { ORIGINAL } from "../metrics/index.js";
 import { type DetectorView, readDetectors, readUnavailableDetectors } from "./detectors.js";
+import { type DrillProblem, type DrillTables, drillData } from "./drill.js";
 
 export interface Interval {
   value: number | null;
@@ -30,42 +29,14 @@ export interface ProbeRow {
     | null;
 }
 
-/** Completion status in the drill-down: 0 wrong, 1 right, 2 stale (the original answer on a changed problem). */
-export type CompletionStatus = 0 | 1 | 2;
-/** [sample index (-1 for greedy), text, extracted answer or null, status]. */
-export type CompactCompletion = [number, string, string | null, CompletionStatus];
-
-/** One prompt of a problem: the original or a variant, with its completions. */
-export interface DrillUnit {
-  /** `original` or the probe. */
-  p: string;
-  /** Probe kind (null for the original). */
-  k: string | null;
-  /** Variant id (null for the original). */
-  id: string | null;
-  /** The variant's question (null for the original: the problem's question). */
-  q: string | null;
-  /** Expected answer. */
-  e: string;
-  /** The expected answer differs from the original one. */
-  ch: boolean;
-  c: CompactCompletion[];
-}
-
-export interface DrillProblem {
-  id: string;
-  q: string;
-  /** Original answer. */
-  a: string;
-  /** Verdict. */
-  v: string;
-  /** Original accuracy and stale share (null when not measured). */
-  oa: number | null;
-  ss: number | null;
-  /** The baseline run's verdict of this problem, in a comparison report. */
-  bv?: string | null;
-  u: DrillUnit[];
-}
+export type {
+  CompactCompletion,
+  CompactEdit,
+  CompletionStatus,
+  DrillProblem,
+  DrillTables,
+  DrillUnit,
+} from "./drill.js";
 
 export interface ReportHeader {
   modelPath: string | null;
@@ -111,6 +82,8 @@ export interface ReportModel {
   sandboxNote: { text: string; warning: boolean } | null;
   /** Per problem, in the run's order; empty when the rows are not available. */
   problems: DrillProblem[];
+  /** Text the drill-down records share (prompt pieces, extraction rules). */
+  drill: DrillTables;
   summary: AuditSummary;
 }
 
@@ -232,48 +205,6 @@ export function reportHeader(summary: AuditSummary, modelPath?: string | null): 
   };
 }
 
-/** The drill-down records: one per problem, its original then its variants, each with its completions. */
-export function drillProblems(summary: AuditSummary, run: StoredRun): DrillProblem[] {
-  const verdicts = new Map(summary.verdicts.map((v) => [String(v["problem_id"]), obj(v)]));
-  const byProblem = new Map<string, DrillProblem>();
-  const units = new Map<string, DrillUnit>();
-  for (const p of run.problems) {
-    const v = verdicts.get(p.id) ?? {};
-    byProblem.set(p.id, {
-      id: p.id,
-      q: p.question,
-      a: p.finalAnswer,
-      v: typeof v["verdict"] === "string" ? v["verdict"] : "unsolved",
-      oa: num(v["original_accuracy"]),
-      ss: num(v["stale_share"]),
-      u: [],
-    });
-  }
-  for (const row of run.rows) {
-    const problem = byProblem.get(row.problem.id);
-    if (!problem) continue;
-    const key = `${row.problem.id}\u0000${row.request.variantId ?? ""}`;
-    let unit = units.get(key);
-    if (!unit) {
-      unit = {
-        p: row.request.variantId === null ? ORIGINAL : row.request.probe,
-        k: row.variant?.kind ?? null,
-        id: row.request.variantId,
-        q: row.variant ? row.variant.question : null,
-        e: row.request.expected,
-        ch: row.request.answerChanged,
-        c: [],
-      };
-      units.set(key, unit);
-      problem.u.push(unit);
-    }
-    const c = row.completion;
-    const stale = isStaleAnswer(row.request, c.answer);
-    unit.c.push([c.sampleIndex ?? -1, c.text, c.answer, c.correct ? 1 : stale ? 2 : 0]);
-  }
-  return [...byProblem.values()];
-}
-
 export interface ModelOptions {
   modelPath?: string | null;
   title?: string;
@@ -285,6 +216,7 @@ export function buildModel(
   options: ModelOptions = {},
 ): ReportModel {
   const header = reportHeader(summary, options.modelPath);
+  const drill = run ? drillData(summary, run) : { tables: { texts: [], rules: [] }, problems: [] };
   return {
     title: options.title ?? `litmus audit: ${modelTitle(summary, header)}`,
     header,
@@ -295,7 +227,8 @@ export function buildModel(
     detectors: readDetectors(summary),
     detectorsUnavailable: readUnavailableDetectors(summary),
     sandboxNote: sandboxNote(summary),
-    problems: run ? drillProblems(summary, run) : [],
+    problems: drill.problems,
+    drill: drill.tables,
     summary,
   };
 }

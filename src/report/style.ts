@@ -58,7 +58,6 @@ table.drill th:nth-child(1){width:130px}table.drill th:nth-child(2),table.drill 
 table.drill tr.problem{cursor:pointer}table.drill tr.problem:hover{background:var(--panel)}
 table.drill tr.problem.open{background:var(--panel)}
 table.drill td.q{white-space:nowrap}
-button.row-toggle{border:0;background:none;padding:0;color:var(--accent);text-decoration:underline;text-align:left;overflow-wrap:anywhere;max-width:100%}
 tr.detail>td{background:var(--bg);padding:10px 8px 18px;overflow:visible;text-overflow:clip}
 .badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;font-weight:600;line-height:18px;color:#fff;white-space:nowrap;overflow-wrap:normal}
 .v-memorized{background:var(--mem)}.v-suspect{background:var(--sus)}.v-fragile{background:var(--fra)}.v-robust{background:var(--rob)}.v-unsolved{background:var(--uns)}
@@ -71,9 +70,19 @@ tr.detail>td{background:var(--bg);padding:10px 8px 18px;overflow:visible;text-ov
 mark.ins{background:var(--ins-bg);color:inherit;border-radius:2px}mark.del{background:var(--del-bg);color:inherit;text-decoration:line-through;border-radius:2px}
 .comps{list-style:none;margin:6px 0 0;padding:0}
 .comps li{border-top:1px dashed var(--line);padding:4px 0}
-.comps pre{margin:3px 0 0;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--panel);padding:4px 6px;border-radius:5px}
+.comps pre{margin:3px 0 0;white-space:pre-wrap;overflow-wrap:anywhere;max-height:14em;overflow:auto;background:var(--panel);padding:4px 6px;border-radius:5px}
 .comp-head{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;font-size:12.5px}
-details.samples>summary{margin-top:4px}
+details.samples>summary{cursor:pointer;margin-top:4px}
+/* Problem table and drill-down (issue 16, part A): header sort buttons, the id's open button, marked spans, prompts */
+table.drill th button.sort,table.drill td button.open{border:0;background:none;padding:0;font:inherit;color:inherit;text-align:left}
+table.drill th button.sort{font-weight:600}table.drill th[aria-sort=ascending] button.sort::after{content:" \\25B2"}table.drill th[aria-sort=descending] button.sort::after{content:" \\25BC"}
+table.drill td button.open{color:var(--accent);text-decoration:underline;overflow-wrap:anywhere;max-width:100%}
+mark.gap{display:inline-block;width:3px;min-height:1em;vertical-align:text-bottom}mark.ws{outline:1px dashed var(--muted)}mark.nl::before{content:"\\21B5"}
+mark.ans{background:var(--ins-bg);color:inherit;font-weight:700;outline:1px solid var(--right);border-radius:2px}
+details.prompt>summary{cursor:pointer;margin-top:6px}.prompt-text{white-space:pre-wrap;overflow-wrap:anywhere;max-height:24em;overflow:auto;background:var(--panel);padding:4px 6px;border-radius:5px}
+.prompt-text .pq{background:var(--ins-bg)}.qtext{white-space:pre-wrap}
+/* Units and blocks of long texts (client.js textBlocks) off screen are laid out only when scrolled to */
+.unit{content-visibility:auto;contain-intrinsic-size:auto 480px}.chunk{display:block;content-visibility:auto;contain-intrinsic-size:auto 40em}
 #drill-more{text-align:center;margin:10px}
 footer{margin-top:30px;padding-bottom:30px;font-size:12.5px}
 @media (max-width:800px){.sbs{grid-template-columns:minmax(0,1fr)}}

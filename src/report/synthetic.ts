@@ -10,7 +10,9 @@ import { readStoredRun, type StoredRun } from "../audit/records.js";
 import { type AuditSummary, buildSummary } from "../audit/summary.js";
 import type { AuditRunConfig } from "../audit/types.js";
 import { problemHash } from "../data/problems.js";
+import { sameNumber } from "../extract/index.js";
 import { DEFAULT_THRESHOLDS } from "../metrics/index.js";
+import { scoreCompletion } from "../metrics/score.js";
 import { parseProbeList } from "../probes/registry.js";
 import { runProbes } from "../probes/run.js";
 import { resolvePromptFormat, wrapperOfSpec } from "../prompts/index.js";
@@ -38,6 +40,13 @@ export interface SyntheticOptions {
   completionText?: (request: AuditRequest, sample: number | null, text: string) => string;
   /** Replaces variant questions (hostile-input tests). */
   variantQuestion?: (variant: Variant) => string;
+  /** The prompt format: a built-in name or a template file (default `qa`). */
+  promptFormat?: string;
+  /**
+   * Scores every completion with the real extraction (answer, rule, correctness from the text)
+   * instead of the simulated model's intended answer; for tests that rewrite completion texts.
+   */
+  extract?: boolean;
 }
 
 export interface SyntheticRun {
@@ -94,7 +103,7 @@ export async function buildSyntheticRun(store: RunStore, options: SyntheticOptio
   const n = options.n ?? 10;
   const seed = options.seed ?? 7;
   const probes = parseProbeList(options.probes ?? "newline,number-swap,price-edit,rename");
-  const format = await resolvePromptFormat("qa");
+  const format = await resolvePromptFormat(options.promptFormat ?? "qa");
   const probeRun = runProbes(options.problems, probes, seed, {
     promptFormat: { name: format.spec.name, wrapper: wrapperOfSpec(format.spec) },
   });
@@ -187,6 +196,9 @@ export async function buildSyntheticRun(store: RunStore, options: SyntheticOptio
       if (sample !== null)
         text = `${OPENERS[Math.floor(random() * OPENERS.length)]} ${Math.floor(random() * 1000)} ${text}`;
       const finalText = options.completionText ? options.completionText(req, sample, text) : text;
+      const extraction = options.extract
+        ? scoreCompletion(` ${finalText}`, req, config.extraction.pipeline).extraction
+        : { answer, rule: answer === null ? null : ("hash-line" as const) };
       const completion: CompletionRecord = {
         requestId: req.id,
         sampleIndex: sample,
@@ -194,9 +206,9 @@ export async function buildSyntheticRun(store: RunStore, options: SyntheticOptio
         tokenCount: Math.ceil(finalText.length / 4),
         finishReason: "stop",
         seed: sample === null ? null : Math.floor(random() * 2 ** 32),
-        answer,
-        rule: answer === null ? null : "hash-line",
-        correct: answer !== null && answer === req.expected,
+        answer: extraction.answer,
+        rule: extraction.rule,
+        correct: sameNumber(extraction.answer, req.expected),
       };
       store.recordCompletion(completion);
     }

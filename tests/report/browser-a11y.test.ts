@@ -464,10 +464,10 @@ describe("report: every screen width and every reader (headless Chromium)", { sk
     has(/^#f-status$/);
     has(/^#f-search$/);
     has(/^button\.row-toggle@/);
-    assert.equal(seen.filter((k) => k.startsWith("button.row-toggle@")).length, 12, "every problem's toggle");
+    assert.equal(seen.filter((k) => k.startsWith("button.open@")).length, 12, "every problem's toggle");
 
     // Enter on a problem opens it; Tab reaches its sample list, Enter opens that; Enter again closes the problem.
-    const row = page.locator("#drill-body tr.problem button.row-toggle").first();
+    const row = page.locator("#drill-body tr.problem button.open").first();
     await row.focus();
     await page.keyboard.press("Enter");
     assert.equal(await row.getAttribute("aria-expanded"), "true");

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { summaryJson } from "../../src/audit/exports.js";
 import { buildSyntheticRun, problemsFrom, type SyntheticOptions } from "../../src/report/synthetic.js";
 import { SqliteRunStore } from "../../src/store/index.js";
@@ -39,10 +39,13 @@ export async function makeRunDir(
     prefix?: string;
     /** Rewrites each problem's question (e.g. to add a long unbroken string). */
     mapQuestion?: (question: string, index: number) => string;
+    /** The problems' text (default: `count` made-up shopping problems) and their data set's name. */
+    records?: Array<{ question: string; answer: string }>;
+    source?: string;
   } = {},
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), options.prefix ?? "litmus-report-"));
-  let records = shoppingProblems(count);
+  let records = options.records ?? shoppingProblems(count);
   if (options.hostile)
     records = records.map((r, i) => ({ ...r, question: `${r.question} ${HOSTILE[i % HOSTILE.length]}` }));
   const mapQuestion = options.mapQuestion;
@@ -50,7 +53,7 @@ export async function makeRunDir(
   const store = SqliteRunStore.openDir(dir);
   try {
     const { summary } = await buildSyntheticRun(store, {
-      problems: problemsFrom(records, "made-up"),
+      problems: problemsFrom(records, options.source ?? "made-up"),
       n: 4,
       resamples: 200,
       ...(options.hostile
@@ -81,17 +84,31 @@ export async function artifactsDir(): Promise<string> {
   return dir;
 }
 
+/** Where the report is served from in browser tests (every other request is refused and recorded). */
 export const REPORT_URL = "http://litmus.test/report.html";
 
+export interface OpenedReport {
+  page: Page;
+  /** Console errors and warnings, page errors, dialogs. */
+  errors: string[];
+  /** Requests the page tried to make (all refused). */
+  requests: string[];
+}
+
 /**
- * A page of `context` showing `html` as REPORT_URL (every other request is aborted and listed),
- * once its script says it is ready.
+ * Opens `html` in a new page at REPORT_URL (plus `hash`) and waits until the page script is ready.
+ * A browser gets a 1280 x 1000 page that accepts downloads; a context (viewport, colour scheme or
+ * bypassCSP chosen by the test) a page as it is configured.
  */
 export async function openReport(
-  context: BrowserContext,
+  target: Browser | BrowserContext,
   html: string,
-): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await context.newPage();
+  hash = "",
+): Promise<OpenedReport> {
+  const page =
+    "newContext" in target
+      ? await target.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true })
+      : await target.newPage();
   const errors: string[] = [];
   const requests: string[] = [];
   page.on("console", (m) => {
@@ -106,9 +123,9 @@ export async function openReport(
       await route.abort();
     }
   });
-  await page.goto(REPORT_URL, { waitUntil: "load" });
+  await page.goto(REPORT_URL + hash, { waitUntil: "load" });
+  // A function, not a string: the page's CSP forbids eval.
   await page.waitForFunction(
-    // A function, not a string: the report's CSP forbids eval.
     () =>
       (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } })
         .document.documentElement.dataset["ready"] === "1",

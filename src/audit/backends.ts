@@ -1,6 +1,7 @@
 /** Opens the backend an audit asked for: the in-process ONNX runner, or an OpenAI-compatible server. */
 import { OpenAIBackend } from "../openai/index.js";
 import { describeDecodePath, describePrefixReuse, OnnxBackend } from "../runner/index.js";
+import { terminalSafe } from "../util/terminal-text.js";
 import type { OpenedBackend } from "./run.js";
 import type { AuditOptions } from "./types.js";
 
@@ -22,8 +23,11 @@ export async function openAuditBackend(
       concurrency: o.openai.concurrency,
       retry: { retries: o.openai.retries, timeoutMs: o.openai.timeoutS * 1000 },
       bosText: o.openai.bosText,
+      ...(o.openai.maxCompletionBytes ? { maxCompletionBytes: o.openai.maxCompletionBytes } : {}),
       onRetry: (e) =>
-        log(`\nlitmus: warning: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s: ${e.reason}\n`),
+        log(
+          `\nlitmus: warning: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s: ${terminalSafe(e.reason)}\n`,
+        ),
     });
     return { backend, executionProvider: "openai-api" };
   }

@@ -44,6 +44,8 @@ export interface OpenAIEndpointOptions {
   retries: number;
   /** Text standing for the bos token before a text scored alone (see src/openai/README.md). */
   bosText: string;
+  /** Most bytes of one reply read; a completion cut there finishes `truncated`. Absent: 1 MiB. */
+  maxCompletionBytes?: number;
 }
 
 /** What `litmus audit` was asked to do, validated at the CLI boundary. */

@@ -23,8 +23,17 @@ import type {
 } from "../runner/types.js";
 import { InputError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
-import { EndpointError, type RequestOptions, type RetryPolicy, requestJson } from "./http.js";
+import { terminalSafe } from "../util/terminal-text.js";
+import {
+  DEFAULT_MAX_REPLY_BYTES,
+  EndpointError,
+  type RequestOptions,
+  type RetryPolicy,
+  requestJson,
+  requestReply,
+} from "./http.js";
 import { mapConcurrent } from "./pool.js";
+import { checkCompletionsReply, ServerReplyError } from "./reply-shape.js";
 
 /** Most stop strings a request carries (the limit of OpenAI's API and TGI's default). */
 export const SERVER_STOPS = 4;
@@ -53,6 +62,11 @@ export interface OpenAIBackendOptions {
    * the server's tokenizer decides; the text's first token then has no log-prob unless it adds one.
    */
   bosText?: string;
+  /**
+   * Most bytes of one reply read (default 1 MiB): a completion past it keeps the text received
+   * before the cut and finishes `truncated`.
+   */
+  maxCompletionBytes?: number;
   /** Called before each retry. */
   onRetry?: RequestOptions["onRetry"];
   /** Test hooks for the retry loop. */
@@ -81,6 +95,9 @@ export class OpenAIBackend implements Backend {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new InputError(`--concurrency must be a positive integer, got ${concurrency}`);
+    const maxBytes = options.maxCompletionBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1024)
+      throw new InputError(`--max-completion-bytes must be an integer of at least 1024, got ${maxBytes}`);
     let listing: unknown;
     try {
       // Quietly: a wrong URL fails in a second or two with one line, not a screen of retries.
@@ -98,7 +115,7 @@ export class OpenAIBackend implements Backend {
     if (!Array.isArray(data)) throw new InputError(`${endpoint}/models: answer has no "data" list`);
     const entry = data.find((m): m is ModelEntry => (m as ModelEntry)?.id === options.model);
     if (!entry) {
-      const names = data.map((m) => String((m as ModelEntry)?.id)).join(", ");
+      const names = terminalSafe(data.map((m) => String((m as ModelEntry)?.id)).join(", ")).slice(0, 500);
       throw new InputError(
         `--model-name ${options.model} is not served by ${endpoint} (it serves: ${names || "nothing"})`,
       );
@@ -147,17 +164,20 @@ export class OpenAIBackend implements Backend {
       // OpenAI's API and TGI (its default --max-stop-sequences) take at most 4 stop strings:
       // the first 4 go to the server (formats list their main stop first), the rest are cut here.
       if (job.c.stop.length > 0) body.stop = job.c.stop.slice(0, SERVER_STOPS);
-      const response = await this.post(body, `prompt ${job.req.id}`);
+      const { response, truncated } = await this.post(body, `prompt ${job.req.id}`);
       const choice = response.choices[0]!;
       const localCut = findStop(choice.text, job.c.stop.slice(SERVER_STOPS));
+      // A cut reply keeps its text (up to the cut) but no tokens: its token lists are cut too,
+      // and the text they describe is not all there.
+      const logprobs = truncated ? null : choice.logprobs;
       const completion: Completion = {
         requestId: job.req.id,
         sampleIndex: job.sample,
         text: localCut >= 0 ? choice.text.slice(0, localCut) : choice.text,
-        tokenIds: this.labels(choice.logprobs?.tokens ?? []),
-        ...(choice.logprobs?.tokens ? { tokens: choice.logprobs.tokens } : {}),
-        logprobs: (choice.logprobs?.token_logprobs ?? []).map((x) => x ?? 0),
-        finishReason: localCut >= 0 ? "stop" : finishReason(choice),
+        tokenIds: this.labels(logprobs?.tokens ?? []),
+        ...(logprobs?.tokens ? { tokens: logprobs.tokens } : {}),
+        logprobs: (logprobs?.token_logprobs ?? []).map((x) => x ?? 0),
+        finishReason: localCut >= 0 ? "stop" : truncated ? "truncated" : finishReason(choice),
         promptTokens: response.usage?.prompt_tokens ?? 0,
         seed: job.seed,
       };
@@ -197,10 +217,14 @@ export class OpenAIBackend implements Backend {
   private async scoreOne(req: ScoreRequest): Promise<ScoreResult> {
     const prefix = req.prefix ? req.prefix : (this.options.bosText ?? "");
     const prompt = prefix + req.text;
-    const response = await this.post(
+    const { response, truncated } = await this.post(
       { model: this.options.model, prompt, max_tokens: 1, temperature: 0, echo: true, logprobs: 1, n: 1 },
       `text ${req.id}`,
     );
+    if (truncated)
+      throw new ServerReplyError(
+        `server reply for text ${req.id} is longer than ${this.maxBytes} bytes (raise --max-completion-bytes)`,
+      );
     const lp = response.choices[0]!.logprobs;
     if (
       !lp ||
@@ -219,15 +243,23 @@ export class OpenAIBackend implements Backend {
     };
   }
 
-  private async post(body: CompletionsRequestBody, what: string): Promise<CompletionsResponse> {
-    let raw: unknown;
+  private get maxBytes(): number {
+    return this.options.maxCompletionBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  }
+
+  /**
+   * POSTs to /completions and checks the reply's shape. A reply cut at `maxCompletionBytes` is
+   * checked for what it must hold even when cut (a choice with its text, which the body starts
+   * with on every server litmus knows); its other fields may be missing or cut.
+   */
+  private async post(
+    body: CompletionsRequestBody,
+    what: string,
+  ): Promise<{ response: CompletionsResponse; truncated: boolean }> {
+    const url = `${this.options.endpoint}/completions`;
+    let reply: { value: unknown; truncated: boolean };
     try {
-      raw = await requestJson(
-        "POST",
-        `${this.options.endpoint}/completions`,
-        body,
-        requestOptions(this.options),
-      );
+      reply = await requestReply("POST", url, body, requestOptions(this.options));
     } catch (err) {
       // A 4xx other than the retryable ones means this request cannot succeed as sent (too long a
       // prompt, unknown model, bad key): the user's to fix, like the in-process runner's errors.
@@ -235,12 +267,20 @@ export class OpenAIBackend implements Backend {
         throw new InputError(`${what}: ${err.message}`);
       throw err;
     }
-    const response = raw as CompletionsResponse;
-    if (!Array.isArray(response?.choices) || typeof response.choices[0]?.text !== "string")
-      throw new EndpointError(
-        `${this.options.endpoint}/completions: answer for ${what} has no choices[0].text`,
+    const context = `POST ${url}, ${what}`;
+    if (!reply.truncated) return { response: checkCompletionsReply(reply.value, context), truncated: false };
+    const choice = (reply.value as { choices?: Array<{ text?: unknown }> } | undefined)?.choices?.[0];
+    if (typeof choice?.text !== "string")
+      throw new ServerReplyError(
+        `server reply is longer than ${this.maxBytes} bytes and its first ${this.maxBytes} hold no choices[0].text (${terminalSafe(context)})`,
       );
-    return response;
+    return {
+      response: {
+        ...(reply.value as CompletionsResponse),
+        choices: [{ ...(choice as CompletionChoice), index: 0 }],
+      },
+      truncated: true,
+    };
   }
 
   /**
@@ -313,6 +353,9 @@ export function textTokens(lp: ChoiceLogprobs, start: number, end: number): numb
 
 function finishReason(choice: CompletionChoice): FinishReason {
   if (choice.finish_reason === "length") return "length";
+  // TGI names them itself.
+  if (choice.finish_reason === "eos_token") return "eos";
+  if (choice.finish_reason === "stop_sequence") return "stop";
   if (typeof choice.stop_reason === "string") return "stop";
   if (choice.stop_reason === null || typeof choice.stop_reason === "number") return "eos";
   return "stop";
@@ -325,5 +368,6 @@ function requestOptions(o: OpenAIBackendOptions): RequestOptions {
     ...(o.onRetry ? { onRetry: o.onRetry } : {}),
     ...(o.sleep ? { sleep: o.sleep } : {}),
     ...(o.random ? { random: o.random } : {}),
+    ...(o.maxCompletionBytes ? { maxBytes: o.maxCompletionBytes } : {}),
   };
 }

@@ -3,8 +3,11 @@
  * implements {@link Backend}; everything above the runner talks only to that interface.
  */
 
-/** How a completion ended. */
-export type FinishReason = "eos" | "stop" | "length";
+/**
+ * How a completion ended. `truncated`: an HTTP backend read its reply only up to
+ * `--max-completion-bytes`; the text is what came before the cut.
+ */
+export type FinishReason = "eos" | "stop" | "length" | "truncated";
 
 /** Decoding settings. Temperature 0 means greedy; top-k 0 and top-p 1 disable those filters. */
 export interface GenerationConfig {

@@ -8,7 +8,7 @@ import { writeFileAtomic } from "../../data/index.js";
 import { CANARY_MODEL_DIR } from "../../data/litmus-mini.js";
 import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
-import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRY } from "../../openai/index.js";
 import { DEFAULT_PROBES } from "../../probes/registry.js";
 import { InputError } from "../../util/errors.js";
 import { DEFAULT_SEED } from "../../util/rng.js";
@@ -137,6 +137,12 @@ export const auditCommand: CliCommand = {
         type: "number",
         default: DEFAULT_RETRY.retries,
         describe: "With --backend openai: retries of a request on 429/5xx/timeouts (exponential backoff)",
+      })
+      .option("max-completion-bytes", {
+        type: "number",
+        default: DEFAULT_MAX_REPLY_BYTES,
+        describe:
+          "With --backend openai: most bytes of one reply read; a completion past it keeps its text up to the cut and finishes 'truncated'",
       })
       .option("bos-text", {
         type: "string",
@@ -351,6 +357,12 @@ function openaiOptions(args: Record<string, unknown>): OpenAIEndpointOptions | u
     timeoutS: number(args["request-timeout"], "--request-timeout", 0.001, 86_400),
     retries: integer(args["retries"], "--retries", 0, 100),
     bosText: unescapeFlagText(String(args["bos-text"] ?? "")),
+    maxCompletionBytes: integer(
+      args["max-completion-bytes"] ?? DEFAULT_MAX_REPLY_BYTES,
+      "--max-completion-bytes",
+      1024,
+      2 ** 31,
+    ),
   };
   if (args["api-key-env"] !== undefined) {
     const name = String(args["api-key-env"]);

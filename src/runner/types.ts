@@ -47,6 +47,16 @@ export interface GenerateRequest {
    * sample's seed themselves.
    */
   seeds?: number[];
+  /**
+   * The prompt's token ids, when the caller has them already (`litmus serve` tokenizes off the
+   * event loop, once): the runner then does not tokenize `prompt` again.
+   */
+  promptTokenIds?: number[];
+  /**
+   * Fired when nobody wants the completions any more (a server's client left): the request's rows
+   * stop at the next decode step, their completions cut short.
+   */
+  signal?: AbortSignal;
 }
 
 /**

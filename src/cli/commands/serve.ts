@@ -1,6 +1,6 @@
 import { basename, resolve } from "node:path";
 import type { Argv } from "yargs";
-import { startServer } from "../../serve/index.js";
+import { LIMITS, type ServeLimits, startServer } from "../../serve/index.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
 import { openBackend } from "./generate.js";
@@ -40,7 +40,15 @@ export const serveCommand: CliCommand = {
         default: 5,
         describe: "Wait this long for more requests before a model call that is not full",
       })
-      .option("quiet", { type: "boolean", default: false, describe: "No request log" }),
+      .option("quiet", { type: "boolean", default: false, describe: "No request log" })
+      .options(
+        Object.fromEntries(
+          LIMITS.map((l) => [
+            l.option,
+            { type: "number" as const, default: l.default, describe: l.describe },
+          ]),
+        ),
+      ),
   run: async (args) => {
     const port = Number(args["port"]);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -51,6 +59,13 @@ export const serveCommand: CliCommand = {
     const wait = Number(args["batch-wait-ms"]);
     if (!Number.isFinite(wait) || wait < 0 || wait > 60_000)
       throw new InputError(`--batch-wait-ms must be 0-60000, got ${args["batch-wait-ms"]}`);
+    const limits = {} as ServeLimits;
+    for (const l of LIMITS) {
+      const v = Number(args[l.option]);
+      if (!Number.isInteger(v) || v < 1)
+        throw new InputError(`--${l.option} must be a positive integer, got ${args[l.option]}`);
+      limits[l.key] = v;
+    }
     const host = String(args["host"]);
     let apiKey: string | undefined;
     if (args["api-key-env"] !== undefined) {
@@ -68,6 +83,7 @@ export const serveCommand: CliCommand = {
         port,
         maxRows: batch,
         batchWaitMs: wait,
+        ...limits,
         ...(apiKey ? { apiKey } : {}),
         ...(args["quiet"] ? {} : { log: (line: string) => void process.stderr.write(`${line}\n`) }),
       });

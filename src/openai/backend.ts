@@ -33,7 +33,7 @@ import {
   requestReply,
 } from "./http.js";
 import { mapConcurrent } from "./pool.js";
-import { checkCompletionsReply, ServerReplyError } from "./reply-shape.js";
+import { type ChatTokenLogprob, checkCompletionsReply, ServerReplyError } from "./reply-shape.js";
 
 /** Most stop strings a request carries (the limit of OpenAI's API and TGI's default). */
 export const SERVER_STOPS = 4;
@@ -169,7 +169,7 @@ export class OpenAIBackend implements Backend {
       const localCut = findStop(choice.text, job.c.stop.slice(SERVER_STOPS));
       // A cut reply keeps its text (up to the cut) but no tokens: its token lists are cut too,
       // and the text they describe is not all there.
-      const logprobs = truncated ? null : choice.logprobs;
+      const logprobs = truncated ? null : completionsDialect(choice.logprobs);
       const completion: Completion = {
         requestId: job.req.id,
         sampleIndex: job.sample,
@@ -225,7 +225,7 @@ export class OpenAIBackend implements Backend {
       throw new ServerReplyError(
         `server reply for text ${req.id} is longer than ${this.maxBytes} bytes (raise --max-completion-bytes)`,
       );
-    const lp = response.choices[0]!.logprobs;
+    const lp = completionsDialect(response.choices[0]!.logprobs);
     if (
       !lp ||
       !Array.isArray(lp.tokens) ||
@@ -349,6 +349,24 @@ export function textTokens(lp: ChoiceLogprobs, start: number, end: number): numb
     out.push(i);
   }
   return out;
+}
+
+/**
+ * A choice's log-probs in the completions dialect: the chat dialect (`content[]`, llama.cpp's
+ * server) becomes `tokens` + `token_logprobs`.
+ */
+function completionsDialect(lp: CompletionChoice["logprobs"]): ChoiceLogprobs | null {
+  if (lp === null || lp === undefined) return null;
+  const chat = (lp as unknown as { content?: ChatTokenLogprob[] | null }).content;
+  if (chat === undefined) return lp;
+  const content = chat ?? [];
+  return {
+    tokens: content.map((t) => t.token),
+    token_logprobs: content.map((t) => t.logprob),
+    top_logprobs: null,
+    // No offsets: such a reply can give no prompt log-probs (scoring reports "not available").
+    text_offset: [],
+  };
 }
 
 function finishReason(choice: CompletionChoice): FinishReason {

@@ -29,6 +29,8 @@ export type Shape =
       /** Each element's field of this name must equal the element's position (`choices[i].index`). */
       positionField?: string;
     }
+  /** An object of one shape when it has field `key`, of another when not (two dialects of one field). */
+  | { type: "byKey"; key: string; present: Shape; absent: Shape }
   /** An object whose values all have one shape (`top_logprobs` entries: token -> log-prob). */
   | { type: "map"; of: Shape }
   | {
@@ -84,6 +86,35 @@ const usage = optional(
   }),
 );
 
+const chatTopLogprob: Shape = {
+  type: "object",
+  fields: {
+    token: required(string),
+    logprob: required(number),
+    bytes: optional(nullable(list(integer))),
+  },
+};
+
+/** A chat choice's `logprobs`: `content[].{token, logprob, bytes, top_logprobs}`. */
+const CHAT_LOGPROBS: Shape = {
+  type: "object",
+  fields: {
+    content: required(
+      nullable(
+        list({
+          type: "object",
+          fields: {
+            token: required(string),
+            logprob: required(number),
+            bytes: optional(nullable(list(integer))),
+            top_logprobs: optional(list(chatTopLogprob)),
+          },
+        }),
+      ),
+    ),
+  },
+};
+
 /** `POST /v1/completions`: `choices[].text`, `logprobs.{tokens, token_logprobs, top_logprobs, text_offset}`. */
 export const COMPLETIONS_REPLY: Shape = {
   type: "object",
@@ -95,16 +126,22 @@ export const COMPLETIONS_REPLY: Shape = {
           fields: {
             index: required(integer),
             text: required(string),
+            // llama.cpp's server answers completions with the chat dialect (`content[]`).
             logprobs: optional(
               nullable({
-                type: "object",
-                fields: {
-                  tokens: required(list(string)),
-                  token_logprobs: required(list(nullable(number))),
-                  top_logprobs: optional(nullable(list(nullable({ type: "map", of: number })))),
-                  text_offset: optional(list(integer)),
+                type: "byKey",
+                key: "content",
+                present: CHAT_LOGPROBS,
+                absent: {
+                  type: "object",
+                  fields: {
+                    tokens: required(list(string)),
+                    token_logprobs: required(list(nullable(number))),
+                    top_logprobs: optional(nullable(list(nullable({ type: "map", of: number })))),
+                    text_offset: optional(list(integer)),
+                  },
+                  equalLengths: ["tokens", "token_logprobs", "top_logprobs", "text_offset"],
                 },
-                equalLengths: ["tokens", "token_logprobs", "top_logprobs", "text_offset"],
               }),
             ),
             finish_reason: finishReason,
@@ -116,15 +153,6 @@ export const COMPLETIONS_REPLY: Shape = {
       ),
     ),
     usage,
-  },
-};
-
-const chatTopLogprob: Shape = {
-  type: "object",
-  fields: {
-    token: required(string),
-    logprob: required(number),
-    bytes: optional(nullable(list(integer))),
   },
 };
 
@@ -142,26 +170,7 @@ export const CHAT_REPLY: Shape = {
               type: "object",
               fields: { role: optional(string), content: required(nullable(string)) },
             }),
-            logprobs: optional(
-              nullable({
-                type: "object",
-                fields: {
-                  content: required(
-                    nullable(
-                      list({
-                        type: "object",
-                        fields: {
-                          token: required(string),
-                          logprob: required(number),
-                          bytes: optional(nullable(list(integer))),
-                          top_logprobs: optional(list(chatTopLogprob)),
-                        },
-                      }),
-                    ),
-                  ),
-                },
-              }),
-            ),
+            logprobs: optional(nullable(CHAT_LOGPROBS)),
             finish_reason: finishReason,
           },
         },
@@ -246,6 +255,9 @@ export function shapeProblem(value: unknown, shape: Shape, path: string): string
       }
       return null;
     }
+    case "byKey":
+      if (!isObject(value)) return wrong();
+      return shapeProblem(value, shape.key in value ? shape.present : shape.absent, path);
     case "map": {
       if (!isObject(value)) return wrong();
       for (const [key, v] of Object.entries(value)) {
@@ -313,6 +325,7 @@ function describe(shape: Shape): string {
       return `one of ${shape.values.join(", ")}`;
     case "list":
       return shape.nonEmpty ? "a non-empty list" : "a list";
+    case "byKey":
     case "map":
     case "object":
       return "an object";

@@ -162,3 +162,23 @@ describe("completions reply shape", () => {
     );
   });
 });
+
+describe("completions reply with the chat dialect of logprobs (llama.cpp's server)", () => {
+  const reply = {
+    choices: [
+      {
+        index: 0,
+        text: " 4",
+        logprobs: { content: [{ token: " 4", logprob: -0.3, bytes: [32, 52], top_logprobs: [] }] },
+        finish_reason: "stop",
+      },
+    ],
+  };
+  it("is accepted, and checked as the chat dialect", () => {
+    checkCompletionsReply(reply);
+    fails(
+      () => checkCompletionsReply(broken(reply, ["choices", 0, "logprobs", "content", 0, "logprob"], null)),
+      /^server reply: choices\[0\]\.logprobs\.content\[0\]\.logprob must be a number \(got null\)/,
+    );
+  });
+});

@@ -24,6 +24,8 @@ export interface LoadResult {
   /** Latency of each probe request, ms, and their statuses. */
   probeMs: number[];
   probeStatus: number[];
+  /** When the last probe was answered, ms from the start. */
+  probesDoneMs: number;
   /** Largest event-loop delay seen in this process while the load ran, ms (a client-side check). */
   loopDelayMaxMs: number;
 }
@@ -66,6 +68,7 @@ export async function runLoad(
   await new Promise((r) => setTimeout(r, 50));
   const probeMs: number[] = [];
   const probeStatus: number[] = [];
+  let probesDoneMs = 0;
   for (let i = 0; i < probes && !deadline.aborted; i++) {
     const started = performance.now();
     const res = await fetch(`${url}/completions`, {
@@ -77,6 +80,7 @@ export async function runLoad(
     await res.arrayBuffer();
     probeMs.push(performance.now() - started);
     probeStatus.push(res.status);
+    probesDoneMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, everyMs));
   }
   const h = await hostileDone;
@@ -87,6 +91,7 @@ export async function runLoad(
     hostileMs: h.ms,
     probeMs,
     probeStatus,
+    probesDoneMs,
     loopDelayMaxMs: loop.max / 1e6,
   };
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { ErrorBody, ModelsResponse } from "../openai/protocol.js";
 import type { OnnxBackend } from "../runner/onnx-backend.js";
 import { InputError } from "../util/errors.js";
+import { terminalSafe } from "../util/terminal-text.js";
 import { ClientError, complete, parseCompletionsBody } from "./completions.js";
 import { DEFAULT_LIMITS, limitOption, type ServeLimits } from "./limits.js";
 import { Cancelled, ModelQueue, type QueueOptions } from "./queue.js";
@@ -71,7 +72,8 @@ export async function startServer(backend: OnnxBackend, options: ServeOptions): 
       })
       .finally(() =>
         options.log?.(
-          `${req.method} ${req.url} ${gone.signal.aborted ? "cancelled (client left)" : res.statusCode} ${Date.now() - started} ms`,
+          // The path is the client's text: nothing in it may act on the server's terminal.
+          `${req.method} ${terminalSafe(req.url ?? "")} ${gone.signal.aborted ? "cancelled (client left)" : res.statusCode} ${Date.now() - started} ms`,
         ),
       );
   });

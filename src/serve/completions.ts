@@ -270,7 +270,7 @@ async function tokenizePrompts(ctx: RequestContext, settings: CompletionSettings
           stop.abort();
           throw new ClientError(
             400,
-            `prompt${count > 1 ? `[${p}]` : ""}: ${result.counted}${result.counted > context + 1 ? " or more" : ""} tokens do not fit the model's context window of ${context} tokens`,
+            `prompt${count > 1 ? `[${p}]` : ""}: ${result.counted}${result.exact ? "" : " or more"} tokens do not fit the model's context window of ${context} tokens`,
             "prompt",
           );
         }
@@ -322,13 +322,8 @@ interface Echoed {
 
 /** The prompt's tokens and their log-probs (the first has none: nothing comes before it). */
 async function echoPrompt(queue: ModelQueue, ids: number[], id: string, asker: Asker): Promise<Echoed> {
+  // (Its length was checked against the context when it was tokenized.)
   if (ids.length === 0) return { ids, logprobs: [] };
-  if (ids.length > queue.backend.lm.maxContext)
-    throw new ClientError(
-      400,
-      `prompt: ${ids.length} tokens do not fit the model's context window of ${queue.backend.lm.maxContext} tokens`,
-      "prompt",
-    );
   if (ids.length === 1) return { ids, logprobs: [null] };
   const scored = await queue.score({ id, context: ids.slice(0, 1), text: ids.slice(1) }, asker);
   return { ids, logprobs: [null, ...scored.logprobs] };

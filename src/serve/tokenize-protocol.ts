@@ -17,8 +17,11 @@ export type FromTokenizer =
   | { kind: "ready" }
   | { kind: "failed"; message: string }
   | { kind: "ids"; id: number; ids: number[] }
-  /** The text has more than `limit` tokens (at least `counted`, counted piece by piece). */
-  | { kind: "over"; id: number; counted: number };
+  /**
+   * The text has more than `limit` tokens: exactly `counted` when tokenized whole (`exact`), at
+   * least `counted` when given up on while counting piece by piece.
+   */
+  | { kind: "over"; id: number; counted: number; exact: boolean };
 
 /** Text tokenized in one go; a longer text is counted in pieces of about this many characters. */
 export const PIECE_CHARS = 16 * 1024;

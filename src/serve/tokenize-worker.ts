@@ -64,14 +64,16 @@ function step(a: Active): FromTokenizer | null {
   // A short text, or a long one whose count stayed under the limit: tokenized whole, exactly.
   if (text.length <= PIECE_CHARS || a.at >= text.length) {
     const ids = tokenizer.encode(text);
-    return ids.length > limit ? { kind: "over", id, counted: ids.length } : { kind: "ids", id, ids };
+    return ids.length > limit
+      ? { kind: "over", id, counted: ids.length, exact: true }
+      : { kind: "ids", id, ids };
   }
   const end = pieceEnd(text, a.at);
   a.counted += tokenizer.encode(text.slice(a.at, end)).length;
   a.at = end;
   // Cutting a text can only add a token or two at each cut: allow for them before giving up.
   const pieces = Math.ceil(a.at / PIECE_CHARS);
-  return a.counted > limit + 2 * pieces ? { kind: "over", id, counted: a.counted } : null;
+  return a.counted > limit + 2 * pieces ? { kind: "over", id, counted: a.counted, exact: false } : null;
 }
 
 /** Where the piece from `start` ends: before a word after whitespace, near PIECE_CHARS on. */

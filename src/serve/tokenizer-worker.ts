@@ -6,8 +6,8 @@
 import { Worker } from "node:worker_threads";
 import type { FromTokenizer, ToTokenizer } from "./tokenize-protocol.js";
 
-/** A text's token ids, or that it has more than the limit asked (at least `counted`). */
-export type Tokenized = { ids: number[] } | { over: true; counted: number };
+/** A text's token ids, or that it has more than the limit asked (`counted`, or at least that). */
+export type Tokenized = { ids: number[] } | { over: true; counted: number; exact: boolean };
 
 /** The request was cancelled (its client left) before its text was tokenized. */
 export class TokenizeCancelled extends Error {
@@ -28,7 +28,9 @@ export class TokenizerWorker {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
-      p.resolve(msg.kind === "ids" ? { ids: msg.ids } : { over: true, counted: msg.counted });
+      p.resolve(
+        msg.kind === "ids" ? { ids: msg.ids } : { over: true, counted: msg.counted, exact: msg.exact },
+      );
     });
     worker.on("error", (err) => this.fail(err));
     worker.on("exit", (code) => this.fail(new Error(`the tokenizer worker exited (code ${code})`)));

@@ -1,6 +1,7 @@
 /** Opens the backend an audit asked for: the in-process ONNX runner, or an OpenAI-compatible server. */
 import { OpenAIBackend } from "../openai/index.js";
 import { describeDecodePath, describePrefixReuse, OnnxBackend } from "../runner/index.js";
+import { terminalSafe } from "../util/terminal-text.js";
 import type { OpenedBackend } from "./run.js";
 import type { AuditOptions } from "./types.js";
 
@@ -24,8 +25,11 @@ export async function openAuditBackend(
       bosText: o.openai.bosText,
       ...(o.openai.api ? { api: o.openai.api } : {}),
       onNote: (message) => log(`litmus: note: ${message}\n`),
+      ...(o.openai.maxCompletionBytes ? { maxCompletionBytes: o.openai.maxCompletionBytes } : {}),
       onRetry: (e) =>
-        log(`\nlitmus: warning: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s: ${e.reason}\n`),
+        log(
+          `\nlitmus: warning: retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)} s: ${terminalSafe(e.reason)}\n`,
+        ),
     });
     return { backend, executionProvider: "openai-api" };
   }

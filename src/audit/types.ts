@@ -48,6 +48,8 @@ export interface OpenAIEndpointOptions {
   bosText: string;
   /** `chat`: generations go through `/v1/chat/completions` as the format's chat form (default completions). */
   api?: OpenAIApi;
+  /** Most bytes of one reply read; a completion cut there finishes `truncated`. Absent: 1 MiB. */
+  maxCompletionBytes?: number;
 }
 
 /** What `litmus audit` was asked to do, validated at the CLI boundary. */

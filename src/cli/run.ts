@@ -1,5 +1,6 @@
 import yargs, { type Argv } from "yargs";
 import { InputError } from "../util/errors.js";
+import { terminalSafe } from "../util/terminal-text.js";
 import { LITMUS_VERSION } from "../util/version.js";
 import { closestName } from "./closest-name.js";
 import { commands } from "./commands/index.js";
@@ -78,6 +79,10 @@ function reportError(err: unknown, verbose: boolean): number {
   return isInput ? EXIT.usage : EXIT.runFailed;
 }
 
+/** Error messages quote servers, data sets and files: nothing in them may act on the terminal. */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return terminalSafe(text)
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/ {2,}/g, " ")
+    .trim();
 }

@@ -24,9 +24,25 @@ import type {
 import type { ChatMessage } from "../types/audit.js";
 import { InputError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
-import { chatReply, chatRequestBody, completionReply, type OpenAIApi, type ServerReply } from "./chat.js";
-import { EndpointError, type RequestOptions, type RetryPolicy, requestJson } from "./http.js";
+import { terminalSafe } from "../util/terminal-text.js";
+import {
+  chatReply,
+  chatRequestBody,
+  completionReply,
+  completionsDialect,
+  type OpenAIApi,
+  type ServerReply,
+} from "./chat.js";
+import {
+  DEFAULT_MAX_REPLY_BYTES,
+  EndpointError,
+  type RequestOptions,
+  type RetryPolicy,
+  requestJson,
+  requestReply,
+} from "./http.js";
 import { mapConcurrent } from "./pool.js";
+import { checkChatReply, checkCompletionsReply, ServerReplyError } from "./reply-shape.js";
 
 /** Most stop strings a request carries (the limit of OpenAI's API and TGI's default). */
 export const SERVER_STOPS = 4;
@@ -59,6 +75,11 @@ export interface OpenAIBackendOptions {
   api?: OpenAIApi;
   /** Called once per feature the server's replies lack (a line for the log). */
   onNote?: (message: string) => void;
+  /**
+   * Most bytes of one reply read (default 1 MiB): a completion past it keeps the text received
+   * before the cut and finishes `truncated`.
+   */
+  maxCompletionBytes?: number;
   /** Called before each retry. */
   onRetry?: RequestOptions["onRetry"];
   /** Test hooks for the retry loop. */
@@ -144,10 +165,9 @@ export class OpenAIBackend implements Backend {
       const reply =
         this.api === "chat"
           ? await this.chat(job.req, job.c, job.seed, serverStops)
-          : completionReply(
-              await this.post(completionsBody(this.options.model, job, serverStops), `prompt ${job.req.id}`),
-            );
-      if (reply.tokens === null) this.noteOnce("logprobs", NO_LOGPROBS);
+          : await this.completion(job, serverStops);
+      // A cut reply's token lists are cut too: it has none, and says nothing of the server.
+      if (reply.tokens === null && !reply.truncated) this.noteOnce("logprobs", NO_LOGPROBS);
       // All the format's stops are looked for, not only those past the fourth: a server that
       // keeps the stop string in its text (transformers serve) is cut where the others cut.
       const cut = findStop(reply.text, job.c.stop);
@@ -159,7 +179,7 @@ export class OpenAIBackend implements Backend {
         tokenIds: this.labels(tokens),
         ...(reply.tokens ? { tokens } : {}),
         logprobs: (reply.logprobs ?? []).map((x) => x ?? 0),
-        finishReason: cut >= 0 ? "stop" : finishReason(reply),
+        finishReason: cut >= 0 ? "stop" : reply.truncated ? "truncated" : finishReason(reply),
         promptTokens: reply.promptTokens,
         seed: job.seed,
       };
@@ -173,6 +193,18 @@ export class OpenAIBackend implements Backend {
     return this.options.api ?? "completions";
   }
 
+  /** One sample through `/v1/completions`. */
+  private async completion(
+    job: { req: GenerateRequest; c: GenerationConfig; seed: number | null },
+    stop: readonly string[],
+  ): Promise<ServerReply> {
+    const { response, truncated } = await this.post(
+      completionsBody(this.options.model, job, stop),
+      `prompt ${job.req.id}`,
+    );
+    return completionReply(response, truncated);
+  }
+
   /** One sample through `/v1/chat/completions`. */
   private async chat(
     req: GenerateRequest,
@@ -184,7 +216,25 @@ export class OpenAIBackend implements Backend {
       throw new Error(`prompt ${req.id} has no chat messages (--api chat needs a chat prompt)`);
     const url = `${this.options.endpoint}/chat/completions`;
     const body = chatRequestBody(this.options.model, req.messages, c, seed, stop);
-    return chatReply(await this.request(url, body, `prompt ${req.id}`), url);
+    const what = `prompt ${req.id}`;
+    const reply = await this.postReply(url, body, what);
+    const context = `POST ${url}, ${what}`;
+    if (!reply.truncated) return chatReply(checkChatReply(reply.value, context), false);
+    // Cut at --max-completion-bytes: what must be there even when cut is the message's text.
+    const choice = (reply.value as { choices?: Array<{ message?: { content?: unknown } }> } | undefined)
+      ?.choices?.[0];
+    if (typeof choice?.message?.content !== "string")
+      throw new ServerReplyError(
+        `server reply is longer than ${this.maxBytes} bytes and its first ${this.maxBytes} hold no choices[0].message.content (${terminalSafe(context)})`,
+      );
+    return {
+      text: choice.message.content,
+      tokens: null,
+      logprobs: null,
+      finish_reason: null,
+      promptTokens: 0,
+      truncated: true,
+    };
   }
 
   /** A feature the server lacks is said once per run, not once per request. */
@@ -224,11 +274,15 @@ export class OpenAIBackend implements Backend {
   private async scoreOne(req: ScoreRequest): Promise<ScoreResult> {
     const prefix = req.prefix ? req.prefix : (this.options.bosText ?? "");
     const prompt = prefix + req.text;
-    const response = await this.post(
+    const { response, truncated } = await this.post(
       { model: this.options.model, prompt, max_tokens: 1, temperature: 0, echo: true, logprobs: 1, n: 1 },
       `text ${req.id}`,
     );
-    const lp = response.choices[0]!.logprobs;
+    if (truncated)
+      throw new ServerReplyError(
+        `server reply for text ${req.id} is longer than ${this.maxBytes} bytes (raise --max-completion-bytes)`,
+      );
+    const lp = completionsDialect(response.choices[0]!.logprobs);
     if (
       !lp ||
       !Array.isArray(lp.tokens) ||
@@ -246,19 +300,45 @@ export class OpenAIBackend implements Backend {
     };
   }
 
-  private async post(body: CompletionsRequestBody, what: string): Promise<CompletionsResponse> {
-    const raw = await this.request(`${this.options.endpoint}/completions`, body, what);
-    const response = raw as CompletionsResponse;
-    if (!Array.isArray(response?.choices) || typeof response.choices[0]?.text !== "string")
-      throw new EndpointError(
-        `${this.options.endpoint}/completions: answer for ${what} has no choices[0].text`,
-      );
-    return response;
+  private get maxBytes(): number {
+    return this.options.maxCompletionBytes ?? DEFAULT_MAX_REPLY_BYTES;
   }
 
-  private async request(url: string, body: unknown, what: string): Promise<unknown> {
+  /**
+   * POSTs to /completions and checks the reply's shape. A reply cut at `maxCompletionBytes` is
+   * checked for what it must hold even when cut (a choice with its text, which the body starts
+   * with on every server litmus knows); its other fields may be missing or cut.
+   */
+  private async post(
+    body: CompletionsRequestBody,
+    what: string,
+  ): Promise<{ response: CompletionsResponse; truncated: boolean }> {
+    const url = `${this.options.endpoint}/completions`;
+    const reply = await this.postReply(url, body, what);
+    const context = `POST ${url}, ${what}`;
+    if (!reply.truncated) return { response: checkCompletionsReply(reply.value, context), truncated: false };
+    const choice = (reply.value as { choices?: Array<{ text?: unknown }> } | undefined)?.choices?.[0];
+    if (typeof choice?.text !== "string")
+      throw new ServerReplyError(
+        `server reply is longer than ${this.maxBytes} bytes and its first ${this.maxBytes} hold no choices[0].text (${terminalSafe(context)})`,
+      );
+    return {
+      response: {
+        ...(reply.value as CompletionsResponse),
+        choices: [{ ...(choice as CompletionChoice), index: 0 }],
+      },
+      truncated: true,
+    };
+  }
+
+  /** POSTs `body`, reading at most `maxCompletionBytes` of the reply. */
+  private async postReply(
+    url: string,
+    body: unknown,
+    what: string,
+  ): Promise<{ value: unknown; truncated: boolean }> {
     try {
-      return await requestJson("POST", url, body, requestOptions(this.options));
+      return await requestReply("POST", url, body, requestOptions(this.options));
     } catch (err) {
       // A 4xx other than the retryable ones means this request cannot succeed as sent (too long a
       // prompt, unknown model, bad key): the user's to fix, like the in-process runner's errors.
@@ -343,8 +423,11 @@ export function textTokens(lp: ChoiceLogprobs, start: number, end: number): numb
   return out;
 }
 
-function finishReason(choice: Pick<CompletionChoice, "finish_reason" | "stop_reason">): FinishReason {
+function finishReason(choice: Pick<ServerReply, "finish_reason" | "stop_reason">): FinishReason {
   if (choice.finish_reason === "length") return "length";
+  // TGI names them itself.
+  if (choice.finish_reason === "eos_token") return "eos";
+  if (choice.finish_reason === "stop_sequence") return "stop";
   if (typeof choice.stop_reason === "string") return "stop";
   if (choice.stop_reason === null || typeof choice.stop_reason === "number") return "eos";
   return "stop";
@@ -384,5 +467,6 @@ function requestOptions(o: OpenAIBackendOptions): RequestOptions {
     ...(o.onRetry ? { onRetry: o.onRetry } : {}),
     ...(o.sleep ? { sleep: o.sleep } : {}),
     ...(o.random ? { random: o.random } : {}),
+    ...(o.maxCompletionBytes ? { maxBytes: o.maxCompletionBytes } : {}),
   };
 }

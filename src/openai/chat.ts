@@ -5,8 +5,13 @@
  */
 import type { GenerationConfig } from "../runner/types.js";
 import type { ChatMessage } from "../types/audit.js";
-import { EndpointError } from "./http.js";
-import type { ChatCompletionsRequestBody, CompletionsResponse } from "./protocol.js";
+import type {
+  ChatCompletionsRequestBody,
+  ChoiceLogprobs,
+  CompletionChoice,
+  CompletionsResponse,
+} from "./protocol.js";
+import type { ChatReply, ChatTokenLogprob } from "./reply-shape.js";
 
 /** Which API a served model's generations go through (`--api`). */
 export type OpenAIApi = "completions" | "chat";
@@ -17,9 +22,12 @@ export interface ServerReply {
   /** The generated tokens' strings and log-probs; null when the server gave none. */
   tokens: string[] | null;
   logprobs: Array<number | null> | null;
-  finish_reason: "stop" | "length" | null;
+  /** As the server named it (`stop`, `length`; TGI's `eos_token`, `stop_sequence`). */
+  finish_reason: string | null;
   stop_reason?: string | number | null;
   promptTokens: number;
+  /** Cut at --max-completion-bytes: the text up to the cut, no tokens. */
+  truncated: boolean;
 }
 
 /**
@@ -51,42 +59,27 @@ export function chatRequestBody(
   return body;
 }
 
-/** Reads a chat reply; a body without `choices[0].message` is a transport fault (retried). */
-export function chatReply(raw: unknown, where: string): ServerReply {
-  const response = raw as {
-    choices?: Array<{
-      message?: { content?: unknown };
-      logprobs?: { content?: unknown } | null;
-      finish_reason?: unknown;
-      stop_reason?: unknown;
-    }>;
-    usage?: { prompt_tokens?: unknown };
-  };
-  const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
-  const content = choice?.message?.content;
-  if (!choice || (typeof content !== "string" && content !== null))
-    throw new EndpointError(`${where}: answer has no choices[0].message.content`);
-  const entries = Array.isArray(choice.logprobs?.content)
-    ? (choice.logprobs.content as Array<{ token?: unknown; logprob?: unknown }>)
-    : null;
-  const usable = entries?.every((e) => typeof e?.token === "string") === true;
+/** A chat reply (checked by `checkChatReply`) in the shape the backend reads. */
+export function chatReply(response: ChatReply, truncated: boolean): ServerReply {
+  const choice = response.choices[0]!;
+  const entries = truncated ? null : (choice.logprobs?.content ?? null);
+  const extra = choice as { stop_reason?: string | number | null };
   return {
-    text: content ?? "",
-    tokens: usable ? entries!.map((e) => e.token as string) : null,
-    logprobs: usable ? entries!.map((e) => (typeof e.logprob === "number" ? e.logprob : null)) : null,
-    finish_reason:
-      choice.finish_reason === "length" ? "length" : choice.finish_reason === "stop" ? "stop" : null,
-    ...(choice.stop_reason === undefined
-      ? {}
-      : { stop_reason: choice.stop_reason as string | number | null }),
-    promptTokens: typeof response.usage?.prompt_tokens === "number" ? response.usage.prompt_tokens : 0,
+    text: choice.message.content ?? "",
+    tokens: entries ? entries.map((e) => e.token) : null,
+    logprobs: entries ? entries.map((e) => e.logprob) : null,
+    finish_reason: choice.finish_reason ?? null,
+    ...(extra.stop_reason === undefined ? {} : { stop_reason: extra.stop_reason }),
+    promptTokens: response.usage?.prompt_tokens ?? 0,
+    truncated,
   };
 }
 
-/** A completions reply (already checked to have `choices[0].text`) in the same shape. */
-export function completionReply(response: CompletionsResponse): ServerReply {
+/** A completions reply (checked, or cut with `choices[0].text` kept) in the same shape. */
+export function completionReply(response: CompletionsResponse, truncated: boolean): ServerReply {
   const choice = response.choices[0]!;
-  const lp = choice.logprobs;
+  // A cut reply's token lists are cut too, and the text they describe is not all there.
+  const lp = truncated ? null : completionsDialect(choice.logprobs);
   const tokens = Array.isArray(lp?.tokens) ? lp.tokens : null;
   return {
     text: choice.text,
@@ -95,5 +88,24 @@ export function completionReply(response: CompletionsResponse): ServerReply {
     finish_reason: choice.finish_reason,
     ...(choice.stop_reason === undefined ? {} : { stop_reason: choice.stop_reason }),
     promptTokens: response.usage?.prompt_tokens ?? 0,
+    truncated,
+  };
+}
+
+/**
+ * A choice's log-probs in the completions dialect: the chat dialect (`content[]`, llama.cpp's
+ * server) becomes `tokens` + `token_logprobs`.
+ */
+export function completionsDialect(lp: CompletionChoice["logprobs"] | undefined): ChoiceLogprobs | null {
+  if (lp === null || lp === undefined) return null;
+  const chat = (lp as unknown as { content?: ChatTokenLogprob[] | null }).content;
+  if (chat === undefined) return lp;
+  const content = chat ?? [];
+  return {
+    tokens: content.map((t) => t.token),
+    token_logprobs: content.map((t) => t.logprob),
+    top_logprobs: null,
+    // No offsets: such a reply can give no prompt log-probs (scoring reports "not available").
+    text_offset: [],
   };
 }

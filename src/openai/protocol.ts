@@ -34,8 +34,11 @@ export interface CompletionChoice {
   index: number;
   text: string;
   logprobs: ChoiceLogprobs | null;
-  /** `stop` for a stop string or the end-of-text token, `length` for max_tokens. */
-  finish_reason: "stop" | "length" | null;
+  /**
+   * `stop` for a stop string or the end-of-text token, `length` for max_tokens; other servers
+   * send other names (reply-shape.ts lists those accepted).
+   */
+  finish_reason: string | null;
   /**
    * vLLM's extension: the stop string that ended the choice, or the stop token id, or null for
    * end of text. litmus reads it to tell a stop string from end of text.
@@ -108,7 +111,8 @@ export interface ChatChoice {
   index: number;
   message: { role: "assistant"; content: string | null };
   logprobs?: { content: ChatTokenLogprob[] | null } | null;
-  finish_reason: "stop" | "length" | null;
+  /** As in completions: other servers send other names (reply-shape.ts lists those accepted). */
+  finish_reason: string | null;
   /** vLLM's extension, as in completions: the stop string, the stop token id, or null for eos. */
   stop_reason?: string | number | null;
 }

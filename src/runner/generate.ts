@@ -44,7 +44,7 @@ interface Row {
 
 /** Tokenizes a prompt and checks it fits the context window with room for one new token. */
 export function promptIds(lm: CausalLM, req: GenerateRequest): number[] {
-  const ids = lm.tokenizer.encode(req.prompt);
+  const ids = req.promptTokenIds ?? lm.tokenizer.encode(req.prompt);
   if (ids.length === 0) return [lm.bosId];
   if (ids.length >= lm.maxContext) {
     throw new InputError(
@@ -183,6 +183,11 @@ export async function generateBatch(
     for (let step = 0; active.length > 0; step++) {
       for (let i = 0; i < active.length; i++) {
         const row = active[i]!;
+        // A cancelled request's rows end here: nobody reads their completions.
+        if (requests[row.request]!.signal?.aborted) {
+          row.finish = "length";
+          continue;
+        }
         if (logits !== preparedLogits || source[i] !== preparedSource || row.request !== preparedRequest) {
           readLogits(logits, source[i]!, position, raw, missing);
           sampler.analyse(raw, row.plan);

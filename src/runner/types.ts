@@ -4,8 +4,11 @@
  */
 import type { ChatMessage } from "../types/audit.js";
 
-/** How a completion ended. */
-export type FinishReason = "eos" | "stop" | "length";
+/**
+ * How a completion ended. `truncated`: an HTTP backend read its reply only up to
+ * `--max-completion-bytes`; the text is what came before the cut.
+ */
+export type FinishReason = "eos" | "stop" | "length" | "truncated";
 
 /** Decoding settings. Temperature 0 means greedy; top-k 0 and top-p 1 disable those filters. */
 export interface GenerationConfig {
@@ -50,6 +53,16 @@ export interface GenerateRequest {
    * sample's seed themselves.
    */
   seeds?: number[];
+  /**
+   * The prompt's token ids, when the caller has them already (`litmus serve` tokenizes off the
+   * event loop, once): the runner then does not tokenize `prompt` again.
+   */
+  promptTokenIds?: number[];
+  /**
+   * Fired when nobody wants the completions any more (a server's client left): the request's rows
+   * stop at the next decode step, their completions cut short.
+   */
+  signal?: AbortSignal;
 }
 
 /**

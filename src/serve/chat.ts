@@ -13,8 +13,13 @@ import type {
 import { chatTranscript } from "../prompts/chat.js";
 import type { ChatTemplate } from "../prompts/chat-template.js";
 import type { ChatMessage } from "../types/audit.js";
-import { ClientError, type CompletionSettings, complete, parseCompletionsBody } from "./completions.js";
-import type { ModelQueue } from "./queue.js";
+import {
+  ClientError,
+  type CompletionSettings,
+  complete,
+  parseCompletionsBody,
+  type RequestContext,
+} from "./completions.js";
 
 /** New tokens of a chat request that names no `max_tokens` (the API's default is "until done"). */
 export const CHAT_DEFAULT_MAX_TOKENS = 256;
@@ -95,11 +100,10 @@ export function parseChatBody(
 
 /** Runs a checked chat request and shapes the completions answer as a chat answer. */
 export async function completeChat(
-  queue: ModelQueue,
+  ctx: RequestContext,
   settings: CompletionSettings,
-  servedModel: string,
 ): Promise<ChatCompletionsResponse> {
-  return chatResponseOf(await complete(queue, settings, servedModel));
+  return chatResponseOf(await complete(ctx, settings));
 }
 
 function chatResponseOf(response: CompletionsResponse): ChatCompletionsResponse {

@@ -3,13 +3,14 @@
  * through the queue, and writes the answer in the API's shape (echo + logprobs included).
  */
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { ChoiceLogprobs, CompletionChoice, CompletionsResponse } from "../openai/protocol.js";
 import { codePointLength } from "../openai/protocol.js";
-import { promptIds } from "../runner/generate.js";
 import type { CausalLM } from "../runner/model.js";
 import type { Completion, GenerationConfig } from "../runner/types.js";
-import { InputError } from "../util/errors.js";
-import type { ModelQueue } from "./queue.js";
+import { limitOption, type ServeLimits } from "./limits.js";
+import type { Asker, ModelQueue } from "./queue.js";
+import type { TokenizerWorker } from "./tokenizer-worker.js";
 
 /** A request the client got wrong: answered with this HTTP status and an OpenAI error body. */
 export class ClientError extends Error {
@@ -130,14 +131,47 @@ export function sampleSeeds(seed: number | null, n: number): number[] {
 
 let counter = 0;
 
+/** What one completions request runs with: the model's queue, the tokenizer, the limits, its client. */
+export interface RequestContext {
+  queue: ModelQueue;
+  tokenizer: TokenizerWorker;
+  limits: ServeLimits;
+  servedModel: string;
+  /** Fired when the client leaves: work not yet done for it is dropped. */
+  signal: AbortSignal;
+}
+
 /** Runs one validated request and shapes the answer. */
 export async function complete(
-  queue: ModelQueue,
+  ctx: RequestContext,
   settings: CompletionSettings,
-  servedModel: string,
 ): Promise<CompletionsResponse> {
-  const lm = queue.backend.lm;
   const id = `cmpl-litmus-${process.pid}-${++counter}`;
+  // Fired when the client leaves, or when one prompt fails: the others' work is then wasted.
+  const cancel = new AbortController();
+  // Every queued part and tokenizing job of the request listens to it.
+  setMaxListeners(0, cancel.signal);
+  const onClientGone = () => cancel.abort();
+  ctx.signal.addEventListener("abort", onClientGone, { once: true });
+  const asker = { owner: id, signal: cancel.signal };
+  try {
+    return await run(ctx, settings, id, asker);
+  } catch (err) {
+    cancel.abort();
+    throw err;
+  } finally {
+    ctx.signal.removeEventListener("abort", onClientGone);
+  }
+}
+
+async function run(
+  ctx: RequestContext,
+  settings: CompletionSettings,
+  id: string,
+  asker: Asker,
+): Promise<CompletionsResponse> {
+  const { queue } = ctx;
+  const lm = queue.backend.lm;
   const greedy = settings.temperature === 0;
   const config: Partial<GenerationConfig> = {
     maxNewTokens: Math.max(1, settings.maxTokens),
@@ -147,29 +181,37 @@ export async function complete(
     stop: settings.stop,
     n: settings.n,
   };
+  const ids = await tokenizePrompts(ctx, settings);
   let promptTokens = 0;
   let completionTokens = 0;
   const perPrompt = await Promise.all(
     settings.prompts.map(async (prompt, p) => {
-      const ids = lm.tokenizer.encode(prompt);
-      promptTokens += ids.length;
-      const echoed = settings.echo ? await echoPrompt(queue, ids, `${id}-${p}`) : null;
+      const promptIds = ids[p]!;
+      promptTokens += promptIds.length;
+      const echoed = settings.echo ? await echoPrompt(queue, promptIds, `${id}-${p}`, asker) : null;
       if (settings.maxTokens === 0)
         return Array.from({ length: settings.n }, () => ({ echoed, completion: null }));
-      const request = {
-        id: `${id}-${p}`,
-        prompt,
-        config,
-        ...(greedy ? {} : { seeds: sampleSeeds(settings.seed, settings.n) }),
-      };
-      try {
-        promptIds(lm, request);
-      } catch (err) {
-        if (err instanceof InputError) throw new ClientError(400, err.message, "prompt");
-        throw err;
-      }
-      const completions = await queue.generate(request, settings.n);
-      return completions.map((completion) => ({ echoed, completion }));
+      // The n samples go to the queue in parts of at most a model call's rows, so that another
+      // request waits for one call of this one, not for all n samples.
+      const seeds = greedy ? null : sampleSeeds(settings.seed, settings.n);
+      const parts = chunks(settings.n, queue.maxRows);
+      const done = await Promise.all(
+        parts.map((samples, k) =>
+          queue.generate(
+            {
+              id: `${id}-${p}-${k}`,
+              prompt,
+              config,
+              samples,
+              ...(seeds ? { seeds: samples.map((j) => seeds[j]!) } : {}),
+              promptTokenIds: promptIds,
+            },
+            samples.length,
+            asker,
+          ),
+        ),
+      );
+      return done.flat().map((completion) => ({ echoed, completion }));
     }),
   );
   const choices: CompletionChoice[] = [];
@@ -183,7 +225,7 @@ export async function complete(
     id,
     object: "text_completion",
     created: Math.floor(Date.now() / 1000),
-    model: servedModel,
+    model: ctx.servedModel,
     choices,
     usage: {
       prompt_tokens: promptTokens,
@@ -193,22 +235,97 @@ export async function complete(
   };
 }
 
+/**
+ * Each prompt's token ids (tokenized once, in the worker), checked against the limits as they come:
+ * a request past `--max-prompts` or `--max-request-tokens` is refused as soon as that is known,
+ * and its prompts still being tokenized are dropped.
+ */
+async function tokenizePrompts(ctx: RequestContext, settings: CompletionSettings): Promise<number[][]> {
+  const { limits } = ctx;
+  const context = ctx.queue.backend.lm.maxContext;
+  const count = settings.prompts.length;
+  if (count > limits.maxPrompts)
+    throw new ClientError(
+      400,
+      `prompt: ${count} prompts is over the limit of ${limits.maxPrompts} per request (${limitOption("maxPrompts")})`,
+      "prompt",
+    );
+  // Every prompt costs at least min(n x max_tokens, context) tokens whatever its length (a
+  // longer prompt leaves fewer to generate): a request past the limit on that alone is refused
+  // before any tokenizing.
+  const floor = count * (settings.maxTokens === 0 ? 0 : Math.min(settings.n * settings.maxTokens, context));
+  if (floor > limits.maxRequestTokens) throw overTokens(limits, `at least ${floor}`);
+  // Our own signal too: the first prompt past a limit stops the others' tokenizing.
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const onClientGone = () => stop.abort();
+  ctx.signal.addEventListener("abort", onClientGone, { once: true });
+  let total = 0;
+  try {
+    return await Promise.all(
+      settings.prompts.map(async (prompt, p) => {
+        // Past the context a prompt is refused anyway: no need to count further.
+        const result = await ctx.tokenizer.tokenize(prompt, context, stop.signal);
+        if ("over" in result) {
+          stop.abort();
+          throw new ClientError(
+            400,
+            `prompt${count > 1 ? `[${p}]` : ""}: ${result.counted}${result.exact ? "" : " or more"} tokens do not fit the model's context window of ${context} tokens`,
+            "prompt",
+          );
+        }
+        const t = result.ids.length;
+        // Generation needs room for one new token; an echo with max_tokens 0 needs none.
+        if (t > context || (t === context && settings.maxTokens > 0)) {
+          stop.abort();
+          throw new ClientError(
+            400,
+            `prompt${count > 1 ? `[${p}]` : ""}: ${t} tokens do not fit the model's context window of ${context} tokens`,
+            "prompt",
+          );
+        }
+        const generated =
+          settings.maxTokens === 0 ? 0 : settings.n * Math.min(settings.maxTokens, Math.max(0, context - t));
+        total += t + generated;
+        if (total > limits.maxRequestTokens) {
+          stop.abort();
+          throw overTokens(limits, `at least ${total}`);
+        }
+        return result.ids;
+      }),
+    );
+  } finally {
+    ctx.signal.removeEventListener("abort", onClientGone);
+  }
+}
+
+function overTokens(limits: ServeLimits, cost: string): ClientError {
+  return new ClientError(
+    400,
+    `the request would cost ${cost} tokens (prompts plus n x max_tokens), over the limit of ${limits.maxRequestTokens} (${limitOption("maxRequestTokens")})`,
+    "prompt",
+  );
+}
+
+/** Sample indices 0..n-1 in consecutive parts of at most `size`. */
+function chunks(n: number, size: number): number[][] {
+  const out: number[][] = [];
+  for (let start = 0; start < n; start += size)
+    out.push(Array.from({ length: Math.min(size, n - start) }, (_, k) => start + k));
+  return out;
+}
+
 interface Echoed {
   ids: number[];
   logprobs: Array<number | null>;
 }
 
 /** The prompt's tokens and their log-probs (the first has none: nothing comes before it). */
-async function echoPrompt(queue: ModelQueue, ids: number[], id: string): Promise<Echoed> {
+async function echoPrompt(queue: ModelQueue, ids: number[], id: string, asker: Asker): Promise<Echoed> {
+  // (Its length was checked against the context when it was tokenized.)
   if (ids.length === 0) return { ids, logprobs: [] };
-  if (ids.length > queue.backend.lm.maxContext)
-    throw new ClientError(
-      400,
-      `prompt: ${ids.length} tokens do not fit the model's context window of ${queue.backend.lm.maxContext} tokens`,
-      "prompt",
-    );
   if (ids.length === 1) return { ids, logprobs: [null] };
-  const scored = await queue.score({ id, context: ids.slice(0, 1), text: ids.slice(1) });
+  const scored = await queue.score({ id, context: ids.slice(0, 1), text: ids.slice(1) }, asker);
   return { ids, logprobs: [null, ...scored.logprobs] };
 }
 

@@ -2,6 +2,9 @@
  * One model, many clients: requests that arrive while the model is busy wait, and the next model
  * call takes all of them together (generation up to `maxRows` rows, scoring up to `scoreBatch`
  * texts). Batching never changes a result: rows are independent (left padding, per-row seeds).
+ * Calls take entries fairly: one from each client request in turn, so a request with many
+ * prompts cannot starve one that arrives after it; and the entries of a request whose client
+ * left are dropped (its rows in a running call stop at the next step).
  */
 
 import type { OnnxBackend } from "../runner/onnx-backend.js";
@@ -11,8 +14,22 @@ import type { Completion, GenerateRequest, ScoreResult } from "../runner/types.j
 interface Pending<Req, Res> {
   request: Req;
   rows: number;
+  /** The HTTP request this entry belongs to: calls take entries from each owner in turn. */
+  owner: string;
+  signal: AbortSignal | undefined;
   resolve: (value: Res) => void;
   reject: (error: unknown) => void;
+}
+
+/** Where queued work goes when its client leaves: rejected with this, never run. */
+export class Cancelled extends Error {
+  override readonly name = "Cancelled";
+}
+
+/** Who asks, and whether they still want the answer. */
+export interface Asker {
+  owner: string;
+  signal?: AbortSignal;
 }
 
 export interface QueueOptions {
@@ -32,24 +49,60 @@ export class ModelQueue {
   private readonly generating: Array<Pending<GenerateRequest, Completion[]>> = [];
   private readonly scoring: Array<Pending<TokenScoreRequest, ScoreResult>> = [];
   private busy = false;
-  /** Model calls made, and requests they carried (for tests and the benchmark). */
-  readonly stats = { calls: 0, requests: 0 };
+  /** Calls taken so far, and the last call that took an entry of each owner still queued. */
+  private call = 0;
+  private readonly lastServed = new Map<string, number>();
+  /**
+   * Model calls made, entries they carried, rows they ran (generation rows, scored texts), and
+   * entries dropped because their client left (for tests and the benchmark).
+   */
+  readonly stats = { calls: 0, requests: 0, rows: 0, cancelled: 0 };
 
   constructor(
     readonly backend: OnnxBackend,
     private readonly options: QueueOptions = {},
   ) {}
 
-  generate(request: GenerateRequest, rows: number): Promise<Completion[]> {
-    return new Promise((resolve, reject) => {
-      this.generating.push({ request, rows, resolve, reject });
-      void this.pump();
-    });
+  /** Most rows of one generation call. */
+  get maxRows(): number {
+    return this.options.maxRows ?? 16;
   }
 
-  score(request: TokenScoreRequest): Promise<ScoreResult> {
+  generate(request: GenerateRequest, rows: number, asker: Asker = { owner: "" }): Promise<Completion[]> {
+    return this.enqueue(
+      this.generating,
+      { ...request, ...(asker.signal ? { signal: asker.signal } : {}) },
+      rows,
+      asker,
+    );
+  }
+
+  score(request: TokenScoreRequest, asker: Asker = { owner: "" }): Promise<ScoreResult> {
+    return this.enqueue(this.scoring, request, 1, asker);
+  }
+
+  private enqueue<Req, Res>(
+    queue: Array<Pending<Req, Res>>,
+    request: Req,
+    rows: number,
+    asker: Asker,
+  ): Promise<Res> {
+    const signal = asker.signal;
+    if (signal?.aborted) return Promise.reject(new Cancelled("the client left"));
     return new Promise((resolve, reject) => {
-      this.scoring.push({ request, rows: 1, resolve, reject });
+      const entry: Pending<Req, Res> = { request, rows, owner: asker.owner, signal, resolve, reject };
+      queue.push(entry);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const i = queue.indexOf(entry);
+          if (i < 0) return; // already taken by a call: its rows stop at the next step
+          queue.splice(i, 1);
+          this.stats.cancelled++;
+          reject(new Cancelled("the client left"));
+        },
+        { once: true },
+      );
       void this.pump();
     });
   }
@@ -60,11 +113,11 @@ export class ModelQueue {
     try {
       while (this.generating.length > 0 || this.scoring.length > 0) {
         if (this.scoring.length > 0) {
-          const batch = this.scoring.splice(0, this.options.scoreBatch ?? 8);
+          const batch = this.take(this.scoring, this.options.scoreBatch ?? 8);
           await this.run(batch, (reqs) => scoreTokenBatch(this.backend.lm, reqs));
         }
         if (this.generating.length > 0) {
-          const maxRows = this.options.maxRows ?? 16;
+          const maxRows = this.maxRows;
           const wait = this.options.batchWaitMs ?? 5;
           // Gather while requests keep arriving (each gap under `wait`), up to 20 waits.
           for (let i = 0; i < 20 && wait > 0 && queuedRows(this.generating) < maxRows; i++) {
@@ -72,7 +125,7 @@ export class ModelQueue {
             await new Promise((r) => setTimeout(r, wait));
             if (this.generating.length === before) break;
           }
-          const batch = takeRows(this.generating, maxRows);
+          const batch = this.take(this.generating, maxRows);
           await this.run(batch, async (reqs) => {
             const out = await this.backend.generate(reqs);
             return reqs.map((r) => out.filter((c) => c.requestId === r.id));
@@ -84,24 +137,45 @@ export class ModelQueue {
     }
   }
 
+  /** Entries for the next call, in fair turns; remembers whose they were. */
+  private take<Req, Res>(queue: Array<Pending<Req, Res>>, maxRows: number): Array<Pending<Req, Res>> {
+    const batch = takeFairly(queue, maxRows, this.lastServed);
+    this.call++;
+    for (const p of batch) this.lastServed.set(p.owner, this.call);
+    // Forget owners with nothing queued: the map stays as small as the queues.
+    const queued = new Set([...this.generating, ...this.scoring].map((p) => p.owner));
+    for (const owner of this.lastServed.keys()) if (!queued.has(owner)) this.lastServed.delete(owner);
+    return batch;
+  }
+
   /** One model call for the batch; if it fails, each request alone, so one bad request fails only itself. */
   private async run<Req, Res>(
     batch: Array<Pending<Req, Res>>,
     call: (requests: Req[]) => Promise<Res[]>,
   ): Promise<void> {
+    // Entries whose client left while the call gathered are not run.
+    const live = batch.filter((p) => {
+      if (!p.signal?.aborted) return true;
+      this.stats.cancelled++;
+      p.reject(new Cancelled("the client left"));
+      return false;
+    });
+    if (live.length === 0) return;
     this.stats.calls++;
-    this.stats.requests += batch.length;
+    this.stats.requests += live.length;
+    this.stats.rows += queuedRows(live);
     try {
-      const results = await call(batch.map((p) => p.request));
-      batch.forEach((p, i) => {
-        p.resolve(results[i]!);
+      const results = await call(live.map((p) => p.request));
+      live.forEach((p, i) => {
+        if (p.signal?.aborted) p.reject(new Cancelled("the client left"));
+        else p.resolve(results[i]!);
       });
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
+      if (live.length === 1) {
+        live[0]!.reject(error);
         return;
       }
-      for (const p of batch) await this.run([p], call);
+      for (const p of live) await this.run([p], call);
     }
   }
 }
@@ -110,13 +184,32 @@ function queuedRows(queue: ReadonlyArray<{ rows: number }>): number {
   return queue.reduce((sum, p) => sum + p.rows, 0);
 }
 
-/** Takes queued requests from the front while their rows fit (always at least one). */
-function takeRows<T extends { rows: number }>(queue: T[], maxRows: number): T[] {
+/**
+ * Takes queued entries for one call, up to `maxRows` rows (always at least one entry), in turns:
+ * the first entry of each owner, then each owner's second, and so on; within a turn, owners
+ * served longest ago first (`lastServed`: the call that last took one of theirs; never: -1).
+ */
+function takeFairly<T extends { rows: number; owner: string }>(
+  queue: T[],
+  maxRows: number,
+  lastServed: ReadonlyMap<string, number>,
+): T[] {
+  const turn = new Map<string, number>();
+  const ranked = queue.map((entry, at) => {
+    const k = turn.get(entry.owner) ?? 0;
+    turn.set(entry.owner, k + 1);
+    return { entry, at, k, served: lastServed.get(entry.owner) ?? -1 };
+  });
+  ranked.sort((a, b) => a.k - b.k || a.served - b.served || a.at - b.at);
+  const taken = new Set<number>();
   let rows = 0;
-  let count = 0;
-  while (count < queue.length && (count === 0 || rows + queue[count]!.rows <= maxRows)) {
-    rows += queue[count]!.rows;
-    count++;
+  for (const { entry, at } of ranked) {
+    if (taken.size > 0 && rows + entry.rows > maxRows) break;
+    taken.add(at);
+    rows += entry.rows;
   }
-  return queue.splice(0, count);
+  const out = queue.filter((_, at) => taken.has(at));
+  const rest = queue.filter((_, at) => !taken.has(at));
+  queue.splice(0, queue.length, ...rest);
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * `litmus serve`: the ONNX runner over HTTP, as the OpenAI completions subset (`GET /v1/models`,
- * `POST /v1/completions`, plus `GET /health` and vLLM's `POST /tokenize`). Binds 127.0.0.1 unless told otherwise; with an API
+ * `POST /v1/completions`, `POST /v1/chat/completions`, plus `GET /health` and vLLM's `POST /tokenize`). Binds 127.0.0.1 unless told otherwise; with an API
  * key, every /v1 request must carry it as a Bearer token.
  */
 import { timingSafeEqual } from "node:crypto";
@@ -10,19 +10,20 @@ import type { ErrorBody, ModelsResponse } from "../openai/protocol.js";
 import type { ChatTemplate } from "../prompts/chat-template.js";
 import type { OnnxBackend } from "../runner/onnx-backend.js";
 import { InputError } from "../util/errors.js";
+import { terminalSafe } from "../util/terminal-text.js";
 import { chatPrompt, completeChat, parseChatBody, parseMessages } from "./chat.js";
 import { ClientError, complete, parseCompletionsBody } from "./completions.js";
-import { ModelQueue, type QueueOptions } from "./queue.js";
+import { DEFAULT_LIMITS, limitOption, type ServeLimits } from "./limits.js";
+import { Cancelled, ModelQueue, type QueueOptions } from "./queue.js";
+import { TokenizeCancelled, TokenizerWorker } from "./tokenizer-worker.js";
 
-export interface ServeOptions extends QueueOptions {
+export interface ServeOptions extends QueueOptions, Partial<ServeLimits> {
   /** Name clients pass as `model`. */
   modelName: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
   apiKey?: string;
-  /** Largest request body accepted (default 16 MiB). */
-  maxBodyBytes?: number;
   /**
    * The model's chat template for `/v1/chat/completions`; null or absent: litmus's plain
    * transcript (`System: ...`, `User: ...`, ending `Assistant:`).
@@ -41,14 +42,47 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What every request handler shares. */
+interface Served {
+  queue: ModelQueue;
+  tokenizer: TokenizerWorker;
+  limits: ServeLimits;
+  options: ServeOptions;
+  created: number;
+}
+
 export async function startServer(backend: OnnxBackend, options: ServeOptions): Promise<RunningServer> {
-  const queue = new ModelQueue(backend, options);
-  const created = Math.floor(Date.now() / 1000);
+  const limits: ServeLimits = {
+    maxPrompts: options.maxPrompts ?? DEFAULT_LIMITS.maxPrompts,
+    maxRequestTokens: options.maxRequestTokens ?? DEFAULT_LIMITS.maxRequestTokens,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+  };
+  const served: Served = {
+    queue: new ModelQueue(backend, options),
+    tokenizer: await TokenizerWorker.open(backend.lm.dir),
+    limits,
+    options,
+    created: Math.floor(Date.now() / 1000),
+  };
+  const { queue } = served;
   const server = createServer((req, res) => {
     const started = Date.now();
-    handle(req, res, queue, options, created)
-      .catch((err) => sendError(res, err))
-      .finally(() => options.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started} ms`));
+    // A client that leaves before its answer is written cancels the work still to do for it.
+    const gone = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    handle(req, res, served, gone.signal)
+      .catch((err) => {
+        if (err instanceof Cancelled || err instanceof TokenizeCancelled) return;
+        sendError(res, err);
+      })
+      .finally(() =>
+        options.log?.(
+          // The path is the client's text: nothing in it may act on the server's terminal.
+          `${req.method} ${terminalSafe(req.url ?? "")} ${gone.signal.aborted ? "cancelled (client left)" : res.statusCode} ${Date.now() - started} ms`,
+        ),
+      );
   });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -65,21 +99,23 @@ export async function startServer(backend: OnnxBackend, options: ServeOptions): 
     port,
     queue,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+      await served.tokenizer.close();
+    },
   };
 }
 
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  queue: ModelQueue,
-  options: ServeOptions,
-  created: number,
+  served: Served,
+  signal: AbortSignal,
 ): Promise<void> {
+  const { queue, options, created, limits } = served;
   const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
   if (path === "/health" && req.method === "GET") return sendJson(res, 200, { status: "ok" });
   if (options.apiKey !== undefined && !authorized(req, options.apiKey))
@@ -102,33 +138,33 @@ async function handle(
   }
   if (path === "/v1/completions") {
     if (req.method !== "POST") throw new ClientError(405, "use POST");
-    const raw = await readBody(req, options.maxBodyBytes ?? 16 * 1024 * 1024);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new ClientError(400, "the body is not valid JSON");
-    }
+    const parsed = parseJson(await readBody(req, res, limits.maxBodyBytes));
     const settings = parseCompletionsBody(parsed, options.modelName);
-    return sendJson(res, 200, await complete(queue, settings, options.modelName));
+    const answer = await complete(
+      { queue, tokenizer: served.tokenizer, limits, servedModel: options.modelName, signal },
+      settings,
+    );
+    return sendJson(res, 200, answer);
   }
   if (path === "/v1/chat/completions") {
     if (req.method !== "POST") throw new ClientError(405, "use POST");
-    const parsed = parseJson(await readBody(req, options.maxBodyBytes ?? 16 * 1024 * 1024));
+    const parsed = parseJson(await readBody(req, res, limits.maxBodyBytes));
     const settings = parseChatBody(parsed, options.modelName, options.chatTemplate ?? null);
-    return sendJson(res, 200, await completeChat(queue, settings, options.modelName));
+    const answer = await completeChat(
+      { queue, tokenizer: served.tokenizer, limits, servedModel: options.modelName, signal },
+      settings,
+    );
+    return sendJson(res, 200, answer);
   }
   if (path === "/tokenize") {
     // vLLM's tokenize endpoint (beside /v1): how long a prompt is for this model, so a client
     // can check its prompts against the context before sending any.
     if (req.method !== "POST") throw new ClientError(405, "use POST");
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readBody(req, options.maxBodyBytes ?? 16 * 1024 * 1024));
-    } catch {
-      throw new ClientError(400, "the body is not valid JSON");
-    }
-    const body = parsed as { model?: unknown; prompt?: unknown; messages?: unknown };
+    const body = parseJson(await readBody(req, res, limits.maxBodyBytes)) as {
+      model?: unknown;
+      prompt?: unknown;
+      messages?: unknown;
+    };
     // A chat (`messages`, as vLLM takes it) is counted as /v1/chat/completions renders it.
     if (body?.messages !== undefined && body.prompt === undefined)
       body.prompt = chatPrompt(parseMessages(body.messages), options.chatTemplate ?? null);
@@ -138,11 +174,16 @@ async function handle(
         404,
         `model ${String(body.model)} is not served here (serving ${options.modelName})`,
       );
-    const tokens = queue.backend.lm.tokenizer.encode(body.prompt);
+    // Counted up to the context and a bit (tokenize-worker.ts): a longer prompt gets a count past
+    // max_model_len, all a client needs to know, and costs no more to measure than one that fits.
+    const maxContext = queue.backend.lm.maxContext;
+    const result = await served.tokenizer.tokenize(body.prompt, maxContext, signal);
+    if ("over" in result)
+      return sendJson(res, 200, { count: result.counted, max_model_len: maxContext, tokens: null });
     return sendJson(res, 200, {
-      count: Math.max(tokens.length, 1),
-      max_model_len: queue.backend.lm.maxContext,
-      tokens,
+      count: Math.max(result.ids.length, 1),
+      max_model_len: maxContext,
+      tokens: result.ids,
     });
   }
   throw new ClientError(
@@ -165,19 +206,37 @@ function authorized(req: IncomingMessage, key: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * The body as text, at most `limit` bytes. Past it, the request is refused (413) at once: the
+ * rest is read and dropped (so the client, still sending, gets the answer) and the connection
+ * closes after the answer.
+ */
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const over = () => {
+      res.shouldKeepAlive = false;
+      reject(
+        new ClientError(413, `the body is over the limit of ${limit} bytes (${limitOption("maxBodyBytes")})`),
+      );
+    };
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      return over();
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new ClientError(413, `the body is over ${limit} bytes`));
-        req.destroy();
-        return;
+        chunks.length = 0;
+        req.off("data", onData);
+        req.resume();
+        return over();
       }
       chunks.push(chunk);
-    });
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });

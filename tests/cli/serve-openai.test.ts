@@ -62,6 +62,36 @@ describe("litmus audit --backend openai: flags", () => {
     });
   }
 
+  for (const [args, message] of [
+    [["--max-completion-bytes", "100"], /--max-completion-bytes must be an integer from 1024/],
+  ] as Array<[string[], RegExp]>) {
+    it(`rejects ${args.join(" ")} with one line, exit 2`, async () => {
+      const r = await runLitmus([
+        "audit",
+        "--backend",
+        "openai",
+        "--endpoint",
+        "http://127.0.0.1:9/v1",
+        "--model-name",
+        "m",
+        "--dataset",
+        "litmus-mini",
+        "--out",
+        "o",
+        ...args,
+      ]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(oneLineError(r) ?? "", message);
+    });
+  }
+
+  for (const flag of ["--max-prompts", "--max-request-tokens", "--max-body-bytes"])
+    it(`litmus serve rejects ${flag} 0 with one line, exit 2`, async () => {
+      const r = await runLitmus(["serve", "--model", CANARY_MODEL_DIR, "--port", "0", flag, "0"]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(oneLineError(r) ?? "", new RegExp(`^litmus: ${flag} must be a positive integer, got 0$`));
+    });
+
   it("fails fast with one line when nothing answers at the endpoint", async () => {
     const { dir, cleanup } = await makeTempDir();
     // A port that was free a moment ago: nothing listens there.

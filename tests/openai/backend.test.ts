@@ -16,6 +16,28 @@ function completionsOnly(received: Received[]): Array<Record<string, unknown>> {
 }
 
 describe("OpenAIBackend", () => {
+  it("reads log-probs in the chat dialect (llama.cpp's completions): tokens and log-probs kept, scoring not available", async () => {
+    const chatDialect = {
+      content: [
+        { token: " 4", logprob: -0.25 },
+        { token: "2", logprob: -1.5 },
+      ],
+    };
+    const srv = await scriptedServer((r) =>
+      r.path.endsWith("/models") ? MODELS : okCompletion(" 42", { logprobs: chatDialect }),
+    );
+    try {
+      const backend = await OpenAIBackend.open({ endpoint: srv.url, model: "m", ...fast });
+      const [c] = await backend.generate([{ id: "g", prompt: "Q", config: { temperature: 0 } }]);
+      assert.deepEqual(c!.tokens, [" 4", "2"]);
+      assert.deepEqual(c!.logprobs, [-0.25, -1.5]);
+      const support = await backend.scoringSupport();
+      assert.match(support.logprobs ?? "", /no prompt log-probs/);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("asks one request per sample with its derived seed, greedy without seed, only the samples asked", async () => {
     const srv = await scriptedServer((r) =>
       r.path.endsWith("/models") ? MODELS : okCompletion(" 42", { stop_reason: "\nQuestion:" }),

@@ -158,7 +158,7 @@ describe("OpenAIBackend --api chat", () => {
     const srv = await scriptedServer((r) =>
       r.path.endsWith("/models")
         ? MODELS
-        : { status: 200, body: { choices: [{ text: "a completion, not a chat" }] } },
+        : { status: 200, body: { choices: [{ index: 0, text: "a completion, not a chat" }] } },
     );
     try {
       const backend = await OpenAIBackend.open({
@@ -172,7 +172,7 @@ describe("OpenAIBackend --api chat", () => {
         backend.generate([{ id: "x", prompt: "x", messages: MESSAGES, config: { temperature: 0, n: 1 } }], {
           maxNewTokens: 4,
         }),
-        /\/v1\/chat\/completions: answer has no choices\[0\]\.message\.content/,
+        /: server reply: choices\[0\]\.message is missing \(POST http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions, prompt x\)$/,
       );
     } finally {
       await srv.close();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EndpointError, requestJson } from "../../src/openai/index.js";
+import { EndpointError, requestJson, requestReply, ServerReplyError } from "../../src/openai/index.js";
 import { okCompletion, scriptedServer } from "./scripted-server.js";
 
 const fast = { sleep: async () => {}, random: () => 0.5 };
@@ -97,6 +97,56 @@ describe("requestJson against a real server on 127.0.0.1", () => {
       assert.equal(srv.received.length, 4);
       assert.match(reasons[0]!, /no complete answer within 100 ms/);
       assert.match(reasons[2]!, /not JSON/);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("reports the wait it takes: a huge Retry-After is capped, and the cap is what is reported", async () => {
+    const srv = await scriptedServer((_, i) =>
+      i === 0
+        ? { status: 429, body: { error: { message: "busy" } }, headers: { "retry-after": "99999999" } }
+        : okCompletion("ok"),
+    );
+    const slept: number[] = [];
+    const reported: Array<{ delayMs: number; reason: string }> = [];
+    try {
+      await requestJson(
+        "POST",
+        `${srv.url}/completions`,
+        {},
+        {
+          sleep: async (ms) => {
+            slept.push(ms);
+          },
+          random: () => 0.5,
+          policy: { maxDelayMs: 30_000 },
+          onRetry: (e) => reported.push(e),
+        },
+      );
+      assert.deepEqual(slept, [30_000], "the wait is capped at maxDelayMs");
+      assert.equal(reported[0]!.delayMs, slept[0], "the wait reported is the wait taken");
+      assert.match(reported[0]!.reason, /HTTP 429: busy \(Retry-After 99999999 s, capped\)$/);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("reads a body only up to maxBytes: requestReply returns the cut value marked truncated, requestJson refuses it", async () => {
+    const sent = { bytes: 0 };
+    const srv = await scriptedServer(() => ({ hugeText: 32 * 1024 * 1024, sent }));
+    try {
+      const reply = await requestReply("POST", `${srv.url}/completions`, {}, { ...fast, maxBytes: 10_000 });
+      assert.equal(reply.truncated, true);
+      const text = (reply.value as { choices: Array<{ text: string }> }).choices[0]!.text;
+      assert.match(text, /^a+$/);
+      assert.ok(text.length > 9_000 && text.length < 10_000, `${text.length} chars`);
+      await assert.rejects(
+        requestJson("POST", `${srv.url}/completions`, {}, { ...fast, maxBytes: 10_000 }),
+        (err: unknown) =>
+          err instanceof ServerReplyError && /server reply is longer than 10000 bytes/.test(err.message),
+      );
+      assert.ok(sent.bytes < 16 * 1024 * 1024, `the server wrote ${sent.bytes} bytes of 2 x 32 MiB`);
     } finally {
       await srv.close();
     }

@@ -9,7 +9,14 @@ export type Reply =
   /** Close the connection without an answer. */
   | { drop: true }
   /** A 200 whose body stops mid-JSON. */
-  | { truncated: true };
+  | { truncated: true }
+  /** A body sent as written (not JSON-encoded): an HTML page, plain text. */
+  | { status: number; raw: string; headers?: Record<string, string> }
+  /**
+   * A 200 completions answer whose text is `textBytes` bytes of "a", streamed with backpressure;
+   * `sent.bytes` counts what the server managed to write before the client stopped reading.
+   */
+  | { hugeText: number; sent: { bytes: number } };
 
 export interface Received {
   method: string;
@@ -65,6 +72,12 @@ async function answer(res: ServerResponse, reply: Reply): Promise<void> {
     res.socket?.destroy();
     return;
   }
+  if ("raw" in reply) {
+    res.writeHead(reply.status, { "content-type": "text/html", ...reply.headers });
+    res.end(reply.raw);
+    return;
+  }
+  if ("hugeText" in reply) return streamHugeText(res, reply.hugeText, reply.sent);
   if ("truncated" in reply) {
     res.writeHead(200, { "content-type": "application/json" });
     res.end('{"choices": [{"text": "hal');
@@ -73,6 +86,42 @@ async function answer(res: ServerResponse, reply: Reply): Promise<void> {
   const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
   res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
   res.end(text);
+}
+
+async function streamHugeText(
+  res: ServerResponse,
+  textBytes: number,
+  sent: { bytes: number },
+): Promise<void> {
+  res.writeHead(200, { "content-type": "application/json" });
+  const write = async (chunk: string): Promise<boolean> => {
+    if (res.destroyed) return false;
+    sent.bytes += Buffer.byteLength(chunk);
+    if (!res.write(chunk))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    return !res.destroyed;
+  };
+  if (
+    !(await write(
+      '{"id":"cmpl-huge","object":"text_completion","created":0,"model":"m","choices":[{"index":0,"text":"',
+    ))
+  )
+    return;
+  const piece = "a".repeat(64 * 1024);
+  for (let left = textBytes; left > 0; left -= piece.length)
+    if (!(await write(left >= piece.length ? piece : piece.slice(0, left)))) return;
+  await write(
+    '","logprobs":null,"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}',
+  );
+  res.end();
 }
 
 /** A minimal valid completions answer. */

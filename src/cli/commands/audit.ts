@@ -8,7 +8,7 @@ import { writeFileAtomic } from "../../data/index.js";
 import { CANARY_MODEL_DIR } from "../../data/litmus-mini.js";
 import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
-import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRY } from "../../openai/index.js";
 import { DEFAULT_PROBES, KNOWN_PROBES } from "../../probes/registry.js";
 import { parseChatTemplateChoice } from "../../prompts/index.js";
 import { InputError } from "../../util/errors.js";
@@ -142,6 +142,12 @@ export const auditCommand: CliCommand = {
         type: "number",
         default: DEFAULT_RETRY.retries,
         describe: "With --backend openai: retries of a request on 429/5xx/timeouts (exponential backoff)",
+      })
+      .option("max-completion-bytes", {
+        type: "number",
+        default: DEFAULT_MAX_REPLY_BYTES,
+        describe:
+          "With --backend openai: most bytes of one reply read; a completion past it keeps its text up to the cut and finishes 'truncated'",
       })
       .option("bos-text", {
         type: "string",
@@ -369,6 +375,12 @@ function openaiOptions(args: Record<string, unknown>): OpenAIEndpointOptions | u
     retries: integer(args["retries"], "--retries", 0, 100),
     bosText: unescapeFlagText(String(args["bos-text"] ?? "")),
     ...(args["api"] === "chat" ? { api: "chat" as const } : {}),
+    maxCompletionBytes: integer(
+      args["max-completion-bytes"] ?? DEFAULT_MAX_REPLY_BYTES,
+      "--max-completion-bytes",
+      1024,
+      2 ** 31,
+    ),
   };
   if (args["api-key-env"] !== undefined) {
     const name = String(args["api-key-env"]);

@@ -1,7 +1,7 @@
 import { basename, resolve } from "node:path";
 import type { Argv } from "yargs";
 import { loadChatTemplate, parseChatTemplateChoice } from "../../prompts/index.js";
-import { startServer } from "../../serve/index.js";
+import { LIMITS, type ServeLimits, startServer } from "../../serve/index.js";
 import { InputError } from "../../util/errors.js";
 import { EXIT } from "../run.js";
 import { openBackend } from "./generate.js";
@@ -47,7 +47,15 @@ export const serveCommand: CliCommand = {
         describe:
           "For /v1/chat/completions: auto (the model's own chat template; without one, a plain System:/User:/Assistant: transcript), none (the transcript), or a Jinja file",
       })
-      .option("quiet", { type: "boolean", default: false, describe: "No request log" }),
+      .option("quiet", { type: "boolean", default: false, describe: "No request log" })
+      .options(
+        Object.fromEntries(
+          LIMITS.map((l) => [
+            l.option,
+            { type: "number" as const, default: l.default, describe: l.describe },
+          ]),
+        ),
+      ),
   run: async (args) => {
     const port = Number(args["port"]);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -58,6 +66,13 @@ export const serveCommand: CliCommand = {
     const wait = Number(args["batch-wait-ms"]);
     if (!Number.isFinite(wait) || wait < 0 || wait > 60_000)
       throw new InputError(`--batch-wait-ms must be 0-60000, got ${args["batch-wait-ms"]}`);
+    const limits = {} as ServeLimits;
+    for (const l of LIMITS) {
+      const v = Number(args[l.option]);
+      if (!Number.isInteger(v) || v < 1)
+        throw new InputError(`--${l.option} must be a positive integer, got ${args[l.option]}`);
+      limits[l.key] = v;
+    }
     const host = String(args["host"]);
     let apiKey: string | undefined;
     if (args["api-key-env"] !== undefined) {
@@ -80,6 +95,7 @@ export const serveCommand: CliCommand = {
         maxRows: batch,
         batchWaitMs: wait,
         chatTemplate,
+        ...limits,
         ...(apiKey ? { apiKey } : {}),
         ...(args["quiet"] ? {} : { log: (line: string) => void process.stderr.write(`${line}\n`) }),
       });

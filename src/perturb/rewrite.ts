@@ -37,8 +37,26 @@ interface Replacement {
   text: string;
 }
 
-/** Replaces quantities of the question, re-executes the program and rewrites question and solution. */
-export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, Rational>): RewriteResult {
+/**
+ * How a probe writes a changed quantity in the question when the original's style cannot show the
+ * new value (`3 hours` -> `2.5 hours`, `2 pounds` -> `1/2 pound`): the text, and where the edit
+ * ends when it also changes the words after the number (a singular noun).
+ */
+export interface WrittenQuantity {
+  text: string;
+  end?: number;
+}
+
+/**
+ * Replaces quantities of the question, re-executes the program and rewrites question and solution.
+ * `written` gives the question's text for some changed quantities; the others are written in their
+ * original style.
+ */
+export function rewriteProblem(
+  program: Program,
+  replaced: ReadonlyMap<number, Rational>,
+  written: ReadonlyMap<number, WrittenQuantity> = new Map(),
+): RewriteResult {
   let execution: Execution;
   try {
     execution = execute(program, replaced);
@@ -50,9 +68,10 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
   const questionEdits: Replacement[] = [];
   for (const [index, value] of replaced) {
     const q = program.quantities[index] as Quantity;
-    const text = writeQuantity(q, value, false);
+    const own = written.get(index);
+    const text = own ? own.text : writeQuantity(q, value, false);
     if (text === null) return unwritable(`${value.toString()} cannot be written like ${q.text}`);
-    questionEdits.push({ start: q.start, end: q.end, text });
+    questionEdits.push({ start: q.start, end: own?.end ?? q.end, text });
   }
 
   const solutionEdits: Replacement[] = [];

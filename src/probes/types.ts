@@ -9,6 +9,12 @@ export interface ProbeVariant {
   /** Canonical decimal text of the expected answer. */
   expected: string;
   solution: string;
+  /**
+   * With `--instances K` (an answer-changing probe's `instances` parameter above 1): which of the K
+   * number instantiations of the problem this is, from 1, in the order the seeded search found them.
+   * Absent otherwise.
+   */
+  instance?: number;
 }
 
 /** What a probe made of one problem: variants, or the reason it made none. */

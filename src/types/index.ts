@@ -47,4 +47,9 @@ export interface Variant {
   answerChanged: boolean;
   /** The seed the probe ran with for this problem. */
   seed: number;
+  /**
+   * With `--instances K`: which of the problem's K number instantiations by this probe (and kind)
+   * the variant is, from 1. Absent without `--instances`, so such runs keep their records.
+   */
+  instance?: number;
 }

@@ -23,7 +23,8 @@ export type NotSensible =
   | "contradicts_pair_word"
   | "count_shapes_solution"
   | "price_order_flipped"
-  | "speed_out_of_range";
+  | "speed_out_of_range"
+  | "proportion_stated";
 
 /**
  * One number of the problem before and after the change: a question quantity, an operand, a step
@@ -219,7 +220,17 @@ interface RelationRule {
   broken: (program: Program, execution: Execution, changed: readonly Quantity[]) => boolean;
 }
 
+/** A question that says its amounts are proportional ("2 sandwiches for $3, 4 for $6 ... proportional"). */
+const PROPORTION_STATED = /\bproportional(?:ly)?\b/i;
+
 export const RELATION_RULES: readonly RelationRule[] = [
+  {
+    // One amount changed alone breaks the stated proportion, and the recomputed answer would follow
+    // whichever pair the solution happened to read (a hand-checked digit-expansion variant did).
+    code: "proportion_stated",
+    description: "amounts the question calls proportional do not change one at a time",
+    broken: (program, _, changed) => changed.length > 0 && PROPORTION_STATED.test(program.question),
+  },
   {
     code: "part_exceeds_whole",
     description: "a part the question asks for, or a part a step computes, stays within its whole",

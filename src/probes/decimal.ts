@@ -8,7 +8,7 @@
  * that measures may now carry two decimal places.
  */
 import { type AnalyzedProblem, Rational } from "../perturb/index.js";
-import { unitAfter } from "../perturb/measures.js";
+import { type UnitAfter, unitAfter } from "../perturb/measures.js";
 import { formatInStyle } from "../perturb/numbers.js";
 import { quantitiesRead } from "../perturb/program.js";
 import type { Quantity } from "../perturb/quantities.js";
@@ -20,12 +20,21 @@ import type { Probe, ProbeFactory, ProbeOutcome } from "./types.js";
 /** Offsets from the whole value, in quarters: what a grade-school problem writes as .25, .5, .75. */
 const QUARTER_OFFSETS = [-3, -2, -1, 1, 2, 3];
 const KIND = "one-quantity";
-/** Fractions written for values below one of a unit ("1/2 pound" reads better than "0.5 pounds"). */
+/** Parts of one unit a measure may become, as written ("1/2 pound" reads better than "0.5 pounds"). */
 const BELOW_ONE: ReadonlyMap<string, string> = new Map([
   ["0.25", "1/4"],
   ["0.5", "1/2"],
   ["0.75", "3/4"],
 ]);
+/**
+ * Amounts from here up are spoken of in whole units (a salary, a house, a river's 4000 gallons):
+ * `$41,999.50` or `3999.5 gallons` reads as a puzzle.
+ */
+const WHOLE_FROM = Rational.of(1000);
+/** Only a small measure becomes a part of one unit: 2 pounds -> 1/2 pound, not 40 hours -> 1/4 hour. */
+const PARTS_UP_TO = Rational.of(4);
+/** A height ("4 feet tall") is a person's or a thing's size: half a foot tall is no child. */
+const HEIGHT_AFTER = /^\s+(?:tall|high)\b/i;
 /** "25 cents" is money too, but a quarter of a cent is no amount. */
 const CENTS_AFTER = /^\s*cents?\b/i;
 
@@ -33,37 +42,38 @@ const CENTS_AFTER = /^\s*cents?\b/i;
 function candidates(question: string, q: Quantity): Candidate[] {
   if (!q.perturbable || q.kind !== "integer" || q.style.word) return [];
   if (q.money && CENTS_AFTER.test(question.slice(q.end, q.end + 8))) return [];
+  if (q.value.compare(WHOLE_FROM) >= 0) return [];
   const unit = q.money ? null : unitAfter(question, q.end);
   if (!q.money && unit === null) return [];
-  const out: Candidate[] = [];
-  for (const quarters of QUARTER_OFFSETS) {
-    const value = q.value.add(Rational.of(quarters, 4));
-    if (value.compare(Rational.ZERO) <= 0) continue;
-    if (q.money) {
-      // Money shows both cent digits: $4.75, $4.50.
-      const text = formatInStyle(value, { ...q.style, decimals: 2 });
-      if (text !== null) out.push({ quantity: q.index, value, written: { text } });
-      continue;
+  const near = QUARTER_OFFSETS.map((quarters) => q.value.add(Rational.of(quarters, 4)));
+  if (q.money) {
+    // Money shows both cent digits: $4.75, $4.50.
+    return near.flatMap((value) => {
+      const text =
+        value.compare(Rational.ZERO) > 0 ? formatInStyle(value, { ...q.style, decimals: 2 }) : null;
+      return text === null ? [] : [{ quantity: q.index, value, written: { text } }];
+    });
+  }
+  const measure = unit as UnitAfter;
+  // A measure may also become a part of one unit, written as a fraction with the singular noun
+  // ("2 pounds" -> "1/2 pound", "3 miles" -> "3/4 mile").
+  const small = q.value.compare(PARTS_UP_TO) <= 0 && !HEIGHT_AFTER.test(question.slice(measure.end));
+  const parts = small ? [...BELOW_ONE.keys()].map((d) => Rational.parse(d) as Rational) : [];
+  return [...near.filter((v) => v.compare(Rational.ONE) >= 0), ...parts].flatMap((value): Candidate[] => {
+    if (value.compare(Rational.ONE) >= 0) {
+      const text = formatInStyle(value, q.style, true);
+      return text === null ? [] : [{ quantity: q.index, value, written: { text } }];
     }
-    if (unit === null) continue;
-    if (value.compare(Rational.ONE) < 0) {
-      // Below one unit: a fraction and the singular noun ("1/2 pound", "3/4 mile").
-      const fraction = BELOW_ONE.get(value.toString());
-      if (fraction === undefined) continue;
-      out.push({
+    const fraction = BELOW_ONE.get(value.toString()) as string;
+    const between = question.slice(q.end, measure.start);
+    return [
+      {
         quantity: q.index,
         value,
-        written: {
-          text: `${fraction}${question.slice(q.end, unit.start)}${unit.unit.singular}`,
-          end: unit.end,
-        },
-      });
-      continue;
-    }
-    const text = formatInStyle(value, q.style, true);
-    if (text !== null) out.push({ quantity: q.index, value, written: { text } });
-  }
-  return out;
+        written: { text: `${fraction}${between}${measure.unit.singular}`, end: measure.end },
+      },
+    ];
+  });
 }
 
 function fractionalize(analyzed: AnalyzedProblem, rng: Rng, instances: number): ProbeOutcome {

@@ -28,6 +28,9 @@ export const DEFAULT_PROBES = [...probeFactories.keys()].filter((name) => !OPT_I
 /** Every known probe, for `--probes`'s help. */
 export const KNOWN_PROBES = [...probeFactories.keys()].join(", ");
 
+/** The most `--instances` a run may ask for (GSM-Symbolic made 50 per template). */
+export const MAX_INSTANCES = 1000;
+
 /** Settings that apply to a whole probe list. */
 export interface ProbeListOptions {
   /**

@@ -46,6 +46,8 @@ const DESCRIBE: Record<string, string> = {
   "number-swap": "changed quantities (number swap)",
   "price-edit": "a changed price",
   rename: "a renamed person",
+  "digit-expansion": "a quantity scaled by 10, 100 or 1000 (digit expansion)",
+  decimal: "a whole quantity made a decimal or fraction (2.5 hours, $4.75)",
 };
 
 export function probePhrase(probe: string): string {

@@ -9,7 +9,7 @@ import { CANARY_MODEL_DIR } from "../../data/litmus-mini.js";
 import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_RETRY } from "../../openai/index.js";
-import { DEFAULT_PROBES } from "../../probes/registry.js";
+import { DEFAULT_PROBES, KNOWN_PROBES, MAX_INSTANCES } from "../../probes/registry.js";
 import { InputError } from "../../util/errors.js";
 import { DEFAULT_SEED } from "../../util/rng.js";
 import { LITMUS_VERSION } from "../../util/version.js";
@@ -57,7 +57,16 @@ export const auditCommand: CliCommand = {
         describe: "gsm8k, litmus-mini, or a GSM8K-format JSONL file (required with --model)",
       })
       .option("split", { type: "string", describe: "Split of a named data set (gsm8k: test or train)" })
-      .option("probes", { type: "string", default: DEFAULT_PROBES, describe: "Comma-separated probe names" })
+      .option("probes", {
+        type: "string",
+        default: DEFAULT_PROBES,
+        describe: `Comma-separated probe names (known: ${KNOWN_PROBES})`,
+      })
+      .option("instances", {
+        type: "number",
+        default: 1,
+        describe: `Distinct number instantiations per problem from each answer-changing probe, GSM-Symbolic style (1 to ${MAX_INSTANCES})`,
+      })
       .option("format", {
         type: "string",
         default: "qa",
@@ -293,6 +302,7 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
     ...(openai ? { openai } : {}),
     dataset: embedded ? EMBEDDED_DEFAULT.dataset : String(args["dataset"]),
     probes: String(args["probes"]),
+    instances: integer(args["instances"], "--instances", 1, MAX_INSTANCES),
     format: String(args["prompt-template"] ?? args["format"]),
     n,
     ks,

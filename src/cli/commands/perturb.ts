@@ -2,7 +2,7 @@ import { resolveDataset } from "../../data/index.js";
 import { toJsonl, writeOutput } from "../../perturb-io/output.js";
 import { renderReviewSheet, selectForReview } from "../../perturb-io/review.js";
 import { formatStats } from "../../perturb-io/stats.js";
-import { DEFAULT_PROBES, parseProbeList } from "../../probes/registry.js";
+import { DEFAULT_PROBES, KNOWN_PROBES, MAX_INSTANCES, parseProbeList } from "../../probes/registry.js";
 import { runProbes } from "../../probes/run.js";
 import { InputError } from "../../util/errors.js";
 import { DEFAULT_SEED } from "../../util/rng.js";
@@ -20,7 +20,16 @@ export const perturbCommand: CliCommand = {
         describe: "gsm8k, or a GSM8K-format JSONL file",
       })
       .option("split", { type: "string", describe: "Split of a named data set (gsm8k: test or train)" })
-      .option("probes", { type: "string", default: DEFAULT_PROBES, describe: "Comma-separated probe names" })
+      .option("probes", {
+        type: "string",
+        default: DEFAULT_PROBES,
+        describe: `Comma-separated probe names (known: ${KNOWN_PROBES})`,
+      })
+      .option("instances", {
+        type: "number",
+        default: 1,
+        describe: `Distinct number instantiations per problem from each answer-changing probe (1 to ${MAX_INSTANCES})`,
+      })
       .option("probe-seed", {
         alias: "seed",
         type: "number",
@@ -40,7 +49,8 @@ export const perturbCommand: CliCommand = {
     if (args["stats"] && review !== undefined)
       throw new InputError("--stats and --review cannot be combined");
     if (args["json"] && !args["stats"]) throw new InputError("--json only applies to --stats");
-    const probes = parseProbeList(String(args["probes"]));
+    const instances = integerArg(args["instances"], "--instances", 1, MAX_INSTANCES) ?? 1;
+    const probes = parseProbeList(String(args["probes"]), { instances });
     const split = args["split"] as string | undefined;
     const log = (message: string): void => void process.stderr.write(`litmus: ${message}\n`);
     const dataset = await resolveDataset(

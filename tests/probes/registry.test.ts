@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_PROBES, parseProbeList, probeFactories } from "../../src/probes/registry.js";
+import { DEFAULT_PROBES, OPT_IN_PROBES, parseProbeList, probeFactories } from "../../src/probes/registry.js";
 import { InputError } from "../../src/util/errors.js";
 
 describe("probe registry", () => {
-  it("knows the four probes, in default order", () => {
-    assert.deepEqual([...probeFactories.keys()], ["newline", "number-swap", "price-edit", "rename"]);
+  it("knows the probes; the default list leaves out the opt-in ones", () => {
+    assert.deepEqual(
+      [...probeFactories.keys()],
+      ["newline", "number-swap", "price-edit", "rename", "digit-expansion", "decimal"],
+    );
     assert.equal(DEFAULT_PROBES, "newline,number-swap,price-edit,rename");
+    assert.deepEqual([...OPT_IN_PROBES], ["digit-expansion", "decimal"]);
     for (const [name, factory] of probeFactories) assert.equal(factory().name, name);
   });
 
@@ -27,7 +31,8 @@ describe("probe registry", () => {
       () => parseProbeList("newline,pizza"),
       (err: unknown) =>
         err instanceof InputError &&
-        err.message === 'unknown probe "pizza"; known probes: newline, number-swap, price-edit, rename',
+        err.message ===
+          'unknown probe "pizza"; known probes: newline, number-swap, price-edit, rename, digit-expansion, decimal',
     );
   });
 

@@ -157,6 +157,15 @@ export function rewriteProblem(
   if (expectedText === null) return unwritable(`the answer would be ${execution.finalValue.toString()}`);
   if (final) solutionEdits.push({ start: final.start, end: final.end, text: expectedText });
 
+  // Two rewrites of one span that disagree (a number the solution shows as two things at once):
+  // no consistent text exists, so the change is refused rather than thrown.
+  let solution: string;
+  try {
+    solution = applyReplacements(program.solution.text, solutionEdits);
+  } catch (err) {
+    if (err instanceof OverlapError) return unwritable(err.message);
+    throw err;
+  }
   return {
     ok: true,
     value: {
@@ -169,7 +178,7 @@ export function rewriteProblem(
           before: program.question.slice(r.start, r.end),
           after: r.text,
         })),
-      solution: applyReplacements(program.solution.text, solutionEdits),
+      solution,
       expected: execution.finalValue,
       execution,
     },
@@ -279,13 +288,15 @@ function applyReplacements(text: string, replacements: Replacement[]): string {
   for (const r of sorted) {
     // A chained equation shows one number as a result and an operand: it is written once.
     if (last && r.start === last.start && r.end === last.end && r.text === last.text) continue;
-    if (r.end > lastStart) throw new Error(`overlapping rewrites at ${r.start}-${r.end}`);
+    if (r.end > lastStart) throw new OverlapError(`overlapping rewrites at ${r.start}-${r.end}`);
     last = r;
     out = out.slice(0, r.start) + r.text + out.slice(r.end);
     lastStart = r.start;
   }
   return out;
 }
+
+class OverlapError extends Error {}
 
 function unwritable(detail: string): RewriteResult {
   return { ok: false, reason: "unwritable_value", detail };

@@ -560,4 +560,19 @@ describe("hand-checked decimal and digit-expansion variants of GSM8K test proble
       }
     });
   }
+
+  it("refuses a candidate whose solution rewrites would overlap, and searches on (line 411)", () => {
+    // Deeper searches (--instances) reached such a candidate on line 411 and lost the problem to a
+    // probe error; at probe seed 2 even the first search did. Keys solved by hand: $60 - ($3 +
+    // $1.50 taffy + $1.50 shells + 4 * $0.25) = 53; $30 - (4.50 + 1.50 + 4 * $0.35) = 22.6.
+    const run = runProbes([problems.get(411) as Problem], parseProbeList("number-swap"), 2);
+    assert.deepEqual(run.errors, []);
+    assert.deepEqual(
+      run.variants.map((v) => [v.edits.map((e) => `${e.before}->${e.after}`).join(","), v.expected]),
+      [
+        ["$10->$60", "53"],
+        ["$10->$30,$0.25->$0.35", "22.6"],
+      ],
+    );
+  });
 });

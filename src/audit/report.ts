@@ -96,7 +96,44 @@ export function terminalTable(summary: AuditSummary): string {
   );
   const decoding = decodePathText(summary);
   if (decoding !== null) out.push(decoding);
+  out.push(...instanceLines(summary));
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * With `--instances K`: per probe kind, the K instance sets' greedy accuracy (mean, sd, range)
+ * beside the originals', and how the problems' own accuracies over their instances spread.
+ */
+export function instanceLines(summary: AuditSummary): string[] {
+  const inst = summary.instances as
+    | {
+        requested: number;
+        distributions: Array<{
+          probe: string;
+          kind: string;
+          problems: number;
+          short: number;
+          mean: number;
+          sd: number | null;
+          min: number;
+          max: number;
+          original: { accuracy: number };
+        }>;
+        problems: Array<{ probe: string; kind: string; accuracy: number }>;
+      }
+    | undefined;
+  if (!inst) return [];
+  const out = ["", `instance sets (--instances ${inst.requested}, greedy accuracy %):`];
+  for (const d of inst.distributions) {
+    const mine = inst.problems.filter((p) => p.probe === d.probe && p.kind === d.kind);
+    const none = mine.filter((p) => p.accuracy === 0).length;
+    const all = mine.filter((p) => p.accuracy === 1).length;
+    out.push(
+      `  ${d.probe} ${d.kind}: mean ${pct(d.mean)}, sd ${d.sd === null ? "-" : pct(d.sd)}, range ${pct(d.min)}-${pct(d.max)}; originals ${pct(d.original.accuracy)}; ` +
+        `${d.problems} problems (${d.short} with fewer than ${inst.requested}): per problem over its instances, ${none} at 0%, ${all} at 100%, ${mine.length - none - all} between`,
+    );
+  }
+  return out;
 }
 
 /**

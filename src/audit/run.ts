@@ -117,7 +117,7 @@ async function runAuditInFolder(
   deps: AuditDeps,
 ): Promise<AuditResult> {
   // Everything a user can get wrong is checked before the model is loaded.
-  const probes = parseProbeList(options.probes);
+  const probes = parseProbeList(options.probes, { instances: options.instances ?? 1 });
   const ids = options.idsFile === undefined ? undefined : readIdsFile(options.idsFile);
   const changing = probes.filter((p) => p.changesAnswer).map((p) => p.name);
   const gates = gateOptions.failOn.map((g) =>

@@ -10,6 +10,7 @@ import {
   summarizeDataset,
   withDetectorEvidence,
 } from "../metrics/index.js";
+import { type InstanceOutcome, requestedInstances, summarizeInstances } from "../metrics/instances.js";
 import type { DecodePath } from "../runner/types.js";
 import type { SandboxLayers } from "../sandbox/index.js";
 import type { RunManifest } from "../types/audit.js";
@@ -65,6 +66,13 @@ export interface AuditSummary {
    * the reason; `mixed` when a resume or shard differed); null for a served model.
    */
   decode_path: SummaryDecodePath | null;
+  /**
+   * Only in a run made with `--instances K`: per answer-changing probe and kind, the greedy accuracy
+   * of each of the K instance sets, their mean and spread beside the originals' accuracy
+   * (`distributions`), and each problem's accuracy over its instances (`problems`). See
+   * src/metrics/instances.ts.
+   */
+  instances?: Record<string, unknown>;
 }
 
 /** Generated tokens over a set of completions; `mean` is null when there are none. */
@@ -159,7 +167,38 @@ export function buildSummary(
     ...(detectors ? detectorMetrics(detectors) : {}),
   };
   summary.metrics = Object.fromEntries(Object.entries(flat).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const instances = instancesOf(config, run);
+  if (instances !== null) summary.instances = instances;
   return summary;
+}
+
+/**
+ * The instance-set figures of a run made with `--instances K` (null without): greedy completions of
+ * instance-numbered variants against the originals' greedy completions.
+ */
+function instancesOf(config: AuditRunConfig, run: StoredRun): Record<string, unknown> | null {
+  const requested = requestedInstances(config.probeParams);
+  if (requested <= 1) return null;
+  const outcomes: InstanceOutcome[] = [];
+  const originals = new Map<string, boolean>();
+  for (const row of run.rows) {
+    if (row.request.mode !== "greedy") continue;
+    const v = row.variant;
+    if (v === null) originals.set(row.problem.id, row.completion.correct);
+    else if (v.instance !== undefined)
+      outcomes.push({
+        problemId: v.problemId,
+        probe: v.probe,
+        kind: v.kind,
+        instance: v.instance,
+        correct: row.completion.correct,
+      });
+  }
+  const summary = summarizeInstances(outcomes, originals, requested, {
+    problems: run.problems.map((p) => p.id),
+    probes: config.probes,
+  });
+  return snakeKeys(summary) as Record<string, unknown>;
 }
 
 /**

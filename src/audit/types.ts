@@ -61,6 +61,11 @@ export interface AuditOptions {
   dataset: string;
   split?: string;
   probes: string;
+  /**
+   * `--instances K`: distinct number instantiations per problem from each answer-changing probe
+   * (recorded in `probeParams`); absent or 1: one, as always.
+   */
+  instances?: number;
   /** A built-in prompt format name or a template file. */
   format: string;
   /**

@@ -25,6 +25,12 @@ export function formatStats(stats: PerturbStats): string {
     lines.push("");
     lines.push(`${name}: problems without a variant, by reason:`);
     lines.push(...counts(p.reasons));
+    if (p.instances) {
+      const k = p.instances;
+      lines.push(
+        `${name}: instances (--instances ${k.requested}): ${k.full} problems with all ${k.requested}, ${k.short} with fewer; ${k.made} in all`,
+      );
+    }
     if (Object.keys(p.refused_candidates ?? {}).length > 0) {
       lines.push(`${name}: candidate edits refused (plausibility guards and bindings), by reason:`);
       lines.push(...counts(p.refused_candidates));

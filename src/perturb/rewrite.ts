@@ -37,8 +37,26 @@ interface Replacement {
   text: string;
 }
 
-/** Replaces quantities of the question, re-executes the program and rewrites question and solution. */
-export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, Rational>): RewriteResult {
+/**
+ * How a probe writes a changed quantity in the question when the original's style cannot show the
+ * new value (`3 hours` -> `2.5 hours`, `2 pounds` -> `1/2 pound`): the text, and where the edit
+ * ends when it also changes the words after the number (a singular noun).
+ */
+export interface WrittenQuantity {
+  text: string;
+  end?: number;
+}
+
+/**
+ * Replaces quantities of the question, re-executes the program and rewrites question and solution.
+ * `written` gives the question's text for some changed quantities; the others are written in their
+ * original style.
+ */
+export function rewriteProblem(
+  program: Program,
+  replaced: ReadonlyMap<number, Rational>,
+  written: ReadonlyMap<number, WrittenQuantity> = new Map(),
+): RewriteResult {
   let execution: Execution;
   try {
     execution = execute(program, replaced);
@@ -50,9 +68,10 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
   const questionEdits: Replacement[] = [];
   for (const [index, value] of replaced) {
     const q = program.quantities[index] as Quantity;
-    const text = writeQuantity(q, value, false);
+    const own = written.get(index);
+    const text = own ? own.text : writeQuantity(q, value, false);
     if (text === null) return unwritable(`${value.toString()} cannot be written like ${q.text}`);
-    questionEdits.push({ start: q.start, end: q.end, text });
+    questionEdits.push({ start: q.start, end: own?.end ?? q.end, text });
   }
 
   const solutionEdits: Replacement[] = [];
@@ -138,6 +157,15 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
   if (expectedText === null) return unwritable(`the answer would be ${execution.finalValue.toString()}`);
   if (final) solutionEdits.push({ start: final.start, end: final.end, text: expectedText });
 
+  // Two rewrites of one span that disagree (a number the solution shows as two things at once):
+  // no consistent text exists, so the change is refused rather than thrown.
+  let solution: string;
+  try {
+    solution = applyReplacements(program.solution.text, solutionEdits);
+  } catch (err) {
+    if (err instanceof OverlapError) return unwritable(err.message);
+    throw err;
+  }
   return {
     ok: true,
     value: {
@@ -150,7 +178,7 @@ export function rewriteProblem(program: Program, replaced: ReadonlyMap<number, R
           before: program.question.slice(r.start, r.end),
           after: r.text,
         })),
-      solution: applyReplacements(program.solution.text, solutionEdits),
+      solution,
       expected: execution.finalValue,
       execution,
     },
@@ -260,13 +288,15 @@ function applyReplacements(text: string, replacements: Replacement[]): string {
   for (const r of sorted) {
     // A chained equation shows one number as a result and an operand: it is written once.
     if (last && r.start === last.start && r.end === last.end && r.text === last.text) continue;
-    if (r.end > lastStart) throw new Error(`overlapping rewrites at ${r.start}-${r.end}`);
+    if (r.end > lastStart) throw new OverlapError(`overlapping rewrites at ${r.start}-${r.end}`);
     last = r;
     out = out.slice(0, r.start) + r.text + out.slice(r.end);
     lastStart = r.start;
   }
   return out;
 }
+
+class OverlapError extends Error {}
 
 function unwritable(detail: string): RewriteResult {
   return { ok: false, reason: "unwritable_value", detail };

@@ -1,4 +1,5 @@
 import type { Expr } from "./expression.js";
+import { asksForMeasure, measuredBy } from "./measures.js";
 import type { Execution, Program, Source } from "./program.js";
 import type { Quantity } from "./quantities.js";
 import { Rational } from "./rational.js";
@@ -22,7 +23,8 @@ export type NotSensible =
   | "contradicts_pair_word"
   | "count_shapes_solution"
   | "price_order_flipped"
-  | "speed_out_of_range";
+  | "speed_out_of_range"
+  | "proportion_stated";
 
 /**
  * One number of the problem before and after the change: a question quantity, an operand, a step
@@ -33,6 +35,11 @@ export interface Observation {
   after: Rational;
   /** An amount of money: a whole amount may gain cents. */
   amount: boolean;
+  /**
+   * A measure that may take a fractional value (hours, pounds, miles: src/perturb/measures.ts); set
+   * only when the caller lets measures become fractional (the `decimal` probe), else false.
+   */
+  divisible: boolean;
   /** The text just after the number ("hours a day", " years old") and just before it. */
   following: string;
   preceding: string;
@@ -111,10 +118,11 @@ function workLimit(period: string, limit: number): ValueRule {
 export const VALUE_RULES: readonly ValueRule[] = [
   {
     code: "fractional_count",
-    description: "a whole value stays whole; a whole amount of money may gain cents, no finer part",
+    description:
+      "a whole value stays whole; a whole amount of money may gain cents, no finer part (and, for the decimal probe, a measure of time, weight, distance or volume two decimal places)",
     scope: "probe",
     applies: (o) => o.before.isInteger(),
-    holds: (v, o) => v.isInteger() || (o.amount && (v.decimalPlaces() ?? 3) <= 2),
+    holds: (v, o) => v.isInteger() || ((o.amount || o.divisible) && (v.decimalPlaces() ?? 3) <= 2),
   },
   {
     // A hand edit may make an average or a length fractional; never a number of people or things.
@@ -212,7 +220,17 @@ interface RelationRule {
   broken: (program: Program, execution: Execution, changed: readonly Quantity[]) => boolean;
 }
 
+/** A question that says its amounts are proportional ("2 sandwiches for $3, 4 for $6 ... proportional"). */
+const PROPORTION_STATED = /\bproportional(?:ly)?\b/i;
+
 export const RELATION_RULES: readonly RelationRule[] = [
+  {
+    // One amount changed alone breaks the stated proportion, and the recomputed answer would follow
+    // whichever pair the solution happened to read (a hand-checked digit-expansion variant did).
+    code: "proportion_stated",
+    description: "amounts the question calls proportional do not change one at a time",
+    broken: (program, _, changed) => changed.length > 0 && PROPORTION_STATED.test(program.question),
+  },
   {
     code: "part_exceeds_whole",
     description: "a part the question asks for, or a part a step computes, stays within its whole",
@@ -339,8 +357,21 @@ function nounAfterQuantity(question: string, q: Quantity): string | null {
 
 /** The sentence of the question that asks for the answer (the last with a question mark, or the last). */
 export function askingSentence(question: string): string {
-  const sentences = question.match(/[^.?!]*[?]/g);
-  if (sentences && sentences.length > 0) return (sentences[sentences.length - 1] as string).trim();
+  // The last run of text ending in `?` with no sentence end inside: what /[^.?!]*[?]/g's last match
+  // is, found from the end (that regex retries from every position, which is quadratic in a long
+  // sentence and was the guards' largest cost).
+  const mark = question.lastIndexOf("?");
+  if (mark >= 0) {
+    const start =
+      mark === 0
+        ? 0
+        : Math.max(
+            question.lastIndexOf(".", mark - 1),
+            question.lastIndexOf("!", mark - 1),
+            question.lastIndexOf("?", mark - 1),
+          ) + 1;
+    return question.slice(start, mark + 1).trim();
+  }
   const all = question.split(/(?<=[.!])\s+/);
   return (all[all.length - 1] ?? question).trim();
 }
@@ -353,12 +384,20 @@ export function askingSentence(question: string): string {
 export function checkSensible(
   program: Program,
   execution: Execution,
-  options: { requireChange?: boolean; rules?: ReadonlySet<NotSensible> } = {},
+  options: {
+    requireChange?: boolean;
+    rules?: ReadonlySet<NotSensible>;
+    /**
+     * Measures (hours, pounds, miles; src/perturb/measures.ts) may become fractional: the `decimal`
+     * probe's premise. Counts of people and things still stay whole.
+     */
+    fractionalMeasures?: boolean;
+  } = {},
 ): NotSensible | null {
   const probe = options.rules === undefined;
   const enabled = (code: NotSensible): boolean =>
     probe || (options.rules as ReadonlySet<NotSensible>).has(code);
-  for (const o of observations(program, execution)) {
+  for (const o of observations(program, execution, options.fractionalMeasures === true)) {
     for (const rule of VALUE_RULES) {
       if (!enabled(rule.code) || (rule.scope === "probe" && !probe) || !rule.applies(o)) continue;
       if (rule.holds(o.before, o) && !rule.holds(o.after, o)) return rule.code;
@@ -485,14 +524,22 @@ function partOutgrowsWhole(
   );
 }
 
-/** Every number of the problem before and after the change, with the words around it. */
-function observations(program: Program, execution: Execution): Observation[] {
+/**
+ * Every number of the problem before and after the change, with the words around it. With
+ * `fractionalMeasures`, a number followed by a divisible unit (and an answer asked as one) is marked
+ * `divisible`; so is an operand, which only repeats a quantity or a step checked on its own.
+ */
+function observations(program: Program, execution: Execution, fractionalMeasures = false): Observation[] {
   const money = moneySteps(program);
   const text = program.solution.text;
-  const around = (source: string, start: number, end: number) => ({
-    following: source.slice(end, end + 40),
-    preceding: source.slice(Math.max(0, start - 40), start),
-  });
+  const around = (source: string, start: number, end: number) => {
+    const following = source.slice(end, end + 40);
+    return {
+      following,
+      preceding: source.slice(Math.max(0, start - 40), start),
+      divisible: fractionalMeasures && measuredBy(following),
+    };
+  };
   const out: Observation[] = [];
   for (const q of program.quantities) {
     out.push({
@@ -512,7 +559,7 @@ function observations(program: Program, execution: Execution): Observation[] {
       after,
       amount: money.has(i),
       isAnswer: false,
-      ...(place ? around(text, place.start, place.end) : { following: "", preceding: "" }),
+      ...(place ? around(text, place.start, place.end) : { following: "", preceding: "", divisible: false }),
     });
     // A sum or difference measures what its terms measure: "3 times a week" plus "2 days a week"
     // is a number of days a week.
@@ -541,6 +588,7 @@ function observations(program: Program, execution: Execution): Observation[] {
         isAnswer: false,
         following: "",
         preceding: "",
+        divisible: fractionalMeasures,
       });
     });
   });
@@ -565,6 +613,7 @@ function observations(program: Program, execution: Execution): Observation[] {
     isAnswer: true,
     following: askingSentence(program.question),
     preceding: "",
+    divisible: fractionalMeasures && asksForMeasure(askingSentence(program.question)),
   });
   return out;
 }

@@ -1,9 +1,16 @@
-import { type AnalyzedProblem, type Program, type Rational, rewriteProblem } from "../perturb/index.js";
-import { type Execution, quantitiesRead, tryExecute } from "../perturb/program.js";
-import { type Quantity, scanQuantities } from "../perturb/quantities.js";
-import { checkSensible } from "../perturb/sensible.js";
+import type { AnalyzedProblem, Program, Rational } from "../perturb/index.js";
+import { quantitiesRead } from "../perturb/program.js";
+import type { Quantity } from "../perturb/quantities.js";
 import { valueOptions } from "../perturb/values.js";
 import type { Rng } from "../util/rng.js";
+import {
+  bump,
+  type Found,
+  instancesParam,
+  mostFrequent,
+  takeDistinct,
+  tryReplacement,
+} from "./replacement.js";
 import type { Probe, ProbeFactory, ProbeOutcome, ProbeVariant } from "./types.js";
 
 interface SwapOptions {
@@ -19,13 +26,21 @@ interface SwapOptions {
    * together: the solution cannot tell such copies apart, and moving them as one keeps it so.
    */
   tiedAmounts: boolean;
+  /** Distinct number instantiations per kind (`--instances`). */
+  instances: number;
 }
 
 function makeSwapProbe(options: SwapOptions): Probe {
   return {
     name: options.name,
     changesAnswer: true,
-    params: { kinds: options.kinds, attempts: options.attempts, moneyOnly: options.moneyOnly },
+    params: {
+      kinds: options.kinds,
+      attempts: options.attempts,
+      moneyOnly: options.moneyOnly,
+      // Recorded only when asked for, so runs without --instances keep their configuration.
+      ...(options.instances > 1 ? { instances: options.instances } : {}),
+    },
     apply: (analyzed, rng) => swap(analyzed, rng, options),
   };
 }
@@ -48,8 +63,8 @@ function swap(analyzed: AnalyzedProblem, rng: Rng, options: SwapOptions): ProbeO
   const failures = new Map<string, number>();
   for (const { kind, count } of options.kinds) {
     if (eligible.length < count) continue;
-    const found = searchSwap(program, eligible, count, rng, options.attempts, failures, options.tiedAmounts);
-    if (found) variants.push({ kind, ...found });
+    const search = searchSwap(program, eligible, count, rng, options.attempts, failures, options.tiedAmounts);
+    variants.push(...takeDistinct(search, options.instances, kind));
   }
   const refused = Object.fromEntries(failures);
   if (variants.length > 0) return { variants, refused };
@@ -57,11 +72,12 @@ function swap(analyzed: AnalyzedProblem, rng: Rng, options: SwapOptions): ProbeO
 }
 
 /**
- * Tries seeded combinations of quantities and values until one gives a verified, sensible problem.
- * Quantities are visited in random order and each one's admissible values in random order, so a
- * quantity with few workable values (a price that must stay divisible) is still found.
+ * Tries seeded combinations of quantities and values, yielding each one that gives a verified,
+ * sensible problem. Quantities are visited in random order and each one's admissible values in
+ * random order, so a quantity with few workable values (a price that must stay divisible) is still
+ * found. The caller takes as many as it needs; the search stops there.
  */
-function searchSwap(
+function* searchSwap(
   program: Program,
   eligible: Quantity[],
   count: number,
@@ -69,8 +85,10 @@ function searchSwap(
   attempts: number,
   failures: Map<string, number>,
   tiedAmounts = false,
-): Omit<ProbeVariant, "kind"> | null {
+): Generator<Found> {
   const choices = eligible.map((q) => ({ q, values: rng.shuffle(valueOptions(q)) }));
+  let yielded = false;
+  const judged = new Map<string, string>();
   for (let attempt = 0; attempt < attempts; attempt++) {
     const chosen = count === 1 ? [choices[attempt % choices.length]] : rng.shuffle(choices).slice(0, count);
     const replaced = new Map<number, Rational>();
@@ -84,10 +102,25 @@ function searchSwap(
       bump(failures, "no_alternative_value");
       continue;
     }
-    const found = tryReplacement(program, replaced, failures);
-    if (found) return found;
+    // Random pairs repeat. A repeat is judged as before without the work (it is counted again, as
+    // it always was), and a repeat of a found variant is no new instance.
+    const key = [...replaced].map(([i, v]) => `${i}=${v.toString()}`).join(",");
+    const before = judged.get(key);
+    if (before === FOUND) continue;
+    if (before !== undefined) {
+      bump(failures, before);
+      continue;
+    }
+    const tried = new Map<string, number>();
+    const found = tryReplacement(program, replaced, tried);
+    for (const [code, n] of tried) bump(failures, code, n);
+    judged.set(key, found ? FOUND : ([...tried.keys()][0] as string));
+    if (found) {
+      yielded = true;
+      yield found;
+    }
   }
-  if (count !== 1) return null;
+  if (count !== 1) return;
   // One quantity at a time, the seeded rounds above give each quantity attempts / n of its values.
   // A quantity whose few workable values lie further down its shuffled list (a price that must keep
   // every step whole) is still found: the values no round reached are tried, in the same seeded
@@ -98,93 +131,27 @@ function searchSwap(
     for (let round = tried; round < choice.values.length; round++) {
       const value = choice.values[round] as Rational;
       const found = tryReplacement(program, new Map([[choice.q.index, value]]), failures);
-      if (found) return found;
+      if (found) {
+        yielded = true;
+        yield found;
+      }
     }
   }
-  if (!tiedAmounts) return null;
+  // Tied amounts only stand in where no single amount could change.
+  if (!tiedAmounts || yielded) return;
   for (const choice of choices) {
     const tied = eligible.filter((q) => q.money && q.text === choice.q.text);
     // Each group once, from its first member.
     if (tied.length < 2 || tied[0] !== choice.q) continue;
     for (const value of choice.values) {
       const found = tryReplacement(program, new Map(tied.map((q) => [q.index, value])), failures);
-      if (found) return found;
+      if (found) yield found;
     }
   }
-  return null;
 }
 
-/** One candidate replacement, verified end to end; null (and the failure counted) when refused. */
-function tryReplacement(
-  program: Program,
-  replaced: Map<number, Rational>,
-  failures: Map<string, number>,
-): Omit<ProbeVariant, "kind"> | null {
-  // Check the arithmetic before writing any text: most candidates fail here, and cheaply.
-  let execution: Execution | null;
-  try {
-    execution = tryExecute(program, replaced);
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
-    execution = null; // the new values divide by zero somewhere
-  }
-  if (!execution) {
-    bump(failures, "ambiguous_binding");
-    return null;
-  }
-  const problem = checkSensible(program, execution);
-  if (problem) {
-    bump(failures, problem);
-    return null;
-  }
-  const result = rewriteProblem(program, replaced);
-  if (!result.ok) {
-    bump(failures, result.reason);
-    return null;
-  }
-  // A new value must read back as the same kind of quantity (1900 would read as a year, 8:16 as a time).
-  const reread = scanQuantities(result.value.question);
-  if (
-    reread.length !== program.quantities.length ||
-    reread.some((q, i) => !sameKind(q, program.quantities[i] as Quantity))
-  ) {
-    bump(failures, "reads_differently");
-    return null;
-  }
-  return {
-    question: result.value.question,
-    edits: result.value.edits,
-    expected: result.value.expected.toDecimal() as string,
-    solution: result.value.solution,
-  };
-}
-
-/**
- * Whether a re-read quantity is the same kind as the original. An amount of money is integer or
- * decimal by its value alone, and is written with its cents either way (`$8.50` -> `$17.00`), so a
- * price that became whole is still the same price.
- */
-function sameKind(reread: Quantity, original: Quantity): boolean {
-  if (reread.kind === original.kind) return reread.money === original.money;
-  const amount = (q: Quantity) => q.money && (q.kind === "integer" || q.kind === "decimal");
-  return amount(reread) && amount(original) && reread.style.decimals === original.style.decimals;
-}
-
-function bump(counts: Map<string, number>, key: string): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-function mostFrequent(counts: Map<string, number>): string | undefined {
-  let best: string | undefined;
-  let bestCount = 0;
-  for (const [key, n] of counts) {
-    if (n > bestCount) {
-      best = key;
-      bestCount = n;
-    }
-  }
-  return best;
-}
+/** What `judged` holds for a replacement that made a variant (else the refusal's code). */
+const FOUND = "";
 
 /** Changes one quantity (and, in a second variant, two) to new values of the same kind. */
 export const numberSwap: ProbeFactory = (params = {}) =>
@@ -197,6 +164,7 @@ export const numberSwap: ProbeFactory = (params = {}) =>
     ],
     attempts: Number(params.attempts ?? 150),
     tiedAmounts: false,
+    instances: instancesParam(params),
   });
 
 /** Changes one money amount: the pizza-price probe. */
@@ -207,6 +175,7 @@ export const priceEdit: ProbeFactory = (params = {}) =>
     kinds: [{ kind: "one-price", count: 1 }],
     attempts: Number(params.attempts ?? 150),
     tiedAmounts: true,
+    instances: instancesParam(params),
   });
 
 export type { Quantity };

@@ -18,6 +18,13 @@ export interface ProbeStats {
    * (`negative_value`, `part_exceeds_whole`, `age_out_of_range`, ...) are counted here.
    */
   refused_candidates: Record<string, number>;
+  /**
+   * With `--instances K` (an answer-changing probe built with `instances` above 1): `requested` K,
+   * how many problems got all K instances of every kind they have (`full`), how many got some but
+   * fewer (`short`: the problem does not allow K distinct sensible instantiations), and the
+   * instances made in all. Absent otherwise.
+   */
+  instances?: { requested: number; full: number; short: number; made: number };
 }
 
 /** The summary `litmus perturb --stats` prints; `reasons` counts why problems could not be lifted. */
@@ -57,10 +64,18 @@ export function runProbes(
   const errors: ProbeError[] = [];
   const liftReasons: Record<string, number> = {};
   const probeStats = new Map<string, ProbeStats>(
-    probes.map((p) => [
-      p.name,
-      { problems_with_variant: 0, variants: 0, reasons: {}, guarded: 0, refused_candidates: {} },
-    ]),
+    probes.map((p) => {
+      const requested = Number(p.params["instances"] ?? 1);
+      const stats: ProbeStats = {
+        problems_with_variant: 0,
+        variants: 0,
+        reasons: {},
+        guarded: 0,
+        refused_candidates: {},
+      };
+      if (requested > 1) stats.instances = { requested, full: 0, short: 0, made: 0 };
+      return [p.name, stats];
+    }),
   );
   let identityOk = 0;
   for (const problem of problems) {
@@ -90,6 +105,7 @@ export function runProbes(
       }
       const made = toVariants(problem, probe, outcome, original as string, probeSeed);
       stats.guarded += outcome.variants.length - made.length;
+      if (stats.instances && made.length > 0) countInstances(stats.instances, made);
       if (made.length > 0) {
         stats.problems_with_variant++;
         stats.variants += made.length;
@@ -160,9 +176,22 @@ function toVariants(
       answerChanged,
       ...(v.wrapper ? { wrapper: v.wrapper } : {}),
       seed,
+      ...(v.instance === undefined ? {} : { instance: v.instance }),
     });
   }
   return out;
+}
+
+/**
+ * Counts one problem's instances: full when every kind the probe made for it reached K. A variant
+ * dropped by the guard leaves its kind short, which is counted, never hidden.
+ */
+function countInstances(counts: NonNullable<ProbeStats["instances"]>, made: readonly Variant[]): void {
+  const perKind = new Map<string, number>();
+  for (const v of made) perKind.set(v.kind, (perKind.get(v.kind) ?? 0) + 1);
+  counts.made += made.length;
+  if ([...perKind.values()].every((n) => n >= counts.requested)) counts.full++;
+  else counts.short++;
 }
 
 function bump(counts: Record<string, number>, key: string): void {

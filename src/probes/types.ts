@@ -10,6 +10,12 @@ export interface ProbeVariant {
   /** Canonical decimal text of the expected answer. */
   expected: string;
   solution: string;
+  /**
+   * With `--instances K` (an answer-changing probe's `instances` parameter above 1): which of the K
+   * number instantiations of the problem this is, from 1, in the order the seeded search found them.
+   * Absent otherwise.
+   */
+  instance?: number;
   /** A change of the prompt's text around the question instead of the question (see Variant.wrapper). */
   wrapper?: WrapperEdit[];
 }

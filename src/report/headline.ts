@@ -48,6 +48,8 @@ const DESCRIBE: Record<string, string> = {
   rename: "a renamed person",
   distractor: "one irrelevant sentence added",
   format: "the prompt's wrapper changed (labels, blank line, trailing spaces)",
+  "digit-expansion": "a quantity scaled by 10, 100 or 1000 (digit expansion)",
+  decimal: "a whole quantity made a decimal or fraction (2.5 hours, $4.75)",
 };
 
 export function probePhrase(probe: string): string {

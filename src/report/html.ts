@@ -16,6 +16,7 @@ import { type ChartSpec, compareBarChart, drawErrorBars, ERROR_BARS_PLUGIN_ID, r
 import type { Comparison } from "./compare.js";
 import { duration, escapeHtml as e, pct, pctCi, pValue, score, scriptSafeJson } from "./format.js";
 import { headline, probePhrase } from "./headline.js";
+import { instancesHtml } from "./instances.js";
 import { type ProbeRow, type ReportModel, VERDICTS } from "./model.js";
 import { REPORT_CSS } from "./style.js";
 
@@ -364,6 +365,7 @@ ${csp}
 ${headlineHtml(model)}
 ${runMetaHtml(model, options.builtAt ?? new Date().toISOString())}
 ${probeTableHtml(model)}
+${instancesHtml(model.summary)}
 ${comparison ? comparisonHtml(comparison, model) : ""}
 ${chartsHtml(charts, model)}
 ${drillHtml(model, comparison !== null)}

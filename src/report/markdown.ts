@@ -3,6 +3,7 @@ import type { ChartSpec } from "./charts.js";
 import { pct, pctCi, pValue, score } from "./format.js";
 import { headline } from "./headline.js";
 import { tableKs } from "./html.js";
+import { instancesMarkdown } from "./instances.js";
 import { markdownText } from "./markdown-text.js";
 import { type ReportModel, VERDICTS } from "./model.js";
 
@@ -18,7 +19,12 @@ export function reportMarkdown(
   pngs: readonly string[],
   pngDir = "charts",
 ): string {
-  const out = [`## ${md(model.title)}`, "", ...findingsAndTable(model)];
+  const out = [
+    `## ${md(model.title)}`,
+    "",
+    ...findingsAndTable(model),
+    ...instancesMarkdown(model.summary, md),
+  ];
   charts.forEach((c, i) => {
     const file = pngs[i];
     if (file) out.push(`![${md(c.title)}](${pngDir}/${file})`, "");

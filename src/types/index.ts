@@ -72,4 +72,9 @@ export interface Variant {
   wrapper?: WrapperEdit[];
   /** The seed the probe ran with for this problem. */
   seed: number;
+  /**
+   * With `--instances K`: which of the problem's K number instantiations by this probe (and kind)
+   * the variant is, from 1. Absent without `--instances`, so such runs keep their records.
+   */
+  instance?: number;
 }

@@ -1,16 +1,25 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_PROBES, KNOWN_PROBES, parseProbeList, probeFactories } from "../../src/probes/registry.js";
+import { DEFAULT_PROBES, OPT_IN_PROBES, parseProbeList, probeFactories } from "../../src/probes/registry.js";
 import { InputError } from "../../src/util/errors.js";
 
 describe("probe registry", () => {
-  it("knows the probes; the default is the four that ran before the opt-in ones existed", () => {
+  it("knows the probes; the default list leaves out the opt-in ones", () => {
     assert.deepEqual(
       [...probeFactories.keys()],
-      ["newline", "number-swap", "price-edit", "rename", "distractor", "format"],
+      [
+        "newline",
+        "number-swap",
+        "price-edit",
+        "rename",
+        "distractor",
+        "format",
+        "digit-expansion",
+        "decimal",
+      ],
     );
     assert.equal(DEFAULT_PROBES, "newline,number-swap,price-edit,rename");
-    assert.equal(KNOWN_PROBES, "newline,number-swap,price-edit,rename,distractor,format");
+    assert.deepEqual([...OPT_IN_PROBES], ["distractor", "format", "digit-expansion", "decimal"]);
     for (const [name, factory] of probeFactories) assert.equal(factory().name, name);
   });
 
@@ -32,7 +41,7 @@ describe("probe registry", () => {
       (err: unknown) =>
         err instanceof InputError &&
         err.message ===
-          'unknown probe "pizza"; known probes: newline, number-swap, price-edit, rename, distractor, format',
+          'unknown probe "pizza"; known probes: newline, number-swap, price-edit, rename, distractor, format, digit-expansion, decimal',
     );
   });
 

@@ -9,7 +9,7 @@ import { CANARY_MODEL_DIR } from "../../data/litmus-mini.js";
 import { DEFAULT_PIPELINE, pipelineByName } from "../../extract/index.js";
 import { checkThresholds, DEFAULT_THRESHOLDS } from "../../metrics/index.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_REPLY_BYTES, DEFAULT_RETRY } from "../../openai/index.js";
-import { DEFAULT_PROBES, KNOWN_PROBES } from "../../probes/registry.js";
+import { DEFAULT_PROBES, KNOWN_PROBES, MAX_INSTANCES } from "../../probes/registry.js";
 import { parseChatTemplateChoice } from "../../prompts/index.js";
 import { InputError } from "../../util/errors.js";
 import { DEFAULT_SEED } from "../../util/rng.js";
@@ -62,6 +62,11 @@ export const auditCommand: CliCommand = {
         type: "string",
         default: DEFAULT_PROBES,
         describe: `Comma-separated probe names (known: ${KNOWN_PROBES})`,
+      })
+      .option("instances", {
+        type: "number",
+        default: 1,
+        describe: `Distinct number instantiations per problem from each answer-changing probe, GSM-Symbolic style (1 to ${MAX_INSTANCES})`,
       })
       .option("format", {
         type: "string",
@@ -314,6 +319,7 @@ export function auditOptions(args: Record<string, unknown>): AuditOptions {
     ...(openai ? { openai } : {}),
     dataset: embedded ? EMBEDDED_DEFAULT.dataset : String(args["dataset"]),
     probes: String(args["probes"]),
+    instances: integer(args["instances"], "--instances", 1, MAX_INSTANCES),
     format: String(args["prompt-template"] ?? args["format"]),
     n,
     ks,

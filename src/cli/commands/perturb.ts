@@ -2,7 +2,7 @@ import { resolveDataset } from "../../data/index.js";
 import { toJsonl, writeOutput } from "../../perturb-io/output.js";
 import { renderReviewSheet, selectForReview } from "../../perturb-io/review.js";
 import { formatStats } from "../../perturb-io/stats.js";
-import { DEFAULT_PROBES, KNOWN_PROBES, parseProbeList } from "../../probes/registry.js";
+import { DEFAULT_PROBES, KNOWN_PROBES, MAX_INSTANCES, parseProbeList } from "../../probes/registry.js";
 import { runProbes } from "../../probes/run.js";
 import { loadFormatSpec, wrapperOfSpec } from "../../prompts/index.js";
 import { InputError } from "../../util/errors.js";
@@ -32,6 +32,11 @@ export const perturbCommand: CliCommand = {
         describe:
           "Prompt format the variants are for, as audit's --format (only the format probe depends on it)",
       })
+      .option("instances", {
+        type: "number",
+        default: 1,
+        describe: `Distinct number instantiations per problem from each answer-changing probe (1 to ${MAX_INSTANCES})`,
+      })
       .option("probe-seed", {
         alias: "seed",
         type: "number",
@@ -51,7 +56,8 @@ export const perturbCommand: CliCommand = {
     if (args["stats"] && review !== undefined)
       throw new InputError("--stats and --review cannot be combined");
     if (args["json"] && !args["stats"]) throw new InputError("--json only applies to --stats");
-    const probes = parseProbeList(String(args["probes"]));
+    const instances = integerArg(args["instances"], "--instances", 1, MAX_INSTANCES) ?? 1;
+    const probes = parseProbeList(String(args["probes"]), { instances });
     const split = args["split"] as string | undefined;
     const log = (message: string): void => void process.stderr.write(`litmus: ${message}\n`);
     const dataset = await resolveDataset(

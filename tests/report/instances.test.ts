@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { AuditSummary } from "../../src/audit/summary.js";
+import { histogram, instancesHtml, instancesMarkdown, instanceViews } from "../../src/report/instances.js";
+
+/** A summary with only the `instances` part, as summary.json writes it (snake_case). */
+function summaryWith(probe: string, accuracies: number[]): AuditSummary {
+  return {
+    instances: {
+      requested: accuracies.length,
+      distributions: [
+        {
+          probe,
+          kind: "one-quantity",
+          requested: accuracies.length,
+          problems: 10,
+          short: 1,
+          sets: accuracies.map((accuracy, i) => ({
+            instance: i + 1,
+            problems: 10,
+            correct: accuracy * 10,
+            accuracy,
+          })),
+          mean: accuracies.reduce((a, b) => a + b, 0) / accuracies.length,
+          sd: 0.05,
+          min: Math.min(...accuracies),
+          max: Math.max(...accuracies),
+          original: { problems: 10, correct: 8, accuracy: 0.8 },
+        },
+      ],
+      problems: [
+        { problem_id: "a", probe, kind: "one-quantity", instances: 3, correct: 0, accuracy: 0 },
+        { problem_id: "b", probe, kind: "one-quantity", instances: 3, correct: 3, accuracy: 1 },
+        { problem_id: "c", probe, kind: "one-quantity", instances: 3, correct: 2, accuracy: 2 / 3 },
+      ],
+    },
+  } as unknown as AuditSummary;
+}
+
+describe("report: instance sets", () => {
+  it("bins accuracies about ten to a spread, on multiples of the width", () => {
+    // 50, 52 and 61 points: a spread of 11 takes 2-point bars from 50 to 62.
+    const bins = histogram([0.5, 0.52, 0.61]);
+    assert.deepEqual(
+      bins.map((b) => [b.from, b.to, b.count]),
+      [
+        [50, 52, 1],
+        [52, 54, 1],
+        [54, 56, 0],
+        [56, 58, 0],
+        [58, 60, 0],
+        [60, 62, 1],
+      ],
+    );
+    assert.deepEqual(
+      histogram([0.7, 0.7]).map((b) => b.count),
+      [2],
+    );
+  });
+
+  it("draws the histogram with its numbers in tables, and escapes names", () => {
+    const html = instancesHtml(summaryWith("<img src=x onerror=alert(1)>", [0.5, 0.6, 0.7]));
+    assert.match(html, /<section id="instances">/);
+    assert.match(html, /<svg class="inst-hist"[^>]*role="img"[^>]*aria-labelledby="inst-0-cap"/);
+    assert.doesNotMatch(html, /<img/);
+    assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    // One row per instance set, with its accuracy; the per-problem counts 0% / between / 100%.
+    const setRows = [
+      ...html.matchAll(
+        /<tr><td class="n">(\d+)<\/td><td class="n">10<\/td><td class="n">\d+<\/td><td class="n">([\d.]+)<\/td><\/tr>/g,
+      ),
+    ];
+    assert.deepEqual(
+      setRows.map((m) => [m[1], m[2]]),
+      [
+        ["1", "50.0"],
+        ["2", "60.0"],
+        ["3", "70.0"],
+      ],
+    );
+    assert.match(
+      html,
+      /<tbody><tr><td class="n">1<\/td><td class="n">0<\/td><td class="n">1<\/td><td class="n">1<\/td><\/tr><\/tbody>/,
+    );
+    assert.match(html, /Mean 60\.0%/);
+    assert.match(html, /originals of the same problems 80\.0%/);
+    const md = instancesMarkdown(summaryWith("p|x", [0.5, 0.7]), (s) => s.replace(/\|/g, "\\|")).join("\n");
+    assert.match(md, /\| p\\\|x \| one-quantity \| 2 \| 60\.0 \|/);
+  });
+
+  it("is empty for a run without instances", () => {
+    const none = {} as AuditSummary;
+    assert.equal(instancesHtml(none), "");
+    assert.deepEqual(instanceViews(none), []);
+  });
+});

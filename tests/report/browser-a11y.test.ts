@@ -463,7 +463,10 @@ describe("report: every screen width and every reader (headless Chromium)", { sk
     has(/^#f-probe$/);
     has(/^#f-status$/);
     has(/^#f-search$/);
-    has(/^button\.row-toggle@/);
+    has(/^#export-csv$/);
+    has(/^#export-json$/);
+    const columns = await page.locator("#drill thead th").count();
+    assert.equal(seen.filter((k) => k === "button.sort").length, columns, "every column's sort button");
     assert.equal(seen.filter((k) => k.startsWith("button.open@")).length, 12, "every problem's toggle");
 
     // Enter on a problem opens it; Tab reaches its sample list, Enter opens that; Enter again closes the problem.

@@ -226,6 +226,8 @@ describe("report: every screen width and every reader (headless Chromium)", { sk
 
       await page.screenshot({ path: join(shots, `report-${width}.png`), fullPage: true });
       await page.locator("#drill-body tr.detail").scrollIntoViewIfNeeded();
+      // Content scrolled to (content-visibility: auto) is painted a frame or two later.
+      await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))");
       await page.screenshot({ path: join(shots, `drilldown-${width}.png`) });
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, []);

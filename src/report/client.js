@@ -287,7 +287,16 @@
     return c[4] >= 0 ? data.rules[c[4]][0] : null;
   }
 
-  function completionItem(c) {
+  /**
+   * A text shown in a box of limited height that scrolls: focusable and labelled, so that a
+   * keyboard can scroll it too (as html.ts scrollBox does for wide tables). A group, not a region:
+   * an open problem holds dozens of them, too many for landmarks.
+   */
+  function scrollText(cls, label, children) {
+    return el("pre", { cls, tabindex: "0", role: "group", "aria-label": label }, children);
+  }
+
+  function completionItem(c, unitName) {
     const label = c[0] < 0 ? "greedy" : `sample ${c[0] + 1}`;
     const rule = ruleName(c);
     const found =
@@ -308,7 +317,7 @@
         el("span", { cls: `badge s-${c[3]}`, text: STATUS[c[3]] }),
         ...found,
       ]),
-      el("pre", { cls: "completion" }, [body]),
+      scrollText("completion", `${unitName}: ${label} completion`, [body]),
     ]);
   }
 
@@ -324,28 +333,29 @@
     return details;
   }
 
-  function completionsBlock(u) {
+  function completionsBlock(u, unitName) {
+    const item = (c) => completionItem(c, unitName);
     const greedy = u.c.filter((c) => c[0] < 0);
     const samples = u.c.filter((c) => c[0] >= 0);
-    const list = el("ul", { cls: "comps" }, greedy.map(completionItem));
+    const list = el("ul", { cls: "comps" }, greedy.map(item));
     if (samples.length === 0) return list;
     const counts = [0, 0, 0];
     for (const c of samples) counts[c[3]]++;
     const summary = `${samples.length} samples: ${counts[1]} right, ${counts[0]} wrong${u.ch ? `, ${counts[2]} stale` : ""}`;
     return el("div", null, [
       list,
-      lazyDetails("samples", summary, () => el("ul", { cls: "comps" }, samples.map(completionItem))),
+      lazyDetails("samples", summary, () => el("ul", { cls: "comps" }, samples.map(item))),
     ]);
   }
 
   /** The exact prompt the model was given (the question within it tinted), collapsed by default. */
-  function promptBlock(u, question) {
+  function promptBlock(u, question, unitName) {
     const length = promptText(u, question).length;
     return lazyDetails(
       "prompt",
       `Prompt given to the model (${length.toLocaleString("en-US")} characters)`,
       () =>
-        el("pre", { cls: "prompt-text" }, [
+        scrollText("prompt-text", `${unitName}: prompt`, [
           // The question is tinted within the prompt, unless the prompt is long enough to be split.
           textBlocks(
             u.pr.map((i) =>
@@ -371,8 +381,8 @@
             el("div", { cls: "qtext" }, [marked(p.q, [], "")]),
           ]),
         ]),
-        promptBlock(u, p.q),
-        completionsBlock(u),
+        promptBlock(u, p.q, `${p.id} original`),
+        completionsBlock(u, `${p.id} original`),
       ]);
     }
     const view = editView(p.q, u);
@@ -394,8 +404,8 @@
         ]),
       ]),
       note ? el("p", { cls: "muted", text: note }) : null,
-      promptBlock(u, view.text),
-      completionsBlock(u),
+      promptBlock(u, view.text, `variant ${u.id}`),
+      completionsBlock(u, `variant ${u.id}`),
     ]);
   }
 

@@ -1,15 +1,17 @@
 /**
  * The report's stylesheet: light and dark (prefers-color-scheme), print, and every width from
  * 360 px up. Colours meet WCAG 2.1 AA in both schemes (tests/report/browser-a11y.test.ts measures
- * them): text 4.5:1 on its background, focus rings and control borders 3:1. The verdict colours
- * carry white badge text (4.5:1) and are also chart colours (3:1 on the light and the dark panel),
- * so they sit in the narrow band of luminance (about 0.15 to 0.18) where both hold in both schemes.
+ * them): text 4.5:1 on its background, focus rings and control borders 3:1. The accent (links, the
+ * problems' id buttons) keeps 4.5:1 on every background of the page, edit and answer highlights
+ * included. The verdict colours carry white badge text (4.5:1) and are also chart colours (3:1 on
+ * the light and the dark panel), so they sit in the narrow band of luminance (about 0.15 to 0.18)
+ * where both hold in both schemes.
  */
 export const REPORT_CSS = `
-:root{--bg:#fff;--fg:#1d1f23;--muted:#5d6470;--line:#d9dce1;--control:#767c87;--panel:#f5f6f8;--accent:#2f6db5;--focus:#2f6db5;--grid:rgba(0,0,0,.1);
+:root{--bg:#fff;--fg:#1d1f23;--muted:#5d6470;--line:#d9dce1;--control:#767c87;--panel:#f5f6f8;--accent:#2760a0;--focus:#2760a0;--grid:rgba(0,0,0,.1);
 --right:#17662f;--right-bg:#dff3e4;--wrong:#4b5260;--wrong-bg:#eceef1;--stale:#b42318;--stale-bg:#fde4e1;
 --ins-bg:#c9f0d3;--del-bg:#fbd3cf;--mem:#d9292b;--fra:#ad5c0b;--rob:#457d3e;--uns:#717171;--sus:#9b5c8a;color-scheme:light dark}
-@media (prefers-color-scheme:dark){:root{--bg:#15171b;--fg:#e6e8eb;--muted:#9aa3af;--line:#343842;--control:#8a929e;--panel:#1f2228;--accent:#7fb0ff;--focus:#7fb0ff;--grid:rgba(255,255,255,.12);
+@media (prefers-color-scheme:dark){:root{--bg:#15171b;--fg:#e6e8eb;--muted:#9aa3af;--line:#343842;--control:#8a929e;--panel:#1f2228;--accent:#8fbbff;--focus:#8fbbff;--grid:rgba(255,255,255,.12);
 --right:#7ad99a;--right-bg:#17351f;--wrong:#aeb6c2;--wrong-bg:#2a2e36;--stale:#ff8f80;--stale-bg:#45201c;--ins-bg:#1f5130;--del-bg:#5a2520}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
@@ -81,8 +83,8 @@ mark.gap{display:inline-block;width:3px;min-height:1em;vertical-align:text-botto
 mark.ans{background:var(--ins-bg);color:inherit;font-weight:700;outline:1px solid var(--right);border-radius:2px}
 details.prompt>summary{cursor:pointer;margin-top:6px}.prompt-text{white-space:pre-wrap;overflow-wrap:anywhere;max-height:24em;overflow:auto;background:var(--panel);padding:4px 6px;border-radius:5px}
 .prompt-text .pq{background:var(--ins-bg)}.qtext{white-space:pre-wrap}
-/* Units and blocks of long texts (client.js textBlocks) off screen are laid out only when scrolled to */
-.unit{content-visibility:auto;contain-intrinsic-size:auto 480px}.chunk{display:block;content-visibility:auto;contain-intrinsic-size:auto 40em}
+/* Units and blocks of long texts (client.js textBlocks) off screen are laid out only when scrolled to; their placeholder is a height only (a placeholder width would widen the problem table past a narrow screen) */
+.unit{content-visibility:auto;contain-intrinsic-block-size:auto 480px}.chunk{display:block;content-visibility:auto;contain-intrinsic-block-size:auto 40em}
 #drill-more{text-align:center;margin:10px}
 footer{margin-top:30px;padding-bottom:30px;font-size:12.5px}
 @media (max-width:800px){.sbs{grid-template-columns:minmax(0,1fr)}}

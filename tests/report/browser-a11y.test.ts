@@ -226,6 +226,8 @@ describe("report: every screen width and every reader (headless Chromium)", { sk
 
       await page.screenshot({ path: join(shots, `report-${width}.png`), fullPage: true });
       await page.locator("#drill-body tr.detail").scrollIntoViewIfNeeded();
+      // Content scrolled to (content-visibility: auto) is painted a frame or two later.
+      await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))");
       await page.screenshot({ path: join(shots, `drilldown-${width}.png`) });
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, []);
@@ -463,7 +465,10 @@ describe("report: every screen width and every reader (headless Chromium)", { sk
     has(/^#f-probe$/);
     has(/^#f-status$/);
     has(/^#f-search$/);
-    has(/^button\.row-toggle@/);
+    has(/^#export-csv$/);
+    has(/^#export-json$/);
+    const columns = await page.locator("#drill thead th").count();
+    assert.equal(seen.filter((k) => k === "button.sort").length, columns, "every column's sort button");
     assert.equal(seen.filter((k) => k.startsWith("button.open@")).length, 12, "every problem's toggle");
 
     // Enter on a problem opens it; Tab reaches its sample list, Enter opens that; Enter again closes the problem.

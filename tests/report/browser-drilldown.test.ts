@@ -258,7 +258,7 @@ describe("report drill-down and problem table in headless Chromium", { skip: SKI
     assert.deepEqual([...rules].sort(), ["answer-is", "hash-line", "last-number"]);
     // Expected and original answers in each variant's heading.
     for (const v of main.run!.variants.filter((x) => x.problemId === problem.id)) {
-      const head = await page.locator(`.unit.variant[data-variant="${v.id}"] h4`).textContent();
+      const head = await page.locator(`.unit.variant[data-variant="${v.id}"] h3`).textContent();
       assert.ok(head?.includes(`expected ${v.expected}`), head ?? "");
       if (v.answerChanged) assert.ok(head?.includes(`original answer ${v.originalAnswer}`), head ?? "");
     }

@@ -80,6 +80,7 @@ export async function detectStoredRun(
         sampleIndex: r.completion.sampleIndex,
         text: r.completion.text,
         ...(r.completion.tokens ? { tokens: r.completion.tokens } : {}),
+        ...(r.completion.finishReason === "truncated" ? { truncated: true } : {}),
       })),
     },
     backend,

@@ -71,6 +71,11 @@ export interface DetectorCompletion {
    * splits the text into words (textUnits).
    */
   tokens?: readonly string[];
+  /**
+   * Cut at `--max-completion-bytes` (finish reason `truncated`): its tokens are unknown and its
+   * text is not all there, so CDD leaves it out (counted in `cdd.truncatedLeftOut`).
+   */
+  truncated?: boolean;
 }
 
 export interface MeanSummary {
@@ -125,6 +130,8 @@ export interface DetectorReport {
     byLabel: Record<string, { flagged: Proportion; peakedness: MeanSummary }>;
     /** Original peakedness minus mean variant peakedness, per problem with both. */
     originalMinusVariants: MeanSummary & { signTest: SignTest };
+    /** Completions cut at `--max-completion-bytes`, left out of CDD (their prompts compare the rest). */
+    truncatedLeftOut: number;
   };
   exchangeability: ExchangeabilityResult | null;
   /**
@@ -285,14 +292,19 @@ export async function computeDetectorScores(
   }
   const haveLikelihood = backend !== null || scored.size > 0;
 
-  // CDD per prompt: greedy vs samples.
+  // CDD per prompt: greedy vs samples. A truncated completion is left out rather than measured:
+  // it has no tokens, and letting it decide the units would switch every prompt of the run to
+  // words (thresholds are calibrated on tokens), while measuring its prompt alone in words would
+  // mix units within the run. Its prompt compares the completions it has (no greedy: no CDD).
+  const measured = input.completions.filter((c) => !c.truncated);
+  const truncatedLeftOut = input.completions.length - measured.length;
   const vocab = new Map<string, number>();
-  const useTokens = input.completions.length > 0 && input.completions.every((c) => c.tokens !== undefined);
+  const useTokens = measured.length > 0 && measured.every((c) => c.tokens !== undefined);
   const byUnit = new Map<
     string,
     { greedy: number[] | null; samples: Array<[number, number[]]>; probe: string; problemId: string }
   >();
-  for (const c of input.completions) {
+  for (const c of measured) {
     const key = c.variantId ?? `${c.problemId}/original`;
     const entry = byUnit.get(key) ?? { greedy: null, samples: [], probe: c.probe, problemId: c.problemId };
     const ids = useTokens ? c.tokens!.map((t) => intern(vocab, t)) : textUnits(c.text, vocab);
@@ -482,6 +494,7 @@ export async function computeDetectorScores(
     cdd: {
       byLabel,
       originalMinusVariants: { ...meanSummary(diffs, options, "cdd.diff"), signTest: signTest(diffs) },
+      truncatedLeftOut,
     },
     exchangeability,
     unavailable,

@@ -179,7 +179,8 @@ export class OpenAIBackend implements Backend {
         tokenIds: this.labels(tokens),
         ...(reply.tokens ? { tokens } : {}),
         logprobs: (reply.logprobs ?? []).map((x) => x ?? 0),
-        finishReason: cut >= 0 ? "stop" : reply.truncated ? "truncated" : finishReason(reply),
+        // A cut reply says so even when a stop string came before the cut: its tokens are unknown.
+        finishReason: reply.truncated ? "truncated" : cut >= 0 ? "stop" : finishReason(reply),
         promptTokens: reply.promptTokens,
         seed: job.seed,
       };
@@ -423,11 +424,26 @@ export function textTokens(lp: ChoiceLogprobs, start: number, end: number): numb
   return out;
 }
 
+/**
+ * The server's `finish_reason` values that say more than "stop", as litmus records them: TGI's
+ * own names, OpenAI's content filter (a filtered, possibly empty, text is no normal stop), and
+ * the tool calls litmus never offers (a server that ends so is off what litmus asked: recorded as
+ * `other` and counted, rather than read as a normal stop or stopping the audit).
+ */
+const SERVER_FINISH: Readonly<Record<string, FinishReason>> = {
+  length: "length",
+  eos_token: "eos",
+  stop_sequence: "stop",
+  content_filter: "filtered",
+  tool_calls: "other",
+  function_call: "other",
+};
+
 function finishReason(choice: Pick<ServerReply, "finish_reason" | "stop_reason">): FinishReason {
-  if (choice.finish_reason === "length") return "length";
-  // TGI names them itself.
-  if (choice.finish_reason === "eos_token") return "eos";
-  if (choice.finish_reason === "stop_sequence") return "stop";
+  const reason = choice.finish_reason;
+  const named = reason !== null && Object.hasOwn(SERVER_FINISH, reason) ? SERVER_FINISH[reason] : undefined;
+  if (named !== undefined) return named;
+  // `stop` or unknown: vLLM's stop_reason tells a stop string from the end of text.
   if (typeof choice.stop_reason === "string") return "stop";
   if (choice.stop_reason === null || typeof choice.stop_reason === "number") return "eos";
   return "stop";

@@ -63,14 +63,13 @@ export function chatRequestBody(
 export function chatReply(response: ChatReply, truncated: boolean): ServerReply {
   const choice = response.choices[0]!;
   const entries = truncated ? null : (choice.logprobs?.content ?? null);
-  const extra = choice as { stop_reason?: string | number | null };
   return {
     text: choice.message.content ?? "",
     tokens: entries ? entries.map((e) => e.token) : null,
     logprobs: entries ? entries.map((e) => e.logprob) : null,
     finish_reason: choice.finish_reason ?? null,
-    ...(extra.stop_reason === undefined ? {} : { stop_reason: extra.stop_reason }),
-    promptTokens: response.usage?.prompt_tokens ?? 0,
+    ...(choice.stop_reason === undefined ? {} : { stop_reason: choice.stop_reason }),
+    promptTokens: truncated ? 0 : (response.usage?.prompt_tokens ?? 0),
     truncated,
   };
 }
@@ -87,7 +86,8 @@ export function completionReply(response: CompletionsResponse, truncated: boolea
     logprobs: tokens && Array.isArray(lp?.token_logprobs) ? lp.token_logprobs : null,
     finish_reason: choice.finish_reason,
     ...(choice.stop_reason === undefined ? {} : { stop_reason: choice.stop_reason }),
-    promptTokens: response.usage?.prompt_tokens ?? 0,
+    // A cut reply's other fields are unchecked (and may be cut): its usage is not read.
+    promptTokens: truncated ? 0 : (response.usage?.prompt_tokens ?? 0),
     truncated,
   };
 }

@@ -181,15 +181,9 @@ async function attemptOnce(
   try {
     return { ok: true, reply: { value: JSON.parse(text), truncated } };
   } catch {
-    // A body that starts as JSON but does not parse was cut in transit: a transport fault, retried.
-    // One that is no JSON at all (an HTML page, plain text) is a server off the protocol.
-    if (/^\s*[[{]/.test(text))
-      return {
-        ok: false,
-        retryable: true,
-        reason: `answer is not JSON: ${snippet(text)}`,
-        status: response.status,
-      };
+    // The body was read to its end (a body cut in transit fails the read above and is retried):
+    // whatever it is, a JSON text that does not parse or no JSON at all (an HTML page, plain
+    // text), the server is off the protocol, and asking again would get the same.
     return {
       ok: false,
       retryable: false,

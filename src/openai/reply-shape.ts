@@ -75,6 +75,9 @@ export const FINISH_REASONS = [
 
 const finishReason = optional(nullable({ type: "oneOf", values: FINISH_REASONS }));
 
+/** vLLM's extension (completions and chat): the stop string, the stop token id, or null for end of text. */
+const stopReason = optional(nullable({ type: "anyOf", of: [string, number] }));
+
 const usage = optional(
   nullable({
     type: "object",
@@ -145,8 +148,7 @@ export const COMPLETIONS_REPLY: Shape = {
               }),
             ),
             finish_reason: finishReason,
-            // vLLM's extension: the stop string, the stop token id, or null for end of text.
-            stop_reason: optional(nullable({ type: "anyOf", of: [string, number] })),
+            stop_reason: stopReason,
           },
         },
         { nonEmpty: true, positionField: "index" },
@@ -172,6 +174,7 @@ export const CHAT_REPLY: Shape = {
             }),
             logprobs: optional(nullable(CHAT_LOGPROBS)),
             finish_reason: finishReason,
+            stop_reason: stopReason,
           },
         },
         { nonEmpty: true, positionField: "index" },
@@ -196,6 +199,7 @@ export interface ChatReply {
     message: { role?: string; content: string | null };
     logprobs?: { content: ChatTokenLogprob[] | null } | null;
     finish_reason?: (typeof FINISH_REASONS)[number] | null;
+    stop_reason?: string | number | null;
   }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
 }

@@ -186,6 +186,9 @@ function fromDetectorReport(raw: Obj): DetectorView[] {
     const omv = cdd["original_minus_variants"];
     if (isObj(omv) && isObj(omv["sign_test"]) && finite(omv["sign_test"]["p_value"]))
       figures.push(["original minus variants sign-test p", omv["sign_test"]["p_value"]]);
+    const leftOut = cdd["truncated_left_out"];
+    if (finite(leftOut) && leftOut > 0)
+      figures.push(["completions left out (cut at --max-completion-bytes)", leftOut]);
     const original = nums(
       problems.map((p) => (isObj(p["cdd_original"]) ? p["cdd_original"]["peakedness"] : null)),
     );

@@ -5,10 +5,13 @@
 import type { ChatMessage } from "../types/audit.js";
 
 /**
- * How a completion ended. `truncated`: an HTTP backend read its reply only up to
- * `--max-completion-bytes`; the text is what came before the cut.
+ * How a completion ended. The HTTP backend's own: `truncated`, it read the reply only up to
+ * `--max-completion-bytes` (the text is what came before the cut, and before a stop string in
+ * it); `filtered`, the server's content filter stopped or replaced it (OpenAI's
+ * `content_filter`); `other`, the server ended it in a way litmus never asks for (`tool_calls`,
+ * `function_call`: litmus offers no tools).
  */
-export type FinishReason = "eos" | "stop" | "length" | "truncated";
+export type FinishReason = "eos" | "stop" | "length" | "truncated" | "filtered" | "other";
 
 /** Decoding settings. Temperature 0 means greedy; top-k 0 and top-p 1 disable those filters. */
 export interface GenerationConfig {

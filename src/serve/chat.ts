@@ -20,6 +20,7 @@ import {
   parseCompletionsBody,
   type RequestContext,
 } from "./completions.js";
+import { chatCharsBound, limitOption, MAX_CHARS_PER_TOKEN } from "./limits.js";
 
 /** New tokens of a chat request that names no `max_tokens` (the API's default is "until done"). */
 export const CHAT_DEFAULT_MAX_TOKENS = 256;
@@ -31,10 +32,27 @@ export function chatPrompt(messages: readonly ChatMessage[], template: ChatTempl
   return template ? template.render(messages) : chatTranscript(messages);
 }
 
-/** `messages` checked: a non-empty list of system/user/assistant turns with text content. */
-export function parseMessages(raw: unknown): ChatMessage[] {
+/** What bounds a chat before its template renders (see limits.ts). */
+export interface ChatBounds {
+  maxMessages: number;
+  /** The model's context window, in tokens. */
+  maxContext: number;
+}
+
+/**
+ * `messages` checked: a non-empty list of at most `maxMessages` system/user/assistant turns with
+ * text content. The count is checked before any message is read: a template renders on the event
+ * loop, so a chat of 200,000 short messages (16 MB) would hold every other request for a second.
+ */
+export function parseMessages(raw: unknown, maxMessages: number): ChatMessage[] {
   if (!Array.isArray(raw) || raw.length === 0)
     throw new ClientError(400, "messages must be a non-empty list", "messages");
+  if (raw.length > maxMessages)
+    throw new ClientError(
+      400,
+      `messages: ${raw.length} messages is over the limit of ${maxMessages} per request (${limitOption("maxMessages")})`,
+      "messages",
+    );
   return raw.map((m, i) => {
     const role = (m as { role?: unknown })?.role;
     if (typeof role !== "string" || !ROLES.has(role as ChatMessage["role"]))
@@ -48,6 +66,15 @@ export function parseMessages(raw: unknown): ChatMessage[] {
       );
     return { role: role as ChatMessage["role"], content };
   });
+}
+
+/**
+ * The characters of the messages' text when they are past what could fit a context of
+ * `maxContext` tokens (chatCharsBound), else null: such a chat is answered without rendering it.
+ */
+export function charsPastContext(messages: readonly ChatMessage[], maxContext: number): number | null {
+  const chars = messages.reduce((sum, m) => sum + m.content.length, 0);
+  return chars > chatCharsBound(maxContext) ? chars : null;
 }
 
 /** A string, or the OpenAI list of content parts when all are text (joined). */
@@ -71,11 +98,19 @@ export function parseChatBody(
   raw: unknown,
   servedModel: string,
   template: ChatTemplate | null,
+  bounds: ChatBounds,
 ): CompletionSettings {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     throw new ClientError(400, "the body must be a JSON object");
   const body = raw as Record<string, unknown>;
-  const messages = parseMessages(body["messages"]);
+  const messages = parseMessages(body["messages"], bounds.maxMessages);
+  const chars = charsPastContext(messages, bounds.maxContext);
+  if (chars !== null)
+    throw new ClientError(
+      400,
+      `messages: ${chars} characters cannot fit the model's context of ${bounds.maxContext} tokens (at most ${MAX_CHARS_PER_TOKEN} characters a token: ${chatCharsBound(bounds.maxContext)} characters)`,
+      "messages",
+    );
   const logprobs = body["logprobs"] ?? false;
   if (typeof logprobs !== "boolean") throw new ClientError(400, "logprobs must be a boolean", "logprobs");
   const top = body["top_logprobs"];

@@ -11,9 +11,9 @@ import type { ChatTemplate } from "../prompts/chat-template.js";
 import type { OnnxBackend } from "../runner/onnx-backend.js";
 import { InputError } from "../util/errors.js";
 import { terminalSafe } from "../util/terminal-text.js";
-import { chatPrompt, completeChat, parseChatBody, parseMessages } from "./chat.js";
+import { charsPastContext, chatPrompt, completeChat, parseChatBody, parseMessages } from "./chat.js";
 import { ClientError, complete, parseCompletionsBody } from "./completions.js";
-import { DEFAULT_LIMITS, limitOption, type ServeLimits } from "./limits.js";
+import { DEFAULT_LIMITS, limitOption, MAX_CHARS_PER_TOKEN, type ServeLimits } from "./limits.js";
 import { Cancelled, ModelQueue, type QueueOptions } from "./queue.js";
 import { TokenizeCancelled, TokenizerWorker } from "./tokenizer-worker.js";
 
@@ -56,6 +56,7 @@ export async function startServer(backend: OnnxBackend, options: ServeOptions): 
     maxPrompts: options.maxPrompts ?? DEFAULT_LIMITS.maxPrompts,
     maxRequestTokens: options.maxRequestTokens ?? DEFAULT_LIMITS.maxRequestTokens,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    maxMessages: options.maxMessages ?? DEFAULT_LIMITS.maxMessages,
   };
   const served: Served = {
     queue: new ModelQueue(backend, options),
@@ -149,7 +150,10 @@ async function handle(
   if (path === "/v1/chat/completions") {
     if (req.method !== "POST") throw new ClientError(405, "use POST");
     const parsed = parseJson(await readBody(req, res, limits.maxBodyBytes));
-    const settings = parseChatBody(parsed, options.modelName, options.chatTemplate ?? null);
+    const settings = parseChatBody(parsed, options.modelName, options.chatTemplate ?? null, {
+      maxMessages: limits.maxMessages,
+      maxContext: queue.backend.lm.maxContext,
+    });
     const answer = await completeChat(
       { queue, tokenizer: served.tokenizer, limits, servedModel: options.modelName, signal },
       settings,
@@ -165,9 +169,21 @@ async function handle(
       prompt?: unknown;
       messages?: unknown;
     };
-    // A chat (`messages`, as vLLM takes it) is counted as /v1/chat/completions renders it.
-    if (body?.messages !== undefined && body.prompt === undefined)
-      body.prompt = chatPrompt(parseMessages(body.messages), options.chatTemplate ?? null);
+    const maxContext = queue.backend.lm.maxContext;
+    // A chat (`messages`, as vLLM takes it) is counted as /v1/chat/completions renders it, after
+    // the bounds that keep its rendering short (--max-messages; text that cannot fit the context
+    // is answered, unrendered, as any prompt past the context: a count past max_model_len).
+    if (body?.messages !== undefined && body.prompt === undefined) {
+      const messages = parseMessages(body.messages, limits.maxMessages);
+      const chars = charsPastContext(messages, maxContext);
+      if (chars !== null)
+        return sendJson(res, 200, {
+          count: Math.ceil(chars / MAX_CHARS_PER_TOKEN),
+          max_model_len: maxContext,
+          tokens: null,
+        });
+      body.prompt = chatPrompt(messages, options.chatTemplate ?? null);
+    }
     if (typeof body?.prompt !== "string") throw new ClientError(400, '"prompt" must be a string');
     if (body.model !== undefined && body.model !== options.modelName)
       throw new ClientError(
@@ -176,7 +192,6 @@ async function handle(
       );
     // Counted up to the context and a bit (tokenize-worker.ts): a longer prompt gets a count past
     // max_model_len, all a client needs to know, and costs no more to measure than one that fits.
-    const maxContext = queue.backend.lm.maxContext;
     const result = await served.tokenizer.tokenize(body.prompt, maxContext, signal);
     if ("over" in result)
       return sendJson(res, 200, { count: result.counted, max_model_len: maxContext, tokens: null });

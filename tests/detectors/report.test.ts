@@ -103,3 +103,73 @@ describe("detector report", () => {
     assert.equal(textOnly.problems[0]!.evidence.join(), "cdd-peaked");
   });
 });
+
+describe("CDD with a completion cut at --max-completion-bytes", () => {
+  // Token keys one character each: a sample one character off the greedy is within alpha * l
+  // (0.05 x 25 = 1.25 tokens) but, as one word, a whole word off in words.
+  const long = "a".repeat(25);
+  const near = `${"a".repeat(24)}b`;
+  const c = (problemId: string, sampleIndex: number | null, text: string, truncated = false) => ({
+    problemId,
+    variantId: null,
+    probe: "original",
+    sampleIndex,
+    text,
+    ...(truncated ? { truncated: true } : { tokens: [...text] }),
+  });
+  const problems = [problem("p1"), problem("p2"), problem("p3")];
+  const whole = [
+    c("p1", null, long),
+    c("p1", 0, near),
+    c("p1", 1, near),
+    c("p2", null, long),
+    c("p2", 0, near),
+    c("p2", 1, "zzzz zzzz zzzz zzzz zzzz"),
+    c("p3", null, long),
+    c("p3", 0, long),
+    c("p3", 1, near),
+  ];
+
+  it("leaves the cut completion out, counts it, and measures every other prompt in tokens as before", async () => {
+    const base = await computeDetectorScores({ problems, variants: [], completions: whole }, null, {
+      resamples: 200,
+    });
+    // p2's sample 1 cut: its text is partial and it has no tokens.
+    const cut = whole.map((x) =>
+      x.problemId === "p2" && x.sampleIndex === 1 ? c("p2", 1, "zzzz zzzz zz", true) : x,
+    );
+    const r = await computeDetectorScores({ problems, variants: [], completions: cut }, null, {
+      resamples: 200,
+    });
+    assert.equal(base.settings.cdd.units, "tokens");
+    assert.equal(r.settings.cdd.units, "tokens");
+    assert.equal(base.cdd.truncatedLeftOut, 0);
+    assert.equal(r.cdd.truncatedLeftOut, 1);
+    // p1 and p3: the same figures, solved by hand: distances 1 and 1 (p1), 0 and 1 (p3), all within 1.25.
+    assert.deepEqual(r.problems[0]!.cddOriginal, base.problems[0]!.cddOriginal);
+    assert.deepEqual(r.problems[2]!.cddOriginal, base.problems[2]!.cddOriginal);
+    assert.deepEqual(r.problems[0]!.cddOriginal!.distances, [1, 1]);
+    assert.deepEqual(r.problems[2]!.cddOriginal!.distances, [0, 1]);
+    assert.equal(r.problems[0]!.cddOriginal!.peakedness, 1);
+    // p2 compares the sample it has (one character off): one distance, peakedness 1 (was 1/2).
+    assert.deepEqual(r.problems[1]!.cddOriginal!.distances, [1]);
+    assert.equal(r.problems[1]!.cddOriginal!.peakedness, 1);
+    assert.equal(base.problems[1]!.cddOriginal!.peakedness, 0.5);
+  });
+
+  it("a cut greedy completion leaves its prompt without CDD, the others unchanged", async () => {
+    const base = await computeDetectorScores({ problems, variants: [], completions: whole }, null, {
+      resamples: 200,
+    });
+    const cut = whole.map((x) =>
+      x.problemId === "p3" && x.sampleIndex === null ? c("p3", null, "aaa", true) : x,
+    );
+    const r = await computeDetectorScores({ problems, variants: [], completions: cut }, null, {
+      resamples: 200,
+    });
+    assert.equal(r.problems[2]!.cddOriginal, null);
+    assert.deepEqual(r.problems[0]!.cddOriginal, base.problems[0]!.cddOriginal);
+    assert.deepEqual(r.problems[1]!.cddOriginal, base.problems[1]!.cddOriginal);
+    assert.equal(r.settings.cdd.units, "tokens");
+  });
+});

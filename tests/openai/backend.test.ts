@@ -89,6 +89,36 @@ describe("OpenAIBackend", () => {
     }
   });
 
+  it("a reply cut at --max-completion-bytes: prompt tokens 0 (its usage, unchecked, is not read), finish reason truncated", async () => {
+    // usage first, with a value no checked reply could carry, then a text past the cap.
+    const raw = `{"usage":{"prompt_tokens":"lots"},"choices":[{"index":0,"text":"${"a".repeat(20_000)}"}]}`;
+    const srv = await scriptedServer((r) =>
+      r.path.endsWith("/models")
+        ? MODELS
+        : { status: 200, raw, headers: { "content-type": "application/json" } },
+    );
+    try {
+      const backend = await OpenAIBackend.open({
+        endpoint: srv.url,
+        model: "m",
+        maxCompletionBytes: 4096,
+        ...fast,
+      });
+      const [c] = await backend.generate(
+        [{ id: "x", prompt: "x", config: { temperature: 0, n: 1, stop: [] } }],
+        {
+          maxNewTokens: 4,
+        },
+      );
+      assert.equal(c!.finishReason, "truncated");
+      assert.match(c!.text, /^a{3000,4096}$/);
+      assert.equal(c!.promptTokens, 0);
+      assert.equal(c!.tokens, undefined);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("sends at most 4 stop strings (OpenAI's and TGI's limit) and cuts at the others itself", async () => {
     const stops = ["Question:", "\nQ:", "\nExercise", "\n\n\n", "<|endoftext|>", "</s>"];
     const srv = await scriptedServer((r) => {

@@ -137,6 +137,85 @@ describe("OpenAIBackend --api chat", () => {
     }
   });
 
+  it("checks a chat choice's stop_reason: a string, a number or null, nothing else", async () => {
+    const srv = await scriptedServer((r) =>
+      r.path.endsWith("/models") ? MODELS : chatReply("5", { stop_reason: { evil: true } }),
+    );
+    try {
+      const backend = await OpenAIBackend.open({ endpoint: srv.url, model: "m", api: "chat", ...fast });
+      await assert.rejects(
+        backend.generate([{ id: "x", prompt: "x", messages: MESSAGES, config: { temperature: 0, n: 1 } }], {
+          maxNewTokens: 4,
+        }),
+        /: server reply: choices\[0\]\.stop_reason must be a string or a number or null \(got an object\) \(POST \S+\/chat\/completions, prompt x\)$/,
+      );
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("records content_filter as filtered and tool or function calls as other, not as a normal stop", async () => {
+    const replies: Record<string, Reply> = {
+      filtered: chatReply(null, { finish_reason: "content_filter" }),
+      tools: chatReply(null, { finish_reason: "tool_calls" }),
+      fn: chatReply("", { finish_reason: "function_call" }),
+      plain: chatReply("5", { finish_reason: "stop" }),
+    };
+    const srv = await scriptedServer((r) => {
+      if (r.path.endsWith("/models")) return MODELS;
+      return replies[(r.body as { messages: ChatMessage[] }).messages.at(-1)!.content]!;
+    });
+    try {
+      const backend = await OpenAIBackend.open({ endpoint: srv.url, model: "m", api: "chat", ...fast });
+      const ask = (id: string) => ({
+        id,
+        prompt: id,
+        messages: [{ role: "user" as const, content: id }],
+        config: { temperature: 0, n: 1, stop: [] },
+      });
+      const out = await backend.generate(["filtered", "tools", "fn", "plain"].map(ask), { maxNewTokens: 8 });
+      assert.deepEqual(
+        out.map((c) => [c.requestId, c.finishReason]),
+        [
+          ["filtered", "filtered"],
+          ["tools", "other"],
+          ["fn", "other"],
+          ["plain", "stop"],
+        ],
+      );
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("a cut reply with a stop string before the cut is still recorded as truncated (its tokens are unknown)", async () => {
+    const raw = `{"choices":[{"index":0,"text":"The answer is 5.\\nQ: ${"b".repeat(20_000)}"}]}`;
+    const srv = await scriptedServer((r) =>
+      r.path.endsWith("/models")
+        ? MODELS
+        : { status: 200, raw, headers: { "content-type": "application/json" } },
+    );
+    try {
+      const backend = await OpenAIBackend.open({
+        endpoint: srv.url,
+        model: "m",
+        maxCompletionBytes: 4096,
+        ...fast,
+      });
+      const [c] = await backend.generate(
+        [{ id: "x", prompt: "x", config: { temperature: 0, n: 1, stop: ["Q:"] } }],
+        {
+          maxNewTokens: 4,
+        },
+      );
+      assert.equal(c!.text, "The answer is 5.\n");
+      assert.equal(c!.finishReason, "truncated");
+      assert.equal(c!.tokens, undefined);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("cuts a reply at a stop string the server left in its text (transformers serve keeps it)", async () => {
     const srv = await scriptedServer((r) =>
       r.path.endsWith("/models") ? MODELS : chatReply("2 + 3 = 5. The answer is 5.\nQ: next one"),

@@ -13,7 +13,7 @@ import { makeTempDir } from "../helpers/data-fixtures.js";
 import { MODELS, okCompletion, type Reply, scriptedServer } from "./scripted-server.js";
 
 /** The audit's completions requests all get `reply`; the model listing and /tokenize are valid. */
-async function auditAgainst(reply: Reply, dir: string, extra: string[] = []) {
+async function auditAgainst(reply: Reply, dir: string, extra: string[] = [], retries = 0) {
   const srv = await scriptedServer((r) =>
     r.path.endsWith("/models") ? MODELS : r.path.endsWith("/tokenize") ? TOKENIZE : reply,
   );
@@ -37,7 +37,7 @@ async function auditAgainst(reply: Reply, dir: string, extra: string[] = []) {
       "--max-new-tokens",
       "4",
       "--retries",
-      "0",
+      String(retries),
       "--quiet",
       "--out",
       dir,
@@ -161,6 +161,23 @@ describe("litmus audit --backend openai against a server that breaks the protoco
     });
   });
 
+  it("a whole 200 body that starts as JSON but does not parse: exit 2 at once, one line naming the endpoint, no retry", async () => {
+    const { result, requests } = await auditAgainst(
+      { status: 200, raw: '{"choices": [{"text": "hal', headers: { "content-type": "application/json" } },
+      join(tmp.dir, "bad-json"),
+      ["--concurrency", "1"],
+      2,
+    );
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(requests, 1, "asked once, though --retries 2 allows more");
+    const line = oneLineError(result);
+    assert.ok(line !== null, `one line on stderr, got: ${result.stderr}`);
+    assert.match(
+      line,
+      /^litmus: POST http:\/\/127\.0\.0\.1:\d+\/v1\/completions: server reply is not JSON: \{"choices": \[\{"text": "hal$/,
+    );
+  });
+
   it("strips ANSI escapes, C1 controls and bidi overrides from a server's error message", async () => {
     const hostile = "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \u202Eevil\u202C \x9b2Jclear\r\nnext \x07bell";
     const { result } = await auditAgainst(
@@ -204,5 +221,108 @@ describe("litmus audit --backend openai against a server that breaks the protoco
       sent.bytes < (total * requests) / 4,
       `the client stopped reading: the server wrote ${sent.bytes} of ${total * requests} bytes`,
     );
+  });
+
+  it("one reply cut at --max-completion-bytes leaves every other prompt's CDD figures as they were, in tokens", async () => {
+    // Tokens one character each: a sample one character off a 25-character greedy is near in
+    // tokens (1 <= 0.05 x 25) and a whole word off in words, so measuring in words would show.
+    const greedyText = "a".repeat(25);
+    const sampleText = `${"a".repeat(24)}b`;
+    const withTokens = (text: string) =>
+      okCompletion(text, {
+        logprobs: {
+          tokens: [...text],
+          token_logprobs: [...text].map(() => -0.1),
+          text_offset: [...text].map((_, i) => i),
+        },
+      });
+    const audit = async (dir: string, cutOne: boolean) => {
+      let cutDone = false;
+      const srv = await scriptedServer((r) => {
+        if (r.path.endsWith("/models")) return MODELS;
+        if (r.path.endsWith("/tokenize")) return TOKENIZE;
+        const body = r.body as { prompt: string; seed?: number; echo?: boolean };
+        // Scoring: no prompt log-probs, so the likelihood detectors are "not available".
+        if (body.echo) return okCompletion("x");
+        if (body.seed === undefined) return withTokens(greedyText);
+        // One sampled reply (whichever is asked first) past the cap.
+        if (cutOne && !cutDone) {
+          cutDone = true;
+          return { hugeText: 200_000, sent: { bytes: 0 } };
+        }
+        return withTokens(sampleText);
+      });
+      try {
+        const result = await runLitmus([
+          "audit",
+          "--backend",
+          "openai",
+          "--endpoint",
+          srv.url,
+          "--model-name",
+          "m",
+          "--dataset",
+          "litmus-mini",
+          "--limit",
+          "3",
+          "--probes",
+          "newline",
+          "--n",
+          "3",
+          "--max-new-tokens",
+          "4",
+          "--detectors",
+          "--max-completion-bytes",
+          "65536",
+          "--quiet",
+          "--out",
+          dir,
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+      } finally {
+        await srv.close();
+      }
+      const samples = readFileSync(join(dir, "samples.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map(
+          (l) => JSON.parse(l) as { problem_id: string; variant_id: string | null; finish_reason: string },
+        );
+      return { summary: JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")), samples };
+    };
+    const whole = await audit(join(tmp.dir, "cdd-whole"), false);
+    const cut = await audit(join(tmp.dir, "cdd-cut"), true);
+    const truncated = cut.samples.filter((s) => s.finish_reason === "truncated");
+    assert.equal(truncated.length, 1);
+    assert.equal(cut.summary.counts.finish_reasons.truncated, 1);
+    const { problem_id: cutProblem, variant_id: cutVariant } = truncated[0]!;
+    const d0 = whole.summary.detectors;
+    const d1 = cut.summary.detectors;
+    assert.equal(d0.settings.cdd.units, "tokens");
+    assert.equal(d1.settings.cdd.units, "tokens");
+    assert.equal(d0.cdd.truncated_left_out, 0);
+    assert.equal(d1.cdd.truncated_left_out, 1);
+    assert.equal(d0.problems.length, 3);
+    type P = {
+      problem_id: string;
+      cdd_original: { distances: number[] } | null;
+      cdd_variant_mean: number | null;
+    };
+    let compared = 0;
+    for (const [i, p0] of (d0.problems as P[]).entries()) {
+      const p1 = (d1.problems as P[])[i]!;
+      assert.equal(p1.problem_id, p0.problem_id);
+      // Every sample is one token off the greedy: near, in tokens.
+      assert.deepEqual(p0.cdd_original!.distances, [1, 1, 1]);
+      if (!(p0.problem_id === cutProblem && cutVariant === null)) {
+        assert.deepEqual(p1.cdd_original, p0.cdd_original, `${p0.problem_id} original`);
+        compared++;
+      } else assert.deepEqual(p1.cdd_original!.distances, [1, 1], "the cut sample is left out");
+      if (!(p0.problem_id === cutProblem && cutVariant !== null)) {
+        assert.equal(p1.cdd_variant_mean, p0.cdd_variant_mean, `${p0.problem_id} variants`);
+        compared++;
+      }
+    }
+    assert.equal(compared, 5, "every prompt but the cut one compared");
   });
 });

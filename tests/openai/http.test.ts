@@ -96,7 +96,32 @@ describe("requestJson against a real server on 127.0.0.1", () => {
       assert.equal(body.choices[0]!.text, "fine");
       assert.equal(srv.received.length, 4);
       assert.match(reasons[0]!, /no complete answer within 100 ms/);
-      assert.match(reasons[2]!, /not JSON/);
+      // The read itself failed (fetch's "terminated"): a transport fault, not the server's JSON.
+      assert.doesNotMatch(reasons[2]!, /not JSON/);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("does not retry a whole 200 body that starts as JSON but does not parse: a protocol error", async () => {
+    const srv = await scriptedServer(() => ({
+      status: 200,
+      raw: '{"choices": [{"text": "hal',
+      headers: { "content-type": "application/json" },
+    }));
+    try {
+      await assert.rejects(
+        requestJson("POST", `${srv.url}/completions`, {}, { ...fast, policy: { retries: 3 } }),
+        (err: unknown) => {
+          assert.ok(err instanceof ServerReplyError, String(err));
+          assert.match(
+            err.message,
+            /^POST http:\/\/127\.0\.0\.1:\d+\/v1\/completions: server reply is not JSON: /,
+          );
+          return true;
+        },
+      );
+      assert.equal(srv.received.length, 1, "asked once");
     } finally {
       await srv.close();
     }

@@ -8,7 +8,7 @@ export type Reply =
   | { delayMs: number; reply: Reply }
   /** Close the connection without an answer. */
   | { drop: true }
-  /** A 200 whose body stops mid-JSON. */
+  /** A 200 whose body stops mid-JSON: the connection drops before the declared length is sent. */
   | { truncated: true }
   /** A body sent as written (not JSON-encoded): an HTML page, plain text. */
   | { status: number; raw: string; headers?: Record<string, string> }
@@ -79,8 +79,9 @@ async function answer(res: ServerResponse, reply: Reply): Promise<void> {
   }
   if ("hugeText" in reply) return streamHugeText(res, reply.hugeText, reply.sent);
   if ("truncated" in reply) {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"choices": [{"text": "hal');
+    const whole = JSON.stringify((okCompletion("half and half") as { body: unknown }).body);
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(whole) });
+    res.write(whole.slice(0, 30), () => res.socket?.destroy());
     return;
   }
   const text = reply.body === undefined ? "" : JSON.stringify(reply.body);

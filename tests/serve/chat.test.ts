@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { compileChatTemplate } from "../../src/prompts/index.js";
@@ -29,6 +30,48 @@ async function post(url: string, path: string, body: unknown): Promise<{ status:
     body: JSON.stringify(body),
   });
   return { status: res.status, json: await res.json() };
+}
+
+/**
+ * POSTs `body` (already encoded: the client's own work is not the server's stall) and, while it
+ * is in flight, asks GET /health over and over; the latencies of those probes, and the largest
+ * event-loop delay of this process (the server's), while it ran.
+ */
+async function withHealthProbes(
+  url: string,
+  path: string,
+  body: string,
+): Promise<{ status: number; json: Json; ms: number; probeMs: number[]; loopMaxMs: number }> {
+  const base = url.replace(/\/v1$/, "");
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const t0 = performance.now();
+  let done = false;
+  const answer = fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  })
+    .then(async (res) => ({
+      status: res.status,
+      json: (await res.json()) as Json,
+      ms: performance.now() - t0,
+    }))
+    .finally(() => {
+      done = true;
+    });
+  const probeMs: number[] = [];
+  while (!done) {
+    const started = performance.now();
+    const res = await fetch(`${base}/health`);
+    await res.arrayBuffer();
+    assert.equal(res.status, 200);
+    probeMs.push(performance.now() - started);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const result = await answer;
+  loop.disable();
+  return { ...result, probeMs, loopMaxMs: loop.max / 1e6 };
 }
 
 describe("litmus serve /v1/chat/completions", () => {
@@ -107,6 +150,82 @@ describe("litmus serve /v1/chat/completions", () => {
       texts,
       completion.json.choices.map((c: Json) => c.text),
     );
+  });
+
+  it("refuses 200,000 messages (16 MB) with a 400 naming --max-messages before rendering: /health answered within 1 s meanwhile", async (t) => {
+    // Some 79 bytes each: 15.8 MB, under the default --max-body-bytes (16 MiB).
+    const messages = Array.from({ length: 200_000 }, (_, i) => ({
+      role: "user",
+      content: `message ${i} `.padEnd(50, "x"),
+    }));
+    for (const [path, url] of [
+      ["/chat/completions", templated.url],
+      ["/tokenize", templated.url.replace(/\/v1$/, "")],
+    ] as const) {
+      const body = JSON.stringify({ ...greedy, messages });
+      assert.ok(body.length > 15_000_000 && body.length < 16 * 1024 * 1024, `${body.length} bytes`);
+      const r = await withHealthProbes(url, path, body);
+      t.diagnostic(
+        `${path}: 400 in ${r.ms.toFixed(0)} ms; ${r.probeMs.length} /health probes, worst ${Math.max(...r.probeMs).toFixed(0)} ms; loop delay max ${r.loopMaxMs.toFixed(0)} ms`,
+      );
+      assert.equal(r.status, 400, `${path}: ${JSON.stringify(r.json)}`);
+      assert.equal(
+        r.json.error.message,
+        "messages: 200000 messages is over the limit of 1024 per request (--max-messages)",
+      );
+      assert.equal(r.json.error.param, "messages");
+      assert.equal(r.json.error.type, "invalid_request_error");
+      assert.ok(r.probeMs.length > 0, "a probe ran while the request was in flight");
+      assert.ok(
+        Math.max(...r.probeMs) < 1000,
+        `${path}: /health latencies ${r.probeMs.map((m) => m.toFixed(0)).join(", ")} ms, all under 1000 (loop delay max ${r.loopMaxMs.toFixed(0)} ms; answered in ${r.ms.toFixed(0)} ms)`,
+      );
+      assert.ok(r.ms < 5000, `${path}: answered in ${r.ms.toFixed(0)} ms`);
+    }
+  });
+
+  it("a chat whose text cannot fit the context: 400 at /v1/chat/completions, a count past max_model_len at /tokenize, unrendered", async () => {
+    // phi-tiny's context is 128 tokens: past 128 x 64 = 8192 characters no tokenizer fits it.
+    const long = [{ role: "user", content: "y".repeat(8193) }];
+    let renders = 0;
+    const chatml = compileChatTemplate(readFileSync(CHATML, "utf8"), CHATML);
+    const counting = await startServer(backend, {
+      modelName: "tiny",
+      port: 0,
+      chatTemplate: {
+        ...chatml,
+        render: (m) => {
+          renders++;
+          return chatml.render(m);
+        },
+      },
+    });
+    try {
+      const chat = await post(counting.url, "/chat/completions", { ...greedy, messages: long });
+      assert.equal(chat.status, 400);
+      assert.match(
+        chat.json.error.message,
+        /^messages: 8193 characters cannot fit the model's context of 128 tokens \(at most 64 characters a token: 8192 characters\)$/,
+      );
+      const counted = await post(counting.url.replace(/\/v1$/, ""), "/tokenize", {
+        model: "tiny",
+        messages: long,
+      });
+      assert.equal(counted.status, 200);
+      assert.equal(counted.json.tokens, null);
+      assert.equal(counted.json.max_model_len, 128);
+      assert.ok(counted.json.count > 128, `count ${counted.json.count}`);
+      assert.equal(renders, 0, "neither was rendered");
+      // Just under the bound: rendered, and measured by the tokenizer.
+      const fits = await post(counting.url.replace(/\/v1$/, ""), "/tokenize", {
+        model: "tiny",
+        messages: [{ role: "user", content: "y".repeat(8192) }],
+      });
+      assert.equal(fits.status, 200);
+      assert.equal(renders, 1);
+    } finally {
+      await counting.close();
+    }
   });
 
   it("answers a bad chat with 400 naming the field", async () => {

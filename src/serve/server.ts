@@ -169,6 +169,11 @@ async function handle(
       prompt?: unknown;
       messages?: unknown;
     };
+    if (body?.model !== undefined && body.model !== options.modelName)
+      throw new ClientError(
+        404,
+        `model ${String(body.model)} is not served here (serving ${options.modelName})`,
+      );
     const maxContext = queue.backend.lm.maxContext;
     // A chat (`messages`, as vLLM takes it) is counted as /v1/chat/completions renders it, after
     // the bounds that keep its rendering short (--max-messages; text that cannot fit the context
@@ -185,11 +190,6 @@ async function handle(
       body.prompt = chatPrompt(messages, options.chatTemplate ?? null);
     }
     if (typeof body?.prompt !== "string") throw new ClientError(400, '"prompt" must be a string');
-    if (body.model !== undefined && body.model !== options.modelName)
-      throw new ClientError(
-        404,
-        `model ${String(body.model)} is not served here (serving ${options.modelName})`,
-      );
     // Counted up to the context and a bit (tokenize-worker.ts): a longer prompt gets a count past
     // max_model_len, all a client needs to know, and costs no more to measure than one that fits.
     const result = await served.tokenizer.tokenize(body.prompt, maxContext, signal);

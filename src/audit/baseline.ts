@@ -6,8 +6,8 @@
  * Pairing needs each run's per-prompt results, so the baseline is its run folder (a summary.json
  * names the folder it sits in, whose run.sqlite is read).
  *
- * Runs of different data or probe sets are refused: their figures would be compared on different
- * problems. `--baseline-allow-partial` compares the prompts both runs hold, and says how many.
+ * Runs of different data, probe sets or probe parameters (`--instances`) are refused: their figures
+ * would be compared on different problems or variants. `--baseline-allow-partial` compares the prompts both runs hold, and says how many.
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -65,6 +65,10 @@ export function pairingProblem(current: AuditRunConfig, baseline: AuditRunConfig
   const b = [...current.probes].sort().join(",");
   if (a !== b) return `the runs ran different probes (${a} vs ${b})`;
   const same = (x: unknown, y: unknown) => canonicalJson(x) === canonicalJson(y);
+  // The same probes with other parameters (`--instances 3` against 1, another attempt count) make
+  // other variants: the shared ones would be a subset, silently.
+  const params = probeParamsDifference(baseline.probeParams, current.probeParams);
+  if (params) return `the runs used other probe parameters (${params})`;
   const settings: Array<[string, unknown, unknown]> = [
     ["probe seed", baseline.seeds.probes, current.seeds.probes],
     ["prompt format", baseline.promptFormat, current.promptFormat],
@@ -81,6 +85,22 @@ export function pairingProblem(current: AuditRunConfig, baseline: AuditRunConfig
     return `the runs used another ${what}${detail}`;
   }
   return null;
+}
+
+/** The probes whose parameters differ between two runs, as `name: a vs b`; null when none. */
+function probeParamsDifference(
+  a: AuditRunConfig["probeParams"] | undefined,
+  b: AuditRunConfig["probeParams"] | undefined,
+): string | null {
+  const x = a ?? {};
+  const y = b ?? {};
+  const differ = [...new Set([...Object.keys(x), ...Object.keys(y)])]
+    .filter((name) => canonicalJson(x[name] ?? null) !== canonicalJson(y[name] ?? null))
+    .sort();
+  if (differ.length === 0) return null;
+  return differ
+    .map((name) => `${name}: ${canonicalJson(x[name] ?? null)} vs ${canonicalJson(y[name] ?? null)}`)
+    .join("; ");
 }
 
 /**

@@ -112,12 +112,14 @@ export function instanceLines(summary: AuditSummary): string[] {
           probe: string;
           kind: string;
           problems: number;
+          full?: number;
           short: number;
-          mean: number;
+          mean: number | null;
           sd: number | null;
-          min: number;
-          max: number;
+          min: number | null;
+          max: number | null;
           original: { accuracy: number };
+          short_problems?: { accuracy: number | null; original: { problems: number; accuracy: number } };
         }>;
         problems: Array<{ probe: string; kind: string; accuracy: number }>;
       }
@@ -128,9 +130,15 @@ export function instanceLines(summary: AuditSummary): string[] {
     const mine = inst.problems.filter((p) => p.probe === d.probe && p.kind === d.kind);
     const none = mine.filter((p) => p.accuracy === 0).length;
     const all = mine.filter((p) => p.accuracy === 1).length;
+    const orNone = (v: number | null) => (v === null ? "-" : pct(v));
+    const short = d.short_problems;
+    const shortFigures =
+      d.short > 0 && short
+        ? `, ${orNone(short.accuracy)} of their instances right, originals ${short.original.problems > 0 ? pct(short.original.accuracy) : "-"}`
+        : "";
     out.push(
-      `  ${d.probe} ${d.kind}: mean ${pct(d.mean)}, sd ${d.sd === null ? "-" : pct(d.sd)}, range ${pct(d.min)}-${pct(d.max)}; originals ${pct(d.original.accuracy)}; ` +
-        `${d.problems} problems (${d.short} with fewer than ${inst.requested}): per problem over its instances, ${none} at 0%, ${all} at 100%, ${mine.length - none - all} between`,
+      `  ${d.probe} ${d.kind}: over the ${d.full ?? d.problems} problems with all ${inst.requested}: mean ${orNone(d.mean)}, sd ${orNone(d.sd)}, range ${orNone(d.min)}-${orNone(d.max)}; originals ${pct(d.original.accuracy)}; ` +
+        `${d.short} problems with fewer (left out of the sets${shortFigures}); per problem over its instances (all ${d.problems}), ${none} at 0%, ${all} at 100%, ${mine.length - none - all} between`,
     );
   }
   return out;

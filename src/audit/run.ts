@@ -156,6 +156,7 @@ async function runAuditInFolder(
     checkBaselineEarly(baseline, {
       dataset: { name: dataset.name, sha256: dataset.sha256 },
       probes: probes.map((p) => p.name),
+      probeParams: Object.fromEntries(probes.map((p) => [p.name, p.params])),
       seeds,
       promptFormat: { name: format.spec.name, spec: format.spec },
       ...(chat ? { chat } : {}),
@@ -398,7 +399,7 @@ function checkBaselineEarly(
   baseline: BaselineOptions,
   planned: Pick<
     AuditRunConfig,
-    "dataset" | "probes" | "seeds" | "promptFormat" | "chat" | "extraction" | "decoding"
+    "dataset" | "probes" | "probeParams" | "seeds" | "promptFormat" | "chat" | "extraction" | "decoding"
   >,
 ): void {
   const base = openBaseline(baseline.baseline);

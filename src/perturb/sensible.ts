@@ -24,7 +24,11 @@ export type NotSensible =
   | "count_shapes_solution"
   | "price_order_flipped"
   | "speed_out_of_range"
-  | "proportion_stated";
+  | "proportion_stated"
+  | "percent_over_100"
+  | "probability_over_1"
+  | "part_exceeds_group"
+  | "multiplied_chance_over_100";
 
 /**
  * One number of the problem before and after the change: a question quantity, an operand, a step
@@ -172,8 +176,38 @@ export const VALUE_RULES: readonly ValueRule[] = [
   perPeriod("minutes?", "hour", 60),
   workLimit("day", 12),
   workLimit("week", 60),
+  {
+    code: "probability_over_1",
+    description: "a probability asked as a fraction (at most 1 before) stays at most 1",
+    applies: (o) => o.isAnswer && ASKS_CHANCE.test(o.following) && !PERCENT_WORD.test(o.following),
+    holds: (v) => v.compare(Rational.ONE) <= 0,
+  },
+  {
+    // 8 puppies, "3000 of which have spots", asked as a percentage: 15020%.
+    code: "percent_over_100",
+    description: "an answer asked as a percentage of a whole, a chance or a probability stays at most 100",
+    applies: (o) => o.isAnswer && asksShare(o.following),
+    holds: (v) => v.compare(Rational.of(100)) <= 0,
+  },
   ...TOP_SPEEDS.map(([name, verbs, mph]) => speedLimit(name, verbs, mph)),
 ];
+
+/** An asking sentence that asks for a chance ("What is the probability ...", "percentage chance"). */
+const ASKS_CHANCE = /\b(?:probability|chance|likelihood)\b/i;
+const PERCENT_WORD = /\bpercent(?:age)?\b|%/i;
+/** "What percentage of the puppies", "what percent of the river's total water". */
+const ASKS_PERCENT_OF = /\bwhat(?: is the| was the)? (?:percent(?:age)?|%) of\b/i;
+/**
+ * A comparison or a change may pass 100% ("What percentage more are they making", "How much more
+ * likely"): such a question says nothing about a whole.
+ */
+const COMPARES =
+  /\b(?:more|less|fewer|increase[sd]?|decrease[sd]?|greater|higher|lower|growth|grew|markup|profit|return)\b/i;
+
+/** Whether the asking sentence asks for a share of a whole or a chance, which cannot pass 100%. */
+function asksShare(asking: string): boolean {
+  return (ASKS_PERCENT_OF.test(asking) || ASKS_CHANCE.test(asking)) && !COMPARES.test(asking);
+}
 
 /** Units of measure: a value followed by one of these may be fractional. */
 const MEASURES = new Set(
@@ -236,6 +270,17 @@ export const RELATION_RULES: readonly RelationRule[] = [
     description: "a part the question asks for, or a part a step computes, stays within its whole",
     broken: (program, execution) =>
       partExceedsWhole(program, execution) || stepExceedsWhole(program, execution),
+  },
+  {
+    code: "part_exceeds_group",
+    description:
+      '"N of which / of them / of whom / of those" stays within the count it refers to (the nearest count before it)',
+    broken: (program, execution) => partOfGroupExceedsGroup(program, execution),
+  },
+  {
+    code: "multiplied_chance_over_100",
+    description: 'a stated chance times a multiplier ("three times more likely") stays at most 100%',
+    broken: (program, execution) => multipliedChanceOver100(program, execution),
   },
   {
     code: "age_out_of_range",
@@ -322,6 +367,56 @@ export const RELATION_RULES: readonly RelationRule[] = [
     },
   },
 ];
+
+/** The words that make a count a part of the group counted just before it: "3 of which have spots". */
+const OF_GROUP = /^[ \t]+of\s+(?:which|them|whom|those|these)\b/i;
+/** Counts of people or things, as written: not money, not a percentage, not a year. */
+const GROUP_COUNT_KINDS: ReadonlySet<Quantity["kind"]> = new Set(["integer", "number-word"]);
+
+/**
+ * "8 puppies, 3 of which have spots", "calls 10 of her friends ... 8 of them say": the part may
+ * not exceed the nearest count before it that is not itself such a part (the group it refers to),
+ * where it did not before. Both the part and the group may have changed.
+ */
+function partOfGroupExceedsGroup(program: Program, execution: Execution): boolean {
+  const { question, quantities } = program;
+  const isPart = (q: Quantity) => OF_GROUP.test(question.slice(q.end, q.end + 20));
+  const counts = quantities.filter((q) => !q.money && GROUP_COUNT_KINDS.has(q.kind));
+  return counts.some((part) => {
+    if (!isPart(part)) return false;
+    const group = counts.filter((q) => q.end <= part.start && !isPart(q)).at(-1);
+    if (group === undefined) return false;
+    const after = (q: Quantity) => execution.quantityValues[q.index] as Rational;
+    return part.value.compare(group.value) <= 0 && after(part).compare(after(group)) > 0;
+  });
+}
+
+/** A percentage the question states as a chance: "a 20% chance of winning". */
+const CHANCE_AFTER = /^\s+(?:chance|probability|likelihood)\b/i;
+/** A multiplier of a chance: "three times more likely", "5 times as likely" (not "less likely"). */
+const LIKELIER_AFTER = /^[\s-]+times\s+(?:more\s+|as\s+)?likely\b/i;
+
+/**
+ * "a 20% chance of winning and a second ticket that's three times more likely to win": the
+ * multiplied chance (read as the product, as GSM8K's solutions do) may not pass 100% where it did
+ * not before. The chance is the nearest one stated before the multiplier.
+ */
+function multipliedChanceOver100(program: Program, execution: Execution): boolean {
+  const { question, quantities } = program;
+  const chances = quantities.filter(
+    (q) => q.kind === "percent" && CHANCE_AFTER.test(question.slice(q.end, q.end + 20)),
+  );
+  const hundred = Rational.of(100);
+  return quantities.some((m) => {
+    if (!LIKELIER_AFTER.test(question.slice(m.end, m.end + 30))) return false;
+    const chance = chances.filter((c) => c.end <= m.start).at(-1);
+    if (chance === undefined) return false;
+    const after = (q: Quantity) => execution.quantityValues[q.index] as Rational;
+    return (
+      chance.value.mul(m.value).compare(hundred) <= 0 && after(chance).mul(after(m)).compare(hundred) > 0
+    );
+  });
+}
 
 function onlyAdds(expr: Expr): boolean {
   if (expr.op === "lit") return true;
@@ -427,6 +522,10 @@ export const RECOMPUTE_RULES: ReadonlySet<NotSensible> = new Set<NotSensible>([
   "contradicts_pair_word",
   "count_shapes_solution",
   "speed_out_of_range",
+  "percent_over_100",
+  "probability_over_1",
+  "part_exceeds_group",
+  "multiplied_chance_over_100",
 ]);
 
 /** Kinds of quantity that count things. */

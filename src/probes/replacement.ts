@@ -1,13 +1,15 @@
 /**
  * One candidate change of a problem's quantities, verified end to end: the program re-executed under
  * every reading, the plausibility guards, the rewritten question and solution, and the question read
- * back. Shared by every answer-changing probe, so they refuse for the same reasons.
+ * back, and an answer far enough from the original to count as stale evidence (stale-evidence.ts).
+ * Shared by every answer-changing probe, so they refuse for the same reasons.
  */
 import { type Program, type Rational, rewriteProblem } from "../perturb/index.js";
 import { type Execution, tryExecute } from "../perturb/program.js";
 import { type Quantity, scanQuantities } from "../perturb/quantities.js";
 import type { WrittenQuantity } from "../perturb/rewrite.js";
 import { checkSensible } from "../perturb/sensible.js";
+import { ambiguousStaleEvidence } from "./stale-evidence.js";
 import type { ProbeVariant } from "./types.js";
 
 export type Found = Omit<ProbeVariant, "kind">;
@@ -49,6 +51,12 @@ export function tryReplacement(
   });
   if (problem) {
     bump(failures, problem);
+    return null;
+  }
+  // A model that rounds the new answer must not look as if it remembered the old one.
+  const ambiguous = ambiguousStaleEvidence(program.finalValue, execution.finalValue);
+  if (ambiguous) {
+    bump(failures, ambiguous);
     return null;
   }
   const result = rewriteProblem(program, replaced, options.written);

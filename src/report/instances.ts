@@ -20,6 +20,8 @@ export interface InstanceDistributionView {
   kind: string;
   requested: number;
   problems: number;
+  /** Problems with all K instances: the sets and `original` are over these. */
+  full: number;
   short: number;
   sets: SetAccuracy[];
   mean: number;
@@ -27,6 +29,9 @@ export interface InstanceDistributionView {
   min: number;
   max: number;
   original: number;
+  /** The problems with fewer than K, apart: their instances' pooled accuracy and their originals'. */
+  shortAccuracy: number | null;
+  shortOriginal: number | null;
   /** Problems by their accuracy over their own instances: 0%, above 0 below 50%, 50% to below 100%, 100%. */
   perProblem: [number, number, number, number];
 }
@@ -61,7 +66,10 @@ export function instanceViews(summary: AuditSummary): InstanceDistributionView[]
         ? []
         : [{ instance, problems: n, correct, accuracy }];
     });
+    // A summary from before the sets were restricted to full problems has no `full`: every
+    // problem then counts as in the sets, as it did.
     if (sets.length === 0) return [];
+    const short = obj(d["short_problems"]);
     const perProblem: [number, number, number, number] = [0, 0, 0, 0];
     for (const p of problems) {
       if (p["probe"] !== probe || p["kind"] !== kind) continue;
@@ -74,6 +82,7 @@ export function instanceViews(summary: AuditSummary): InstanceDistributionView[]
         kind,
         requested: num(d["requested"]) ?? sets.length,
         problems: num(d["problems"]) ?? 0,
+        full: num(d["full"]) ?? num(d["problems"]) ?? 0,
         short: num(d["short"]) ?? 0,
         sets,
         mean: num(d["mean"]) ?? 0,
@@ -81,6 +90,8 @@ export function instanceViews(summary: AuditSummary): InstanceDistributionView[]
         min: num(d["min"]) ?? 0,
         max: num(d["max"]) ?? 0,
         original: num(obj(d["original"])["accuracy"]) ?? 0,
+        shortAccuracy: num(short["accuracy"]),
+        shortOriginal: num(short["problems"]) ? num(obj(short["original"])["accuracy"]) : null,
         perProblem,
       },
     ];
@@ -145,6 +156,14 @@ ${bars}${marker(d.mean * 100, "mean")}${marker(d.original * 100, "orig")}${ticks
 </svg>`;
 }
 
+/** The problems with fewer than K instances, in words. */
+function shortText(d: InstanceDistributionView): string {
+  if (d.short === 0) return "no problem has fewer.";
+  const own = d.shortAccuracy === null ? "" : `: ${pct(d.shortAccuracy)}% of their instances right`;
+  const orig = d.shortOriginal === null ? "" : `, their originals ${pct(d.shortOriginal)}%`;
+  return `${d.short} with fewer are left out of the sets${own}${orig}.`;
+}
+
 function distributionHtml(d: InstanceDistributionView, index: number): string {
   const id = `inst-${index}`;
   const bins = histogram(d.sets.map((s) => s.accuracy));
@@ -163,7 +182,7 @@ function distributionHtml(d: InstanceDistributionView, index: number): string {
     .join("");
   const [none, low, high, all] = d.perProblem;
   return `<figure class="instances">
-<figcaption id="${id}-cap"><b>${e(label)}</b>: greedy accuracy of each of the ${d.sets.length} instance sets. Mean ${pct(d.mean)}% (solid line), sd ${d.sd === null ? "–" : pct(d.sd)} points, range ${pct(d.min)}–${pct(d.max)}%; the originals of the same problems ${pct(d.original)}% (dashed line). ${d.problems} problems, ${d.short} with fewer than ${d.requested} instances.</figcaption>
+<figcaption id="${id}-cap"><b>${e(label)}</b>: greedy accuracy of each of the ${d.sets.length} instance sets. Mean ${pct(d.mean)}% (solid line), sd ${d.sd === null ? "–" : pct(d.sd)} points, range ${pct(d.min)}–${pct(d.max)}%; the originals of the same problems ${pct(d.original)}% (dashed line). Every set holds the ${d.full} problems with all ${d.requested} instances; ${shortText(d)}</figcaption>
 ${histogramSvg(d, bins, id)}
 <details><summary>The numbers (text alternative of the histogram)</summary>
 <table class="inst-bins"><caption>Instance sets by accuracy</caption><thead><tr><th scope="col">accuracy</th><th scope="col">instance sets</th></tr></thead><tbody>${binRows}</tbody></table>
@@ -190,7 +209,7 @@ export function instancesHtml(summary: AuditSummary): string {
   if (views.length === 0) return "";
   const k = views[0]?.requested ?? 0;
   return `<section id="instances"><h2>Instance sets (GSM-Symbolic style)</h2>${INSTANCES_CSS}
-<p>This run made ${k} number instantiations of each problem per answer-changing probe (<code>--instances ${k}</code>). Instance set <i>j</i> holds the <i>j</i>-th instantiation of every problem that has one; how far the sets' accuracies spread shows how much a single fixed benchmark's score owes to its particular numbers.</p>
+<p>This run made ${k} number instantiations of each problem per answer-changing probe (<code>--instances ${k}</code>). Instance set <i>j</i> holds the <i>j</i>-th instantiation of every problem that has all ${k} (so every set is over the same problems, and the originals' accuracy too); problems that allow fewer are counted apart. How far the sets' accuracies spread shows how much a single fixed benchmark's score owes to its particular numbers.</p>
 ${views.map(distributionHtml).join("\n")}
 </section>`;
 }
@@ -202,11 +221,11 @@ export function instancesMarkdown(summary: AuditSummary, text: (s: string) => st
   return [
     `### Instance sets (--instances ${views[0]?.requested ?? 0})`,
     "",
-    "| probe | kind | sets | mean % | sd | range % | originals % | problems (fewer than K) |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| probe | kind | sets | mean % | sd | range % | originals % | problems with all K | fewer than K: problems, instances %, originals % |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...views.map(
       (d) =>
-        `| ${text(d.probe)} | ${text(d.kind)} | ${d.sets.length} | ${pct(d.mean)} | ${d.sd === null ? "-" : pct(d.sd)} | ${pct(d.min)}-${pct(d.max)} | ${pct(d.original)} | ${d.problems} (${d.short}) |`,
+        `| ${text(d.probe)} | ${text(d.kind)} | ${d.sets.length} | ${pct(d.mean)} | ${d.sd === null ? "-" : pct(d.sd)} | ${pct(d.min)}-${pct(d.max)} | ${pct(d.original)} | ${d.full} | ${d.short}, ${d.shortAccuracy === null ? "-" : pct(d.shortAccuracy)}, ${d.shortOriginal === null ? "-" : pct(d.shortOriginal)} |`,
     ),
     "",
   ];

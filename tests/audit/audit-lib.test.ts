@@ -180,6 +180,15 @@ describe("runAudit with a mock backend", () => {
     const olderStops = structuredClone(stored);
     olderStops.promptFormat.spec.stop = olderStops.promptFormat.spec.stop.slice(0, 1);
     assert.equal(pairingProblem(stored, stored), null);
+    // The same probes with other parameters (--instances 3 against a K = 1 baseline).
+    const threeInstances = structuredClone(stored);
+    threeInstances.probeParams["number-swap"].instances = 3;
+    const why = pairingProblem(threeInstances, stored) ?? "";
+    assert.match(
+      why,
+      /^the runs used other probe parameters \(number-swap: \{[^;]*\} vs \{[^;]*"instances":3[^;]*\}\)$/,
+    );
+    assert.doesNotMatch(why.split(" vs ")[0] ?? "", /instances/, "the baseline's K = 1 records no instances");
     assert.equal(
       pairingProblem(stored, olderStops),
       `the runs used another prompt format (${stored.promptFormat.name} differs in stop)`,

@@ -245,6 +245,17 @@ describe("litmus audit on the tiny phi model", () => {
     );
     assert.equal(passing.code, 0, passing.stderr);
     assert.match(passing.stdout, /gate pass {2}baseline:accuracy\.original/);
+    // A baseline made with other probe parameters (K = 1 against --instances 3) is not paired
+    // silently: one line naming them, exit 2, before any model time.
+    const threeInstances = await runLitmus(
+      common(join(dir, "three-instances"), ["--instances", "3", "--baseline", join(run, "summary.json")]),
+    );
+    assert.equal(threeInstances.code, 2, threeInstances.stderr);
+    assert.match(
+      oneLineError(threeInstances) ?? "",
+      /--baseline .*: the runs used other probe parameters \(number-swap: .* vs .*"instances":3.*\); pass --baseline-allow-partial/,
+    );
+    assert.doesNotMatch(threeInstances.stderr, /\n\s+at /, "no stack trace");
     const unknown = await runLitmus(common(run, ["--fail-on", "drop.nope>0.1"]));
     assert.equal(unknown.code, 2);
     assert.match(oneLineError(unknown) ?? "", /unknown probe "nope"/);

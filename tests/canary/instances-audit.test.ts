@@ -30,10 +30,18 @@ interface Distribution {
   probe: string;
   kind: string;
   problems: number;
+  full: number;
   short: number;
   sets: Array<{ instance: number; problems: number; correct: number; accuracy: number }>;
-  mean: number;
+  mean: number | null;
   original: { problems: number; correct: number; accuracy: number };
+  short_problems: {
+    problems: number;
+    instances: number;
+    correct: number;
+    accuracy: number | null;
+    original: { problems: number; correct: number; accuracy: number };
+  };
 }
 
 describe(`litmus audit --instances ${K} on the canary`, { timeout: 10 * 60_000 }, () => {
@@ -106,33 +114,49 @@ describe(`litmus audit --instances ${K} on the canary`, { timeout: 10 * 60_000 }
       const mine = variants.filter((v) => v.probe === d.probe && v.kind === d.kind);
       const problems = new Set(mine.map((v) => v.problemId));
       assert.equal(d.problems, problems.size);
-      assert.equal(
-        d.short,
-        [...problems].filter((p) => mine.filter((v) => v.problemId === p).length < K).length,
-      );
+      // Every set is over the problems with all K instances; the others are apart.
+      const full = new Set([...problems].filter((p) => mine.filter((v) => v.problemId === p).length === K));
+      const short = [...problems].filter((p) => !full.has(p));
+      assert.equal(d.full, full.size);
+      assert.equal(d.short, short.length);
+      assert.equal(d.sets.length, full.size > 0 ? K : 0, `${d.probe} ${d.kind}: K sets, or none`);
+      const rightOf = (vs: readonly Variant[]) => vs.filter((v) => greedy.get(v.id)?.correct === true).length;
       for (const set of d.sets) {
-        const members = mine.filter((v) => v.instance === set.instance);
-        const right = members.filter((v) => greedy.get(v.id)?.correct === true).length;
+        const members = mine.filter((v) => v.instance === set.instance && full.has(v.problemId));
         assert.deepEqual(
           [set.problems, set.correct],
-          [members.length, right],
+          [full.size, rightOf(members)],
           `${d.probe} ${d.kind} set ${set.instance}`,
         );
       }
-      const originalsRight = [...problems].filter(
-        (p) => greedy.get(`${p}/original`)?.correct === true,
-      ).length;
-      assert.deepEqual([d.original.problems, d.original.correct], [problems.size, originalsRight]);
+      const originalsRight = (ids: readonly string[]) =>
+        ids.filter((p) => greedy.get(`${p}/original`)?.correct === true).length;
+      assert.deepEqual([d.original.problems, d.original.correct], [full.size, originalsRight([...full])]);
+      const shortInstances = mine.filter((v) => !full.has(v.problemId));
+      assert.deepEqual(
+        [d.short_problems.problems, d.short_problems.instances, d.short_problems.correct],
+        [short.length, shortInstances.length, rightOf(shortInstances)],
+      );
+      assert.deepEqual(
+        [d.short_problems.original.problems, d.short_problems.original.correct],
+        [short.length, originalsRight(short)],
+      );
     }
     // The canary's finding, instance by instance: it solves the leaked originals it memorised and
     // none of their re-numbered instances.
     const swap = dists.find((d) => d.probe === "number-swap" && d.kind === "one-quantity") as Distribution;
+    assert.ok(swap.full > 0 && swap.mean !== null, "number-swap has problems with all K");
     assert.ok(
-      swap.original.accuracy - swap.mean > 0.3,
+      swap.original.accuracy - (swap.mean as number) > 0.3,
       `originals ${swap.original.accuracy}, sets ${swap.mean}`,
     );
     assert.match(stdout, new RegExp(`instance sets \\(--instances ${K}, greedy accuracy %\\):`));
-    assert.match(stdout, /number-swap one-quantity: mean [\d.]+, sd [\d.]+, range/);
+    assert.match(
+      stdout,
+      new RegExp(
+        `number-swap one-quantity: over the \\d+ problems with all ${K}: mean [\\d.]+, sd [\\d.]+, range`,
+      ),
+    );
   });
 
   it("renders the distribution in the report (Chromium)", {
@@ -159,7 +183,8 @@ describe(`litmus audit --instances ${K} on the canary`, { timeout: 10 * 60_000 }
           };
         }),
       );
-      const dists = summary.instances.distributions as Distribution[];
+      // A kind no problem of which has all K instances has no sets and no histogram.
+      const dists = (summary.instances.distributions as Distribution[]).filter((d) => d.sets.length > 0);
       assert.equal(figures.length, dists.length);
       for (const [i, f] of figures.entries()) {
         const sets = dists[i]?.sets.length ?? -1;

@@ -13,8 +13,9 @@ function summaryWith(probe: string, accuracies: number[]): AuditSummary {
           probe,
           kind: "one-quantity",
           requested: accuracies.length,
-          problems: 10,
-          short: 1,
+          problems: 12,
+          full: 10,
+          short: 2,
           sets: accuracies.map((accuracy, i) => ({
             instance: i + 1,
             problems: 10,
@@ -26,6 +27,13 @@ function summaryWith(probe: string, accuracies: number[]): AuditSummary {
           min: Math.min(...accuracies),
           max: Math.max(...accuracies),
           original: { problems: 10, correct: 8, accuracy: 0.8 },
+          short_problems: {
+            problems: 2,
+            instances: 5,
+            correct: 2,
+            accuracy: 0.4,
+            original: { problems: 2, correct: 1, accuracy: 0.5 },
+          },
         },
       ],
       problems: [
@@ -84,8 +92,14 @@ describe("report: instance sets", () => {
     );
     assert.match(html, /Mean 60\.0%/);
     assert.match(html, /originals of the same problems 80\.0%/);
+    // The sets are over the problems with all K; the short ones are reported apart.
+    assert.match(
+      html,
+      /Every set holds the 10 problems with all 3 instances; 2 with fewer are left out of the sets: 40\.0% of their instances right, their originals 50\.0%\./,
+    );
     const md = instancesMarkdown(summaryWith("p|x", [0.5, 0.7]), (s) => s.replace(/\|/g, "\\|")).join("\n");
     assert.match(md, /\| p\\\|x \| one-quantity \| 2 \| 60\.0 \|/);
+    assert.match(md, /\| 80\.0 \| 10 \| 2, 40\.0, 50\.0 \|$/m);
   });
 
   it("is empty for a run without instances", () => {

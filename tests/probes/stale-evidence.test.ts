@@ -1,6 +1,6 @@
 /**
  * Issue 19 review: an answer-changing variant whose original answer is a rounding of its new one
- * ($693.50 -> 694), or lies within one of it, would score a model that rounds or drops cents as
+ * ($693.50 -> 694), would score a model that rounds or drops cents as
  * "stale". Every answer-changing probe refuses such variants (src/probes/stale-evidence.ts).
  * Expected answers below were worked out by hand.
  */
@@ -19,9 +19,24 @@ import { sharedGsm8kFile } from "../helpers/data-fixtures.js";
 import { makeProblem } from "./fixtures.js";
 
 const r = (text: string) => Rational.parse(text) as Rational;
-/** Whether `a` and `b` lie less than one apart, in plain decimal arithmetic (hundredths). */
-const withinOne = (a: string, b: string) =>
-  Math.abs(Math.round(Number(a) * 100) - Math.round(Number(b) * 100)) < 100;
+/**
+ * Whether `original` is `answer` shortened to a whole number, tenths or hundredths (round half away
+ * from zero, floor, ceil, truncate), in plain floating-point arithmetic, independent of Rational.
+ */
+const isRounding = (original: string, answer: string): boolean => {
+  const x = Number(answer);
+  const o = Number(original);
+  return [1, 10, 100].some((f) => {
+    const v = x * f;
+    const shortened = [
+      Math.floor(v + 1e-9),
+      Math.ceil(v - 1e-9),
+      Math.sign(v) * Math.floor(Math.abs(v) + 0.5 + 1e-9),
+      Math.trunc(v + Math.sign(v) * 1e-9),
+    ];
+    return shortened.some((s) => Math.abs(s / f - o) < 1e-9);
+  });
+};
 
 describe("stale evidence rules", () => {
   it("names roundings, floors, ceilings and truncations of the new answer", () => {
@@ -30,12 +45,16 @@ describe("stale evidence rules", () => {
     assert.equal(ambiguousStaleEvidence(r("110"), r("109.5")), "original_answer_is_a_rounding");
     assert.equal(ambiguousStaleEvidence(r("11"), r("11.75")), "original_answer_is_a_rounding"); // floor
     assert.equal(ambiguousStaleEvidence(r("-3"), r("-3.5")), "original_answer_is_a_rounding"); // toward zero
-    // Within one, but no rounding gives a fractional original.
-    assert.equal(ambiguousStaleEvidence(r("219.3"), r("219.8")), "answer_within_one");
-    assert.equal(ambiguousStaleEvidence(r("0.5"), r("0.75")), "answer_within_one");
+    // Tenths and cents: 6.75 floored (or truncated) to tenths is 6.7; 2.875 rounded to cents is 2.88.
+    assert.equal(ambiguousStaleEvidence(r("6.7"), r("6.75")), "original_answer_is_a_rounding");
+    assert.equal(ambiguousStaleEvidence(r("2.88"), r("2.875")), "original_answer_is_a_rounding");
   });
 
-  it("leaves answers one or more apart, and leaves the unchanged answer to the guards", () => {
+  it("leaves answers no rounding makes equal (however close), and the unchanged answer to the guards", () => {
+    // Close, but giving 219.3 for 219.8 (or 6.7 for 6.8, 0.3 for 0.03) is the original answer itself.
+    assert.equal(ambiguousStaleEvidence(r("219.3"), r("219.8")), null);
+    assert.equal(ambiguousStaleEvidence(r("6.7"), r("6.8")), null);
+    assert.equal(ambiguousStaleEvidence(r("0.3"), r("0.03")), null);
     assert.equal(ambiguousStaleEvidence(r("694"), r("695")), null);
     assert.equal(ambiguousStaleEvidence(r("694"), r("692.75")), null);
     assert.equal(ambiguousStaleEvidence(r("219.3"), r("220.3")), null);
@@ -67,7 +86,7 @@ describe("answer-changing probes refuse ambiguous stale evidence", () => {
     assert.equal(outcome.refused?.["original_answer_is_a_rounding"], 8);
   });
 
-  it("price-edit: no variant within one of the original answer", () => {
+  it("price-edit: no variant whose original answer is its new answer rounded", () => {
     const outcome = priceEdit({ instances: 200 }).apply(
       analyzeProblem(
         makeProblem(
@@ -77,10 +96,9 @@ describe("answer-changing probes refuse ambiguous stale evidence", () => {
       ),
       createRng(1),
     );
-    // $2.50 -> $2.60 or $4.20 -> $4.10 would make 6.80 or 6.60: within one of 6.70.
+    // $2.50 -> $2.55 would make 6.75, floored to tenths 6.70; $2.50 -> $2.60 makes 6.80 (kept).
     assert.ok(outcome.variants.length > 10, `${outcome.variants.length} variants`);
-    for (const v of outcome.variants) assert.ok(!withinOne(v.expected, "6.7"), `${v.expected}`);
-    assert.ok((outcome.refused?.["answer_within_one"] ?? 0) > 0, JSON.stringify(outcome.refused));
+    for (const v of outcome.variants) assert.ok(!isRounding("6.7", v.expected), `${v.expected}`);
   });
 });
 
@@ -92,7 +110,7 @@ describe("GSM8K test lines 12, 27, 512 (decimal made 693.5 for 694, 242.25 for 2
   });
 
   for (const line of [12, 27, 512]) {
-    it(`line ${line}: every decimal and price-edit variant is at least one away from the original`, () => {
+    it(`line ${line}: no variant's original answer is its new answer rounded`, () => {
       const probes = parseProbeList("decimal,price-edit,number-swap", { instances: 500 });
       for (const seed of [1, 2, 3]) {
         const run = runProbes([problems.get(line) as Problem], probes, seed);
@@ -102,7 +120,7 @@ describe("GSM8K test lines 12, 27, 512 (decimal made 693.5 for 694, 242.25 for 2
         );
         for (const v of run.variants) {
           assert.ok(
-            !withinOne(v.expected, v.originalAnswer),
+            !isRounding(v.originalAnswer, v.expected),
             `${v.id}: ${v.originalAnswer} -> ${v.expected}`,
           );
         }

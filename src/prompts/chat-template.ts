@@ -25,6 +25,8 @@ export interface ChatTemplate {
   sha256: string;
   /** The prompt text for `messages`, ending where the assistant's reply starts. */
   render(messages: readonly ChatMessage[]): string;
+  /** What was compiled: another thread (litmus serve's body worker) compiles the same template. */
+  compiledFrom: { text: string; tokens: { bos_token: string; eos_token: string } };
 }
 
 /** Parses a `--chat-template` value. */
@@ -80,6 +82,7 @@ export function compileChatTemplate(
     source,
     origin,
     sha256: createHash("sha256").update(text).digest("hex"),
+    compiledFrom: { text, tokens },
     render(messages) {
       try {
         return template.render({

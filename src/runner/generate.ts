@@ -18,6 +18,9 @@ import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
 
+/** Most time (ms) one decode step's rows hold the event loop before timers and I/O get a turn. */
+const ROWS_SLICE_MS = 10;
+
 export interface GenerateOptions extends RunOptions {
   maxLogitsBytes?: number;
   /** Where shared prefixes (`GenerateRequest.sharedPrefix`) are kept; without it every prompt is prefilled whole. */
@@ -181,7 +184,14 @@ export async function generateBatch(
     let lse = 0;
 
     for (let step = 0; active.length > 0; step++) {
+      let since = performance.now();
       for (let i = 0; i < active.length; i++) {
+        // Choosing a token reads the whole vocabulary: a step of many rows on a busy machine can
+        // take 100 ms or more, too long to keep a server's other clients (litmus serve) waiting.
+        if (performance.now() - since > ROWS_SLICE_MS) {
+          await yieldToEventLoop();
+          since = performance.now();
+        }
         const row = active[i]!;
         // A cancelled request's rows end here: nobody reads their completions.
         if (requests[row.request]!.signal?.aborted) {

@@ -137,8 +137,9 @@ export function parseChatBody(
 export async function completeChat(
   ctx: RequestContext,
   settings: CompletionSettings,
+  ids: number[][],
 ): Promise<ChatCompletionsResponse> {
-  return chatResponseOf(await complete(ctx, settings));
+  return chatResponseOf(await complete(ctx, settings, ids));
 }
 
 function chatResponseOf(response: CompletionsResponse): ChatCompletionsResponse {

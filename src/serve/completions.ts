@@ -10,7 +10,7 @@ import type { CausalLM } from "../runner/model.js";
 import type { Completion, GenerationConfig } from "../runner/types.js";
 import { limitOption, type ServeLimits } from "./limits.js";
 import type { Asker, ModelQueue } from "./queue.js";
-import type { TokenizerWorker } from "./tokenizer-worker.js";
+import type { Tokenized } from "./tokenizer-worker.js";
 
 /** A request the client got wrong: answered with this HTTP status and an OpenAI error body. */
 export class ClientError extends Error {
@@ -39,6 +39,9 @@ export interface CompletionSettings {
 }
 
 export const MAX_N = 128;
+
+/** Most time (ms) shaping an answer may hold the event loop before other requests get a turn. */
+const TICK_MS = 10;
 
 /** Checks a body against the subset litmus serves; every problem is a 400 naming the field. */
 export function parseCompletionsBody(raw: unknown, servedModel: string): CompletionSettings {
@@ -131,20 +134,33 @@ export function sampleSeeds(seed: number | null, n: number): number[] {
 
 let counter = 0;
 
-/** What one completions request runs with: the model's queue, the tokenizer, the limits, its client. */
+/** What one completions request runs with: the model's queue, its client. */
 export interface RequestContext {
   queue: ModelQueue;
-  tokenizer: TokenizerWorker;
-  limits: ServeLimits;
   servedModel: string;
   /** Fired when the client leaves: work not yet done for it is dropped. */
   signal: AbortSignal;
 }
 
-/** Runs one validated request and shapes the answer. */
+/** Token ids of a text, unless it has more than `limit` (the tokenizer worker, or its own thread's). */
+export interface PromptTokenizer {
+  tokenize(text: string, limit: number, signal?: AbortSignal): Promise<Tokenized>;
+}
+
+/** What a request's prompts are tokenized and checked with. */
+export interface TokenizeContext {
+  tokenizer: PromptTokenizer;
+  limits: ServeLimits;
+  maxContext: number;
+  /** Fired when the client leaves: tokenizing still to do is dropped. */
+  signal: AbortSignal;
+}
+
+/** Runs one validated request, its prompts tokenized as `ids` (tokenizePrompts), and shapes the answer. */
 export async function complete(
   ctx: RequestContext,
   settings: CompletionSettings,
+  ids: number[][],
 ): Promise<CompletionsResponse> {
   const id = `cmpl-litmus-${process.pid}-${++counter}`;
   // Fired when the client leaves, or when one prompt fails: the others' work is then wasted.
@@ -155,7 +171,7 @@ export async function complete(
   ctx.signal.addEventListener("abort", onClientGone, { once: true });
   const asker = { owner: id, signal: cancel.signal };
   try {
-    return await run(ctx, settings, id, asker);
+    return await run(ctx, settings, ids, id, asker);
   } catch (err) {
     cancel.abort();
     throw err;
@@ -167,6 +183,7 @@ export async function complete(
 async function run(
   ctx: RequestContext,
   settings: CompletionSettings,
+  ids: number[][],
   id: string,
   asker: Asker,
 ): Promise<CompletionsResponse> {
@@ -181,7 +198,6 @@ async function run(
     stop: settings.stop,
     n: settings.n,
   };
-  const ids = await tokenizePrompts(ctx, settings);
   let promptTokens = 0;
   let completionTokens = 0;
   const perPrompt = await Promise.all(
@@ -215,12 +231,19 @@ async function run(
     }),
   );
   const choices: CompletionChoice[] = [];
-  perPrompt.forEach((list, p) => {
-    list.forEach(({ echoed, completion }, j) => {
+  // Thousands of choices with log-probs take a while to shape (a decode per token): other
+  // clients are answered in between.
+  let since = performance.now();
+  for (const [p, list] of perPrompt.entries()) {
+    for (const [j, { echoed, completion }] of list.entries()) {
       completionTokens += completion?.tokenIds.length ?? 0;
       choices.push(choiceOf(lm, settings, settings.prompts[p]!, echoed, completion, p * settings.n + j));
-    });
-  });
+      if (performance.now() - since > TICK_MS) {
+        await new Promise((r) => setImmediate(r));
+        since = performance.now();
+      }
+    }
+  }
   return {
     id,
     object: "text_completion",
@@ -240,9 +263,12 @@ async function run(
  * a request past `--max-prompts` or `--max-request-tokens` is refused as soon as that is known,
  * and its prompts still being tokenized are dropped.
  */
-async function tokenizePrompts(ctx: RequestContext, settings: CompletionSettings): Promise<number[][]> {
+export async function tokenizePrompts(
+  ctx: TokenizeContext,
+  settings: CompletionSettings,
+): Promise<number[][]> {
   const { limits } = ctx;
-  const context = ctx.queue.backend.lm.maxContext;
+  const context = ctx.maxContext;
   const count = settings.prompts.length;
   if (count > limits.maxPrompts)
     throw new ClientError(

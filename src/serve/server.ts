@@ -11,11 +11,19 @@ import type { ChatTemplate } from "../prompts/chat-template.js";
 import type { OnnxBackend } from "../runner/onnx-backend.js";
 import { InputError } from "../util/errors.js";
 import { terminalSafe } from "../util/terminal-text.js";
-import { charsPastContext, chatPrompt, completeChat, parseChatBody, parseMessages } from "./chat.js";
-import { ClientError, complete, parseCompletionsBody } from "./completions.js";
-import { DEFAULT_LIMITS, limitOption, MAX_CHARS_PER_TOKEN, type ServeLimits } from "./limits.js";
+import {
+  type BodyContext,
+  INLINE_BODY_BYTES,
+  type PreparedCompletion,
+  parseJson,
+  prepareCompletion,
+  tokenizeAnswer,
+} from "./bodies.js";
+import { completeChat } from "./chat.js";
+import { ClientError, complete } from "./completions.js";
+import { DEFAULT_LIMITS, limitOption, type ServeLimits } from "./limits.js";
 import { Cancelled, ModelQueue, type QueueOptions } from "./queue.js";
-import { TokenizeCancelled, TokenizerWorker } from "./tokenizer-worker.js";
+import { type BodyTerms, TokenizeCancelled, TokenizerWorker } from "./tokenizer-worker.js";
 
 export interface ServeOptions extends QueueOptions, Partial<ServeLimits> {
   /** Name clients pass as `model`. */
@@ -46,6 +54,8 @@ export interface RunningServer {
 interface Served {
   queue: ModelQueue;
   tokenizer: TokenizerWorker;
+  /** A second worker for bodies over INLINE_BODY_BYTES (bodies.ts), so they never wait for one. */
+  bodies: TokenizerWorker;
   limits: ServeLimits;
   options: ServeOptions;
   created: number;
@@ -61,6 +71,7 @@ export async function startServer(backend: OnnxBackend, options: ServeOptions): 
   const served: Served = {
     queue: new ModelQueue(backend, options),
     tokenizer: await TokenizerWorker.open(backend.lm.dir),
+    bodies: await TokenizerWorker.open(backend.lm.dir, options.chatTemplate ?? null),
     limits,
     options,
     created: Math.floor(Date.now() / 1000),
@@ -106,6 +117,7 @@ export async function startServer(backend: OnnxBackend, options: ServeOptions): 
         server.closeIdleConnections();
       });
       await served.tokenizer.close();
+      await served.bodies.close();
     },
   };
 }
@@ -137,69 +149,27 @@ async function handle(
     };
     return sendJson(res, 200, body);
   }
-  if (path === "/v1/completions") {
+  if (path === "/v1/completions" || path === "/v1/chat/completions") {
     if (req.method !== "POST") throw new ClientError(405, "use POST");
-    const parsed = parseJson(await readBody(req, res, limits.maxBodyBytes));
-    const settings = parseCompletionsBody(parsed, options.modelName);
-    const answer = await complete(
-      { queue, tokenizer: served.tokenizer, limits, servedModel: options.modelName, signal },
-      settings,
+    const route = path === "/v1/completions" ? "completions" : "chat";
+    const body = await readBody(req, res, limits.maxBodyBytes);
+    const { settings, ids } = await prepared(route, body, served, signal);
+    const ctx = { queue, servedModel: options.modelName, signal };
+    return sendJson(
+      res,
+      200,
+      route === "chat" ? await completeChat(ctx, settings, ids) : await complete(ctx, settings, ids),
     );
-    return sendJson(res, 200, answer);
-  }
-  if (path === "/v1/chat/completions") {
-    if (req.method !== "POST") throw new ClientError(405, "use POST");
-    const parsed = parseJson(await readBody(req, res, limits.maxBodyBytes));
-    const settings = parseChatBody(parsed, options.modelName, options.chatTemplate ?? null, {
-      maxMessages: limits.maxMessages,
-      maxContext: queue.backend.lm.maxContext,
-    });
-    const answer = await completeChat(
-      { queue, tokenizer: served.tokenizer, limits, servedModel: options.modelName, signal },
-      settings,
-    );
-    return sendJson(res, 200, answer);
   }
   if (path === "/tokenize") {
-    // vLLM's tokenize endpoint (beside /v1): how long a prompt is for this model, so a client
-    // can check its prompts against the context before sending any.
+    // vLLM's tokenize endpoint (beside /v1): see bodies.ts.
     if (req.method !== "POST") throw new ClientError(405, "use POST");
-    const body = parseJson(await readBody(req, res, limits.maxBodyBytes)) as {
-      model?: unknown;
-      prompt?: unknown;
-      messages?: unknown;
-    };
-    if (body?.model !== undefined && body.model !== options.modelName)
-      throw new ClientError(
-        404,
-        `model ${String(body.model)} is not served here (serving ${options.modelName})`,
-      );
-    const maxContext = queue.backend.lm.maxContext;
-    // A chat (`messages`, as vLLM takes it) is counted as /v1/chat/completions renders it, after
-    // the bounds that keep its rendering short (--max-messages; text that cannot fit the context
-    // is answered, unrendered, as any prompt past the context: a count past max_model_len).
-    if (body?.messages !== undefined && body.prompt === undefined) {
-      const messages = parseMessages(body.messages, limits.maxMessages);
-      const chars = charsPastContext(messages, maxContext);
-      if (chars !== null)
-        return sendJson(res, 200, {
-          count: Math.ceil(chars / MAX_CHARS_PER_TOKEN),
-          max_model_len: maxContext,
-          tokens: null,
-        });
-      body.prompt = chatPrompt(messages, options.chatTemplate ?? null);
-    }
-    if (typeof body?.prompt !== "string") throw new ClientError(400, '"prompt" must be a string');
-    // Counted up to the context and a bit (tokenize-worker.ts): a longer prompt gets a count past
-    // max_model_len, all a client needs to know, and costs no more to measure than one that fits.
-    const result = await served.tokenizer.tokenize(body.prompt, maxContext, signal);
-    if ("over" in result)
-      return sendJson(res, 200, { count: result.counted, max_model_len: maxContext, tokens: null });
-    return sendJson(res, 200, {
-      count: Math.max(result.ids.length, 1),
-      max_model_len: maxContext,
-      tokens: result.ids,
-    });
+    const body = await readBody(req, res, limits.maxBodyBytes);
+    const answer =
+      body.length > INLINE_BODY_BYTES
+        ? await served.bodies.tokenizeBody(body, bodyTerms(served), signal)
+        : await tokenizeAnswer(parseJson(body.toString("utf8")), bodyContext(served, signal));
+    return sendJson(res, 200, answer);
   }
   throw new ClientError(
     404,
@@ -207,12 +177,33 @@ async function handle(
   );
 }
 
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ClientError(400, "the body is not valid JSON");
-  }
+/** A completions or chat body read: on the event loop when small, in the body worker when large. */
+function prepared(
+  route: "completions" | "chat",
+  body: Buffer,
+  served: Served,
+  signal: AbortSignal,
+): Promise<PreparedCompletion> {
+  return body.length > INLINE_BODY_BYTES
+    ? served.bodies.prepareCompletion(route, body, bodyTerms(served), signal)
+    : prepareCompletion(route, parseJson(body.toString("utf8")), bodyContext(served, signal));
+}
+
+function bodyTerms(served: Served): BodyTerms {
+  return {
+    servedModel: served.options.modelName,
+    limits: served.limits,
+    maxContext: served.queue.backend.lm.maxContext,
+  };
+}
+
+function bodyContext(served: Served, signal: AbortSignal): BodyContext {
+  return {
+    ...bodyTerms(served),
+    chatTemplate: served.options.chatTemplate ?? null,
+    tokenizer: served.tokenizer,
+    signal,
+  };
 }
 
 function authorized(req: IncomingMessage, key: string): boolean {
@@ -222,11 +213,12 @@ function authorized(req: IncomingMessage, key: string): boolean {
 }
 
 /**
- * The body as text, at most `limit` bytes. Past it, the request is refused (413) at once: the
- * rest is read and dropped (so the client, still sending, gets the answer) and the connection
- * closes after the answer.
+ * The body's bytes, at most `limit`. Past it, the request is refused (413) at once: the rest is
+ * read and dropped (so the client, still sending, gets the answer) and the connection closes
+ * after the answer. Each chunk is copied as it comes into one buffer (of the declared length when
+ * there is one), so no single turn of the event loop copies megabytes.
  */
-function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string> {
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const over = () => {
       res.shouldKeepAlive = false;
@@ -239,20 +231,25 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
       req.resume();
       return over();
     }
-    const chunks: Buffer[] = [];
+    let body = Buffer.alloc(Number.isInteger(declared) && declared >= 0 ? declared : 64 * 1024);
     let size = 0;
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
+      if (size + chunk.length > limit) {
+        body = Buffer.alloc(0);
         req.off("data", onData);
         req.resume();
         return over();
       }
-      chunks.push(chunk);
+      if (size + chunk.length > body.length) {
+        const grown = Buffer.alloc(Math.min(limit, Math.max(2 * body.length, size + chunk.length)));
+        body.copy(grown, 0, 0, size);
+        body = grown;
+      }
+      chunk.copy(body, size);
+      size += chunk.length;
     };
     req.on("data", onData);
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(size === body.length ? body : body.subarray(0, size)));
     req.on("error", reject);
   });
 }

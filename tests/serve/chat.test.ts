@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { compileChatTemplate } from "../../src/prompts/index.js";
 import { OnnxBackend } from "../../src/runner/index.js";
+import { INLINE_BODY_BYTES } from "../../src/serve/bodies.js";
 import { type RunningServer, startServer } from "../../src/serve/index.js";
 import { TINY } from "../runner/helpers.js";
 
@@ -19,8 +20,8 @@ type Json = any;
 const CHATML = fileURLToPath(new URL("../../../tests/fixtures/chat-templates/chatml.jinja", import.meta.url));
 
 const MESSAGES = [
-  { role: "system", content: "Be brief." },
-  { role: "user", content: "Question: Tom has 3 apples and buys 4 more.\nAnswer:" },
+  { role: "system" as const, content: "Be brief." },
+  { role: "user" as const, content: "Question: Tom has 3 apples and buys 4 more.\nAnswer:" },
 ];
 
 async function post(url: string, path: string, body: unknown): Promise<{ status: number; json: Json }> {
@@ -254,5 +255,58 @@ describe("litmus serve /v1/chat/completions", () => {
       ],
     });
     assert.equal(list.status, 200, "text content parts are joined");
+  });
+
+  it("reads a body over INLINE_BODY_BYTES in the body worker and answers it as the same body inline", async () => {
+    // Servers ignore unknown fields: padding moves a request to the body worker, nothing else.
+    const padding = "x".repeat(INLINE_BODY_BYTES + 1024);
+    const same = (r: { status: number; json: Json }) => {
+      const { id: _id, created: _created, ...rest } = r.json;
+      return { status: r.status, ...rest };
+    };
+    const sampled = { model: "tiny", max_tokens: 6, temperature: 1, seed: 7, n: 3 };
+    const requests: Array<[string, Record<string, unknown>]> = [
+      [
+        "/completions",
+        { ...sampled, prompt: ["Question: 2 + 2?", "Question: 3 + 5?"], logprobs: 1, echo: true },
+      ],
+      ["/chat/completions", { ...sampled, messages: MESSAGES, logprobs: true }],
+      ["/../tokenize", { model: "tiny", messages: MESSAGES }],
+      ["/../tokenize", { model: "tiny", prompt: "Question: Tom has 3 apples. ".repeat(40) }],
+      // Refusals: the same status and message.
+      ["/completions", { ...sampled, prompt: "Tom has 3 apples. ".repeat(200) }],
+      ["/completions", { ...sampled, model: "other", prompt: "x" }],
+      ["/chat/completions", { ...sampled, messages: [{ role: "robot", content: "x" }] }],
+      ["/completions", { ...sampled, prompt: Array.from({ length: 300 }, () => "x") }],
+    ];
+    for (const [path, body] of requests) {
+      const inline = await post(templated.url, path, body);
+      const worker = await post(templated.url, path, { ...body, padding });
+      assert.deepEqual(same(worker), same(inline), `${path} ${JSON.stringify(body).slice(0, 80)}`);
+    }
+    // Each refusal above was one (not a 200 twice by mistake), and a chat went through the template.
+    const statuses = [];
+    for (const [path, body] of requests)
+      statuses.push((await post(templated.url, path, { ...body, padding })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 400, 404, 400, 400]);
+    // The worker renders the chat by the server's template: the tokens of the rendered text.
+    const rendered = compileChatTemplate(readFileSync(CHATML, "utf8"), CHATML).render(MESSAGES);
+    const viaWorker = await post(templated.url, "/../tokenize", {
+      model: "tiny",
+      messages: MESSAGES,
+      padding,
+    });
+    const ofText = await post(templated.url, "/../tokenize", { model: "tiny", prompt: rendered });
+    assert.ok(rendered.includes("<|im_start|>"));
+    assert.ok(viaWorker.json.tokens.length > 0);
+    assert.deepEqual(viaWorker.json.tokens, ofText.json.tokens);
+
+    const broken = await fetch(`${templated.url}/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"model": "tiny", "prompt": "${padding}"`,
+    });
+    assert.equal(broken.status, 400);
+    assert.match(((await broken.json()) as Json).error.message, /not valid JSON/);
   });
 });

@@ -1,4 +1,5 @@
 import { basename, resolve } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Argv } from "yargs";
 import { loadChatTemplate, parseChatTemplateChoice } from "../../prompts/index.js";
 import { LIMITS, type ServeLimits, startServer } from "../../serve/index.js";
@@ -110,12 +111,23 @@ export const serveCommand: CliCommand = {
     process.stderr.write(
       `litmus: serving ${modelName} at ${running.url} (chat: ${chatTemplate ? `template of ${chatTemplate.source}` : "plain transcript, the model has no chat template"}; Ctrl-C to stop)\n`,
     );
+    // For benchmarks/serve-stall.ts: the server's own event-loop delay, one line when it stops.
+    const loop =
+      process.env["LITMUS_SERVE_LOOP_STATS"] === "1" ? monitorEventLoopDelay({ resolution: 1 }) : null;
+    loop?.enable();
     await new Promise<void>((done) => {
       const stop = () => done();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
     process.stderr.write("litmus: stopping\n");
+    if (loop) {
+      loop.disable();
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      process.stderr.write(
+        `litmus: event loop delay: max ${ms(loop.max)} ms, p99 ${ms(loop.percentile(99))} ms, mean ${ms(loop.mean)} ms\n`,
+      );
+    }
     await running.close();
     await backend.close();
     return EXIT.ok;

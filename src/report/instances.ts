@@ -48,6 +48,37 @@ const obj = (v: unknown): Record<string, unknown> =>
   v !== null && typeof v === "object" ? (v as Record<string, unknown>) : {};
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/** A probe kind of which no problem had all K instances: no set, only its short problems. */
+export interface ShortOnlyView {
+  probe: string;
+  kind: string;
+  short: number;
+  shortAccuracy: number | null;
+}
+
+/** The probe kinds with no instance set (no problem allowed all K), which the histograms leave out. */
+export function shortOnlyViews(summary: AuditSummary): ShortOnlyView[] {
+  return arr(obj(summary.instances)["distributions"]).flatMap((raw) => {
+    const d = obj(raw);
+    if (arr(d["sets"]).length > 0) return [];
+    const short = num(d["short"]) ?? 0;
+    if (short === 0) return [];
+    return [
+      {
+        probe: String(d["probe"] ?? ""),
+        kind: String(d["kind"] ?? ""),
+        short,
+        shortAccuracy: num(obj(d["short_problems"])["accuracy"]),
+      },
+    ];
+  });
+}
+
+function shortOnlyText(v: ShortOnlyView): string {
+  const own = v.shortAccuracy === null ? "" : `, ${pct(v.shortAccuracy)}% of their instances right`;
+  return `${v.probe} ${v.kind}: ${v.short} problems, each with fewer${own}`;
+}
+
 /** The distributions of a summary's `instances` (empty for a run without --instances). */
 export function instanceViews(summary: AuditSummary): InstanceDistributionView[] {
   const inst = obj(summary.instances);
@@ -206,26 +237,37 @@ const INSTANCES_CSS = `<style>
 /** The section (empty for a run without --instances). */
 export function instancesHtml(summary: AuditSummary): string {
   const views = instanceViews(summary);
-  if (views.length === 0) return "";
-  const k = views[0]?.requested ?? 0;
+  const shortOnly = shortOnlyViews(summary);
+  if (views.length === 0 && shortOnly.length === 0) return "";
+  const k = num(obj(summary.instances)["requested"]) ?? views[0]?.requested ?? 0;
+  const none =
+    shortOnly.length === 0
+      ? ""
+      : `\n<p>No problem allowed all ${k} instances of: ${shortOnly.map((v) => e(shortOnlyText(v))).join("; ")}. These kinds have no instance sets; ask for fewer instances to compare them.</p>`;
   return `<section id="instances"><h2>Instance sets (GSM-Symbolic style)</h2>${INSTANCES_CSS}
 <p>This run made ${k} number instantiations of each problem per answer-changing probe (<code>--instances ${k}</code>). Instance set <i>j</i> holds the <i>j</i>-th instantiation of every problem that has all ${k} (so every set is over the same problems, and the originals' accuracy too); problems that allow fewer are counted apart. How far the sets' accuracies spread shows how much a single fixed benchmark's score owes to its particular numbers.</p>
-${views.map(distributionHtml).join("\n")}
+${views.map(distributionHtml).join("\n")}${none}
 </section>`;
 }
 
 /** The same figures for report.md: one table row per probe kind. */
 export function instancesMarkdown(summary: AuditSummary, text: (s: string) => string): string[] {
   const views = instanceViews(summary);
-  if (views.length === 0) return [];
+  const shortOnly = shortOnlyViews(summary);
+  if (views.length === 0 && shortOnly.length === 0) return [];
+  const k = num(obj(summary.instances)["requested"]) ?? views[0]?.requested ?? 0;
   return [
-    `### Instance sets (--instances ${views[0]?.requested ?? 0})`,
+    `### Instance sets (--instances ${k})`,
     "",
     "| probe | kind | sets | mean % | sd | range % | originals % | problems with all K | fewer than K: problems, instances %, originals % |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...views.map(
       (d) =>
         `| ${text(d.probe)} | ${text(d.kind)} | ${d.sets.length} | ${pct(d.mean)} | ${d.sd === null ? "-" : pct(d.sd)} | ${pct(d.min)}-${pct(d.max)} | ${pct(d.original)} | ${d.full} | ${d.short}, ${d.shortAccuracy === null ? "-" : pct(d.shortAccuracy)}, ${d.shortOriginal === null ? "-" : pct(d.shortOriginal)} |`,
+    ),
+    ...shortOnly.map(
+      (v) =>
+        `| ${text(v.probe)} | ${text(v.kind)} | 0 | - | - | - | - | 0 | ${v.short}, ${v.shortAccuracy === null ? "-" : pct(v.shortAccuracy)}, - |`,
     ),
     "",
   ];

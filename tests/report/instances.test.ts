@@ -107,4 +107,43 @@ describe("report: instance sets", () => {
     assert.equal(instancesHtml(none), "");
     assert.deepEqual(instanceViews(none), []);
   });
+
+  it("names the kinds no problem had all K instances of, in the page and in report.md", () => {
+    const summary = summaryWith("number-swap", [0.5, 0.6]);
+    const inst = (summary as unknown as { instances: { distributions: unknown[] } }).instances;
+    inst.distributions.push({
+      probe: "decimal<b>",
+      kind: "one-quantity",
+      requested: 2,
+      problems: 3,
+      full: 0,
+      short: 3,
+      sets: [],
+      mean: null,
+      sd: null,
+      min: null,
+      max: null,
+      original: { problems: 0, correct: 0, accuracy: null },
+      short_problems: {
+        problems: 3,
+        instances: 4,
+        correct: 1,
+        accuracy: 0.25,
+        original: { problems: 3, correct: 2, accuracy: 2 / 3 },
+      },
+    });
+    const html = instancesHtml(summary);
+    // One histogram (number-swap); decimal named with its 3 short problems and 1 of 4 right.
+    assert.equal(html.match(/<svg class="inst-hist"/g)?.length, 1);
+    assert.match(
+      html,
+      /No problem allowed all 2 instances of: decimal&lt;b&gt; one-quantity: 3 problems, each with fewer, 25\.0% of their instances right\./,
+    );
+    const md = instancesMarkdown(summary, (t) => t.replace(/</g, "&lt;").replace(/>/g, "&gt;")).join("\n");
+    assert.match(md, /\| decimal&lt;b&gt; \| one-quantity \| 0 \| - \| - \| - \| - \| 0 \| 3, 25\.0, - \|/);
+    // A run whose every kind is short still gets the section.
+    inst.distributions.shift();
+    assert.match(instancesHtml(summary), /<section id="instances">/);
+    assert.equal(instanceViews(summary).length, 0);
+  });
 });

@@ -7,79 +7,20 @@
  */
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { openAuditBackend } from "../../src/audit/backends.js";
-import { type AuditDeps, runAudit } from "../../src/audit/run.js";
+import { runAudit } from "../../src/audit/run.js";
 import type { AuditOptions } from "../../src/audit/types.js";
 import { CANARY_MODEL_DIR } from "../../src/data/litmus-mini.js";
 import { CHAT_SYSTEM, loadChatTemplate } from "../../src/prompts/index.js";
 import { OnnxBackend } from "../../src/runner/index.js";
 import { type RunningServer, startServer } from "../../src/serve/index.js";
 import { makeTempDir } from "../helpers/data-fixtures.js";
+import { faultyProxy, quietDeps, runSamples } from "./faulty-proxy.js";
 import { auditOptions } from "./helpers.js";
 
 const CHATML = fileURLToPath(new URL("../../../tests/fixtures/chat-templates/chatml.jinja", import.meta.url));
-
-/** Forwards to `target`; after `failAfter` chat generations it answers them with 500. */
-async function faultyProxy(target: string): Promise<{
-  url: string;
-  state: { failAfter: number; forwarded: number };
-  close: () => Promise<void>;
-}> {
-  const state = { failAfter: Number.POSITIVE_INFINITY, forwarded: 0 };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      const isChat = req.url?.endsWith("/chat/completions") === true;
-      if (isChat && state.forwarded >= state.failAfter) {
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { message: "simulated outage" } }));
-        return;
-      }
-      if (isChat) state.forwarded++;
-      const answer = await fetch(`${target}${req.url!.replace(/^\/v1/, "")}`, {
-        method: req.method!,
-        headers: { "content-type": "application/json" },
-        ...(raw ? { body: raw } : {}),
-      });
-      const text = await answer.text();
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    state,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-function deps(): AuditDeps {
-  return {
-    openBackend: (o) => openAuditBackend(o, () => {}),
-    progress: null,
-    log: () => {},
-    print: () => {},
-  };
-}
-
-function samples(dir: string): Array<Record<string, unknown>> {
-  return readFileSync(join(dir, "samples.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 function chatConfig(dir: string): unknown {
   return (
@@ -128,7 +69,7 @@ describe("chat prompts: in-process chat template vs --api chat against litmus se
     });
 
   it("gives the same completions both ways, and a killed chat run resumes asking each once", async () => {
-    const proxy = await faultyProxy(server.url);
+    const proxy = await faultyProxy(server.url, (url) => url.endsWith("/chat/completions"));
     try {
       const openai = {
         endpoint: proxy.url,
@@ -142,7 +83,7 @@ describe("chat prompts: in-process chat template vs --api chat against litmus se
       const viaChat = join(tmp.dir, "chat-api");
       proxy.state.failAfter = 6;
       await assert.rejects(
-        runAudit(base(viaChat, { model: "openai:canary-instruct", openai }), { failOn: [] }, deps()),
+        runAudit(base(viaChat, { model: "openai:canary-instruct", openai }), { failOn: [] }, quietDeps()),
         /HTTP 500: simulated outage/,
       );
       assert.equal(proxy.state.forwarded, 6);
@@ -150,20 +91,20 @@ describe("chat prompts: in-process chat template vs --api chat against litmus se
       const resumed = await runAudit(
         base(viaChat, { model: "openai:canary-instruct", openai }),
         { failOn: [] },
-        deps(),
+        quietDeps(),
       );
       assert.equal(resumed.resumed, true);
-      const total = samples(viaChat).length;
+      const total = runSamples(viaChat).length;
       assert.equal(proxy.state.forwarded, total, "every chat completion asked for exactly once");
       assert.equal(resumed.generated, total - 6);
 
       const inProcess = join(tmp.dir, "in-process");
-      await runAudit(base(inProcess), { failOn: [] }, { ...deps(), hashModel: async () => ({}) });
+      await runAudit(base(inProcess), { failOn: [] }, { ...quietDeps(), hashModel: async () => ({}) });
       const key = (r: Record<string, unknown>) => `${r["request_id"]}#${r["sample_index"]}`;
-      const direct = new Map(samples(inProcess).map((r) => [key(r), r]));
+      const direct = new Map(runSamples(inProcess).map((r) => [key(r), r]));
       assert.equal(direct.size, total);
       let greedy = 0;
-      for (const r of samples(viaChat)) {
+      for (const r of runSamples(viaChat)) {
         const d = direct.get(key(r))!;
         assert.equal(r["completion"], d["completion"], key(r));
         assert.equal(r["finish_reason"], d["finish_reason"], key(r));
@@ -190,13 +131,13 @@ describe("chat prompts: in-process chat template vs --api chat against litmus se
     await runAudit(
       base(out, { format: "qa", n: 0, ks: [1], limit: 1 }),
       { failOn: [] },
-      { ...deps(), hashModel: async () => ({}) },
+      { ...quietDeps(), hashModel: async () => ({}) },
     );
     await assert.rejects(
       runAudit(
         base(out, { format: "qa", n: 0, ks: [1], limit: 1, chatTemplate: "none" }),
         { failOn: [] },
-        { ...deps(), hashModel: async () => ({}) },
+        { ...quietDeps(), hashModel: async () => ({}) },
       ),
       /holds a run with a different configuration \(chat: .* -> \(none\)\)/,
     );

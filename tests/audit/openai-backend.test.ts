@@ -5,76 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { openAuditBackend } from "../../src/audit/backends.js";
-import { type AuditDeps, runAudit } from "../../src/audit/run.js";
+import { runAudit } from "../../src/audit/run.js";
 import type { AuditOptions } from "../../src/audit/types.js";
 import { CANARY_MODEL_DIR } from "../../src/data/litmus-mini.js";
 import { OnnxBackend } from "../../src/runner/index.js";
 import { type RunningServer, startServer } from "../../src/serve/index.js";
 import { makeTempDir } from "../helpers/data-fixtures.js";
+import { faultyProxy, quietDeps, runSamples } from "./faulty-proxy.js";
 import { auditOptions } from "./helpers.js";
-
-/** Forwards to `target`; while `failing`, answers completions (not model listings) with 500. */
-async function faultyProxy(target: string): Promise<{
-  url: string;
-  state: { failing: boolean; failAfter: number; generateForwarded: number };
-  close: () => Promise<void>;
-}> {
-  const state = { failing: false, failAfter: Number.POSITIVE_INFINITY, generateForwarded: 0 };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      const isGenerate = req.url?.endsWith("/completions") && !(JSON.parse(raw) as { echo?: boolean }).echo;
-      if (isGenerate && (state.failing || state.generateForwarded >= state.failAfter)) {
-        state.failing = true;
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { message: "simulated outage" } }));
-        return;
-      }
-      if (isGenerate) state.generateForwarded++;
-      const answer = await fetch(`${target}${req.url!.replace(/^\/v1/, "")}`, {
-        method: req.method!,
-        headers: { "content-type": "application/json" },
-        ...(raw ? { body: raw } : {}),
-      });
-      const text = await answer.text();
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    state,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-function deps(): AuditDeps {
-  return {
-    openBackend: (o) => openAuditBackend(o, () => {}),
-    progress: null,
-    log: () => {},
-    print: () => {},
-  };
-}
-
-function samples(dir: string): Array<Record<string, unknown>> {
-  return readFileSync(join(dir, "samples.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 describe("audit through --backend openai against litmus serve", () => {
   let model: OnnxBackend;
@@ -104,7 +44,10 @@ describe("audit through --backend openai against litmus serve", () => {
     });
 
   it("gives the in-process completions and scores, resuming a killed run without repeating a request", async () => {
-    const proxy = await faultyProxy(server.url);
+    const proxy = await faultyProxy(
+      server.url,
+      (url, body) => url.endsWith("/completions") && !(JSON.parse(body) as { echo?: boolean }).echo,
+    );
     try {
       const openai = {
         endpoint: proxy.url,
@@ -118,28 +61,27 @@ describe("audit through --backend openai against litmus serve", () => {
       // The server fails after 10 completions: the audit stops with its error, keeping what it got.
       proxy.state.failAfter = 10;
       await assert.rejects(
-        runAudit(base(viaHttp, { model: "openai:canary", openai }), { failOn: [] }, deps()),
+        runAudit(base(viaHttp, { model: "openai:canary", openai }), { failOn: [] }, quietDeps()),
         /HTTP 500: simulated outage/,
       );
-      assert.equal(proxy.state.generateForwarded, 10);
-      proxy.state.failing = false;
+      assert.equal(proxy.state.forwarded, 10);
       proxy.state.failAfter = Number.POSITIVE_INFINITY;
       const resumed = await runAudit(
         base(viaHttp, { model: "openai:canary", openai }),
         { failOn: [] },
-        deps(),
+        quietDeps(),
       );
       assert.equal(resumed.resumed, true);
-      const total = samples(viaHttp).length;
-      assert.equal(proxy.state.generateForwarded, total, "every completion asked for exactly once");
+      const total = runSamples(viaHttp).length;
+      assert.equal(proxy.state.forwarded, total, "every completion asked for exactly once");
       assert.equal(resumed.generated, total - 10);
 
       const inProcess = join(tmp.dir, "onnx");
-      await runAudit(base(inProcess), { failOn: [] }, { ...deps(), hashModel: async () => ({}) });
+      await runAudit(base(inProcess), { failOn: [] }, { ...quietDeps(), hashModel: async () => ({}) });
       const key = (r: Record<string, unknown>) => `${r["request_id"]}#${r["sample_index"]}`;
-      const direct = new Map(samples(inProcess).map((r) => [key(r), r]));
+      const direct = new Map(runSamples(inProcess).map((r) => [key(r), r]));
       assert.equal(direct.size, total);
-      for (const r of samples(viaHttp)) {
+      for (const r of runSamples(viaHttp)) {
         const d = direct.get(key(r))!;
         assert.equal(r["completion"], d["completion"], key(r));
         assert.equal(r["finish_reason"], d["finish_reason"], key(r));

@@ -9,7 +9,12 @@ import { scoreCompletion } from "../metrics/index.js";
 import type { Backend, Completion, GenerateRequest, GenerationConfig, Progress } from "../runner/types.js";
 import type { PythonSandbox } from "../sandbox/index.js";
 import type { RunStore } from "../store/index.js";
-import { type AuditRequest, CDD_TOKENS, type CompletionRecord } from "../types/audit.js";
+import {
+  type AuditRequest,
+  CDD_TOKENS,
+  type CodeProgramRule,
+  type CompletionRecord,
+} from "../types/audit.js";
 import { scoreCodeCompletion } from "./code-answer.js";
 import { rowsOf } from "./plan.js";
 
@@ -22,6 +27,8 @@ export interface ExecuteOptions {
    * is what its `solution()` returns in this sandbox, instead of the extraction pipeline's.
    */
   sandbox?: PythonSandbox;
+  /** How a code format's program is made from each completion (default `completion-body`). */
+  codeProgram?: CodeProgramRule;
   /** Called after each batch is committed. */
   onBatch?: (event: BatchEvent) => void;
   /** Called between model steps within a batch. */
@@ -90,8 +97,9 @@ export async function toCodeRecord(
   request: AuditRequest,
   c: Completion,
   sandbox: PythonSandbox,
+  codeProgram: CodeProgramRule = "completion-body",
 ): Promise<CompletionRecord> {
-  const score = await scoreCodeCompletion(sandbox, c.text, request);
+  const score = await scoreCodeCompletion(sandbox, c.text, request, codeProgram);
   return shapeRecord(request, c, { answer: score.answer, rule: score.rule, correct: score.correct });
 }
 
@@ -165,7 +173,7 @@ export async function executeBatches(
       // A completion already stored (from before a kill) keeps its record; its code is not rerun.
       if (store.hasCompletion(request.id, sampleIndex)) return;
       const record = options.sandbox
-        ? await toCodeRecord(request, c, options.sandbox)
+        ? await toCodeRecord(request, c, options.sandbox, options.codeProgram)
         : toRecord(request, c, options.pipeline);
       // Durable when this returns.
       if (store.recordCompletion(record)) {

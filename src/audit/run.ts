@@ -11,9 +11,7 @@ import { parseProbeList } from "../probes/registry.js";
 import { runProbes } from "../probes/run.js";
 import {
   chatSettingsOf,
-  checkChatFormat,
   loadChatTemplate,
-  type PromptFormat,
   type PromptStyle,
   resolvePromptFormat,
   wrapperOfSpec,
@@ -26,6 +24,7 @@ import { InputError } from "../util/errors.js";
 import { DEFAULT_SEED } from "../util/rng.js";
 import { LITMUS_VERSION } from "../util/version.js";
 import { type BaselineOptions, baselineGates, openBaseline, pairingProblem } from "./baseline.js";
+import { codeProgramRuleOf } from "./code-answer.js";
 import { recordDecodePath } from "./decode-path-note.js";
 import { executeBatches, missingSamples, totalCompletions } from "./execute.js";
 import { detectStoredRun, summarizeStore, writeDataExports, writeGateReports } from "./exports.js";
@@ -137,8 +136,14 @@ async function runAuditInFolder(
     options.format,
     options.exemplars === undefined ? {} : { exemplarsFile: options.exemplars },
   );
-  const style = promptStyleOf(options, format);
+  const style = promptStyleOf(options);
   const chat = chatSettingsOf(style, format);
+  // A code format prompted as a chat reads its programs out of the replies; the config says so.
+  const codeProgram = format.spec.answerFrom === "code" ? codeProgramRuleOf(chat) : null;
+  const extraction = {
+    pipeline: options.pipeline,
+    ...(codeProgram === "chat-reply" ? { codeProgram } : {}),
+  };
   const seeds = {
     run: options.seed,
     probes: options.probeSeed ?? DEFAULT_SEED,
@@ -160,7 +165,7 @@ async function runAuditInFolder(
       seeds,
       promptFormat: { name: format.spec.name, spec: format.spec },
       ...(chat ? { chat } : {}),
-      extraction: { pipeline: options.pipeline },
+      extraction,
       decoding,
     });
   }
@@ -225,7 +230,7 @@ async function runAuditInFolder(
     decoding,
     ks: options.ks,
     seeds,
-    extraction: { pipeline: options.pipeline },
+    extraction,
     detectors: { enabled: options.detectors === true, budget: options.detectors ? (options.budget ?? 0) : 0 },
     summary: { resamples: options.resamples, level: options.level, thresholds: options.thresholds },
   };
@@ -280,7 +285,7 @@ async function runAuditInFolder(
           maxNewTokens: options.maxNewTokens,
         },
         pipeline: options.pipeline,
-        ...(sandbox ? { sandbox } : {}),
+        ...(sandbox ? { sandbox, codeProgram: codeProgram ?? "completion-body" } : {}),
         onBatch: (e) => line.batch(e),
         onStep: (p) => line.stepProgress(p),
       });
@@ -372,22 +377,18 @@ export function gatesOfRun(runDir: string, summary: AuditSummary, gateOptions: G
  * text; otherwise the format's text. A `--chat-template` given with a served model is refused:
  * the server applies the model's template itself (`--api chat`).
  */
-function promptStyleOf(options: AuditOptions, format: PromptFormat): PromptStyle {
+function promptStyleOf(options: AuditOptions): PromptStyle {
   if (options.openai) {
     if (options.chatTemplate !== undefined && options.chatTemplate !== "auto")
       throw new InputError(
         "--chat-template applies to a local model; a server applies its model's own template (use --api chat)",
       );
     if (options.openai.api !== "chat") return { kind: "text" };
-    checkChatFormat(format);
     return { kind: "chat-api" };
   }
   const choice = options.chatTemplate ?? "auto";
   const template = loadChatTemplate(options.model, choice);
   if (template === null) return { kind: "text" };
-  // `auto` leaves a format without a chat form (code) as text; a template asked for by name is refused.
-  if (choice === "auto" && format.spec.answerFrom === "code") return { kind: "text" };
-  checkChatFormat(format);
   return { kind: "chat-template", template };
 }
 

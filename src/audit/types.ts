@@ -4,7 +4,7 @@
  */
 import type { OpenAIApi } from "../openai/chat.js";
 import type { ChatTemplateChoice } from "../prompts/chat-template.js";
-import type { RunConfig } from "../types/audit.js";
+import type { CodeProgramRule, RunConfig } from "../types/audit.js";
 
 /** A deterministic slice of the selected problems: 1-based `index` of `count`. */
 export interface Shard {
@@ -20,7 +20,12 @@ export interface Shard {
 export interface AuditRunConfig extends RunConfig {
   /** Parameters each probe was built with, by probe name, so the probes can be rebuilt exactly. */
   probeParams: Record<string, Record<string, unknown>>;
-  extraction: { pipeline: string };
+  /**
+   * `codeProgram`: for a `code` format prompted as a chat, how its programs were read from the
+   * replies (`chat-reply`); absent for a code format's completions (`completion-body`) and for
+   * text formats, so their run identities are as before.
+   */
+  extraction: { pipeline: string; codeProgram?: CodeProgramRule };
   /**
    * Whether the contamination detectors ran and the exchangeability test's budget: they change the
    * verdicts (`suspect`), so a resumed run must not add or drop them silently.

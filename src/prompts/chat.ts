@@ -3,10 +3,11 @@
  * a user turn (the exemplar's question asked exactly as the format asks the real one) and an
  * assistant turn (its worked answer), then the question as the last user turn. This is
  * lm-evaluation-harness's `--apply_chat_template --fewshot_as_multiturn` shape, so the answer the
- * model writes is extracted by the same rules as a completion's.
+ * model writes is extracted by the same rules as a completion's. A code format's chat form asks
+ * for the whole function instead of opening it (src/prompts/code-chat.ts).
  */
 import type { AskedProblem, ChatMessage } from "../types/audit.js";
-import { InputError } from "../util/errors.js";
+import { CODE_CHAT_SYSTEM, codeChatStops, fencedSolution, withoutProgramOpening } from "./code-chat.js";
 import type { PromptFormat } from "./format.js";
 import { selectExemplars } from "./format.js";
 import { fillTemplate, type ParsedTemplate } from "./template.js";
@@ -20,6 +21,7 @@ export const CHAT_SYSTEM: Readonly<Record<string, string>> = {
   "gsm8k-5shot":
     "Solve the grade-school math problem. Show your reasoning, then give the final answer on its own line as #### N.",
   "cot-8shot": 'Solve the grade-school math problem step by step, then end with "The answer is N."',
+  code: CODE_CHAT_SYSTEM,
 };
 
 export const DEFAULT_CHAT_SYSTEM = "Solve the math problem. End with the final answer as a number.";
@@ -32,51 +34,39 @@ export interface RenderedChat {
   exemplarIds: string[];
 }
 
-/** The system message of a format's chat form. */
+/** The system message of a format's chat form (a code template file gets CODE_CHAT_SYSTEM). */
 export function chatSystemOf(format: PromptFormat): string {
-  return CHAT_SYSTEM[format.spec.name] ?? DEFAULT_CHAT_SYSTEM;
-}
-
-/**
- * Refuses formats that have no chat form: a `code` format's prompt opens a function the model
- * must continue (`def solution():\n`), which a new assistant turn cannot do.
- */
-export function checkChatFormat(format: PromptFormat): void {
-  if (format.spec.answerFrom === "code")
-    throw new InputError(
-      `--format ${format.spec.name}: its prompt opens a Python function the completion continues, which a chat reply cannot; use it without chat (--api completions, --chat-template none)`,
-    );
+  const fallback = format.spec.answerFrom === "code" ? CODE_CHAT_SYSTEM : DEFAULT_CHAT_SYSTEM;
+  return CHAT_SYSTEM[format.spec.name] ?? fallback;
 }
 
 /** The chat form of the prompt for `asked` (exemplars excluded exactly as renderPrompt does). */
 export function renderChat(format: PromptFormat, asked: AskedProblem): RenderedChat {
-  checkChatFormat(format);
+  const code = format.spec.answerFrom === "code";
   const exemplars = selectExemplars(format, asked);
   const answerPart = answerSegments(format.exemplarTemplate);
   const messages: ChatMessage[] = [{ role: "system", content: chatSystemOf(format) }];
   for (const e of exemplars) {
     messages.push({ role: "user", content: askedText(format, e.question) });
-    messages.push({
-      role: "assistant",
-      content: fillTemplate(answerPart, {
-        question: e.question,
-        answer: e.answer,
-        final: e.final,
-      }).trimStart(),
-    });
+    const worked = fillTemplate(answerPart, { question: e.question, answer: e.answer, final: e.final });
+    messages.push({ role: "assistant", content: code ? fencedSolution(worked) : worked.trimStart() });
   }
   messages.push({ role: "user", content: askedText(format, asked.question) });
   return {
     format: format.spec.name,
     messages,
-    stop: format.spec.stop.slice(),
+    stop: code ? codeChatStops(format.spec.stop) : format.spec.stop.slice(),
     exemplarIds: exemplars.map((e) => e.id),
   };
 }
 
-/** A question as the format asks it, without exemplars (`Question: ...\nAnswer:` for qa). */
+/**
+ * A question as the format asks it, without exemplars (`Question: ...\nAnswer:` for qa); for a
+ * code format without the `def solution():` opening its text prompt ends with.
+ */
 function askedText(format: PromptFormat, question: string): string {
-  return fillTemplate(format.template, { question, exemplars: "" });
+  const text = fillTemplate(format.template, { question, exemplars: "" });
+  return format.spec.answerFrom === "code" ? withoutProgramOpening(text) : text;
 }
 
 /**

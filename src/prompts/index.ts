@@ -4,7 +4,6 @@ export {
   CHAT_SYSTEM,
   chatSystemOf,
   chatTranscript,
-  checkChatFormat,
   DEFAULT_CHAT_SYSTEM,
   type RenderedChat,
   renderChat,
@@ -17,6 +16,13 @@ export {
   modelChatTemplate,
   parseChatTemplateChoice,
 } from "./chat-template.js";
+export {
+  CODE_CHAT_SYSTEM,
+  codeChatStops,
+  DEFINES_SOLUTION,
+  SOLUTION_HEADER,
+  STOPS_CUTTING_A_FENCED_REPLY,
+} from "./code-chat.js";
 export {
   EXEMPLAR_PLACEHOLDERS,
   type PromptFormat,

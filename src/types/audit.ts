@@ -112,6 +112,13 @@ export type CodeRuleName =
   | "code-crash"
   | "code-not-a-number";
 
+/**
+ * How a `code` format's program is made from the model's text (src/audit/code-answer.ts):
+ * `completion-body`, `def solution():\n` + the completion; `chat-reply`, the first fenced block of
+ * a chat reply (or the whole reply), with the header added unless it defines `solution()`.
+ */
+export type CodeProgramRule = "completion-body" | "chat-reply";
+
 /** What one extraction pipeline found in one completion. */
 export interface Extraction {
   pipeline: string;

@@ -18,6 +18,7 @@ import {
   QA,
   renderChat,
   renderPromptAs,
+  specFromJson,
 } from "../../src/prompts/index.js";
 import type { Problem } from "../../src/types/index.js";
 import { InputError } from "../../src/util/errors.js";
@@ -105,8 +106,51 @@ describe("chat form of the formats", () => {
     assert.deepEqual(chat.messages.at(-1), { role: "user", content: `Q: ${Q}\nA:` });
   });
 
-  it("code has no chat form: one-line InputError", () => {
-    inputError(() => renderChat(preparePromptFormat(CODE), { question: Q }), /--format code: .*chat/);
+  it("code: a system message asking for solution(), the question without the opened function", () => {
+    const chat = renderChat(preparePromptFormat(CODE), { question: Q });
+    assert.deepEqual(chat.messages, [
+      {
+        role: "system",
+        content:
+          "Solve the grade-school math problem by writing a Python function solution() that takes no arguments and returns the final answer as a number. It must not read input or print anything. Reply with the complete function in a ```python code block.",
+      },
+      {
+        role: "user",
+        content:
+          "Write a Python function solution() that returns the final answer as a number.\n\nQuestion: Tom has 4 apples and eats 1. How many are left?",
+      },
+    ]);
+    // A fenced reply must stay whole: no stop at its fences or at a second function.
+    assert.deepEqual(chat.stop, ["\nQuestion:", "\nExercise", "<|endoftext|>"]);
+    assert.deepEqual(chat.exemplarIds, []);
+  });
+
+  it("a code template file's exemplars: the question, then the full function in a ```python block", () => {
+    const spec = specFromJson(
+      {
+        template: "{exemplars}Q: {question}\n```python\ndef solution():\n",
+        exemplarTemplate: "Q: {question}\n```python\ndef solution():\n{answer}\n```",
+        exemplars: [
+          { question: "What is 2 + 2?", answer: "    return 2 + 2", final: "4" },
+          { question: "What is 3 * 3?", answer: "def solution():\n    return 3 * 3", final: "9" },
+        ],
+        shots: 2,
+        stop: ["```", "\nQ:"],
+        answerFrom: "code",
+      },
+      "pot.json",
+      "pot",
+    );
+    const chat = renderChat(preparePromptFormat(spec), { question: Q });
+    assert.deepEqual(chat.messages, [
+      { role: "system", content: CHAT_SYSTEM["code"] },
+      { role: "user", content: "Q: What is 2 + 2?" },
+      { role: "assistant", content: "```python\ndef solution():\n    return 2 + 2\n```" },
+      { role: "user", content: "Q: What is 3 * 3?" },
+      { role: "assistant", content: "```python\ndef solution():\n    return 3 * 3\n```" },
+      { role: "user", content: `Q: ${Q}` },
+    ]);
+    assert.deepEqual(chat.stop, ["\nQ:"]);
   });
 
   it("the transcript (chat API record, litmus serve's fallback) is written turn by turn", () => {

@@ -270,6 +270,18 @@ describe("chat templates (@huggingface/jinja)", () => {
     assert.equal(renderPromptAs(style, preparePromptFormat(QA), { question: Q }).sharedPrefix, 0);
   });
 
+  it("code through a chat template: the same chat form, rendered, with the chat form's stops", () => {
+    const template = loadChatTemplate(PHI_TINY, { file: join(TEMPLATES, "chatml.jinja") })!;
+    const out = renderPromptAs({ kind: "chat-template", template }, preparePromptFormat(CODE), {
+      question: Q,
+    });
+    assert.equal(
+      out.text,
+      `<|im_start|>system\n${CHAT_SYSTEM["code"]}<|im_end|>\n<|im_start|>user\nWrite a Python function solution() that returns the final answer as a number.\n\nQuestion: ${Q}<|im_end|>\n<|im_start|>assistant\n`,
+    );
+    assert.deepEqual(out.stop, ["\nQuestion:", "\nExercise", "<|endoftext|>"]);
+  });
+
   it("a chat API prompt keeps its messages and records their transcript", () => {
     const out = renderPromptAs({ kind: "chat-api" }, preparePromptFormat(QA), { question: Q });
     assert.deepEqual(out.messages, [

@@ -50,9 +50,9 @@ describe("guards against impossible variants (made-up problems, digit-expansion)
       "A bag has 10 marbles. 3 marbles are red. What is the probability that a marble drawn is red?",
       "It is 3/10 = <<3/10=0.3>>0.3.\n#### 0.3",
     );
-    // By hand: 30/10, 300/10, 3000/10 are above 1: refused. (3/1000 and 3/10000 have more than two
-    // decimal places, and 3/100 = 0.03 lies within one of 0.3, so no variant is left at all.)
-    assert.deepEqual(table(o), []);
+    // By hand: 30/10, 300/10, 3000/10 are above 1: refused. 3/1000 and 3/10000 have more than two
+    // decimal places; 3/100 = 0.03 is kept (no rounding of 0.03 to a whole, tenths or cents is 0.3).
+    assert.deepEqual(table(o), ["10->100 = 0.03"]);
     assert.equal(o.refused?.["probability_over_1"], 3);
   });
 

@@ -196,7 +196,7 @@ function sendHostile(port: number, h: Hostile): Promise<HostileOutcome> {
   });
 }
 
-const WORDS = "Natalia sold clips to 48 of her friends in April, and then she sold half as many in May. ";
+const WORDS = "Mira packed 36 jars of plum jam on Monday and twice as many on Tuesday for the market. ";
 const MB = 1_000_000;
 /** About `bytes` bytes of ordinary words. */
 const text = (bytes: number) => WORDS.repeat(Math.ceil(bytes / WORDS.length)).slice(0, bytes);
@@ -218,7 +218,7 @@ function longList(): Buffer {
 function longChat(path: "chat" | "tokenize"): Buffer {
   const messages = Array.from({ length: 60_000 }, (_, i) => ({
     role: i % 2 === 0 ? "user" : "assistant",
-    content: `Turn ${i}: how many clips did Natalia sell?`,
+    content: `Turn ${i}: how many jars did Mira pack?`,
   }));
   return json(path === "chat" ? { model: MODEL, messages, max_tokens: 4 } : { model: MODEL, messages });
 }

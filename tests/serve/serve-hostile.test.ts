@@ -38,7 +38,7 @@ async function post(url: string, body: string): Promise<{ status: number; error:
 
 /** `count` prompts of about `bytes` bytes of ordinary words each. */
 function bigPrompts(count: number, bytes: number): string[] {
-  const words = "Natalia sold clips to 48 of her friends in April, and then she sold half as many in May. ";
+  const words = "Mira packed 36 jars of plum jam on Monday and twice as many on Tuesday for the market. ";
   return Array.from({ length: count }, (_, i) => `${i} ${words.repeat(Math.ceil(bytes / words.length))}`);
 }
 

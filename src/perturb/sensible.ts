@@ -183,7 +183,7 @@ export const VALUE_RULES: readonly ValueRule[] = [
     holds: (v) => v.compare(Rational.ONE) <= 0,
   },
   {
-    // 8 puppies, "3000 of which have spots", asked as a percentage: 15020%.
+    // A part "of which" scaled past its group, asked as a percentage: thousands of percent.
     code: "percent_over_100",
     description: "an answer asked as a percentage of a whole, a chance or a probability stays at most 100",
     applies: (o) => o.isAnswer && asksShare(o.following),
@@ -195,7 +195,7 @@ export const VALUE_RULES: readonly ValueRule[] = [
 /** An asking sentence that asks for a chance ("What is the probability ...", "percentage chance"). */
 const ASKS_CHANCE = /\b(?:probability|chance|likelihood)\b/i;
 const PERCENT_WORD = /\bpercent(?:age)?\b|%/i;
-/** "What percentage of the puppies", "what percent of the river's total water". */
+/** "What percentage of the marbles", "what percent of the tank's water". */
 const ASKS_PERCENT_OF = /\bwhat(?: is the| was the)? (?:percent(?:age)?|%) of\b/i;
 /**
  * A comparison or a change may pass 100% ("What percentage more are they making", "How much more
@@ -374,7 +374,7 @@ const OF_GROUP = /^[ \t]+of\s+(?:which|them|whom|those|these)\b/i;
 const GROUP_COUNT_KINDS: ReadonlySet<Quantity["kind"]> = new Set(["integer", "number-word"]);
 
 /**
- * "8 puppies, 3 of which have spots", "calls 10 of her friends ... 8 of them say": the part may
+ * "8 marbles, 3 of which are red", "asks 10 friends ... 8 of them agree": the part may
  * not exceed the nearest count before it that is not itself such a part (the group it refers to),
  * where it did not before. Both the part and the group may have changed.
  */
@@ -391,7 +391,7 @@ function partOfGroupExceedsGroup(program: Program, execution: Execution): boolea
   });
 }
 
-/** A percentage the question states as a chance: "a 20% chance of winning". */
+/** A percentage the question states as a chance: "a 20% chance of rain". */
 const CHANCE_AFTER = /^\s+(?:chance|probability|likelihood)\b/i;
 /** A multiplier of a chance: "three times more likely", "5 times as likely" (not "less likely"). */
 const LIKELIER_AFTER = /^[\s-]+times\s+(?:more\s+|as\s+)?likely\b/i;

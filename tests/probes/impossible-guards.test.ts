@@ -1,6 +1,6 @@
 /**
- * Issue 19 review: digit-expansion (and number-swap) made impossible problems: "8 puppies, 3000 of
- * which have spots", percentages over 100%, a 20% chance made 30 times more likely. The guards
+ * Issue 19 review: digit-expansion (and number-swap) made impossible problems: a part of a group
+ * larger than the group, percentages over 100%, a chance multiplied past 100%. The guards
  * `part_exceeds_group`, `percent_over_100`, `probability_over_1` and `multiplied_chance_over_100`
  * (src/perturb/sensible.ts) refuse them. Made-up problems first (answers worked out by hand), then
  * the GSM8K test lines the review named, each variant checked against its own question's numbers.
@@ -26,10 +26,10 @@ const table = (o: ProbeOutcome) =>
 describe("guards against impossible variants (made-up problems, digit-expansion)", () => {
   it('"N of which" stays within the count before it', () => {
     const o = expand(
-      "Ann has 8 puppies, 3 of which have spots. Each spotted puppy gets 5 treats. How many treats do the spotted puppies get?",
-      "The spotted puppies get 3*5=<<3*5=15>>15 treats.\n#### 15",
+      "Ann has 8 kittens, 3 of which are black. Each black kitten gets 5 treats. How many treats do the black kittens get?",
+      "The black kittens get 3*5=<<3*5=15>>15 treats.\n#### 15",
     );
-    // By hand: 3 -> 30, 300, 3000 spotted puppies of 8: impossible. The treats scale: 3 * 50 = 150, ...
+    // By hand: 3 -> 30, 300, 3000 black kittens of 8: impossible. The treats scale: 3 * 50 = 150, ...
     assert.deepEqual(table(o), ["5->50 = 150", "5->500 = 1500", "5->5000 = 15000"]);
     assert.equal(o.refused?.["part_exceeds_group"], 3);
   });
@@ -84,18 +84,17 @@ const num = (text: string): number => WORDS.get(text.toLowerCase()) ?? Number(te
  */
 const LINES: Array<{ line: number; pairs: (q: string) => Array<[number, number]>; share: boolean }> = [
   {
-    // "8 puppies, 3 of which have spots ... 12 puppies, 4 of which have spots"; the percentage.
+    // Two groups, each with a part "of which" has a property; asked as a percentage.
     line: 459,
     pairs: (q) =>
       [...q.matchAll(/([\d,]+) puppies, ([\d,]+) of which/g)].map((m) => [num(m[2] ?? ""), num(m[1] ?? "")]),
     share: true,
   },
   {
-    // "has 30 teeth. His dentist drills 4 of them and caps 7 more": drilled and capped teeth (4 + 11)
-    // are among the 30.
+    // A count, some "of them" treated and some more: treated ones stay among the count.
     line: 1180,
     pairs: (q) => {
-      const m = /has ([\d,]+) teeth\. His dentist drills ([\d,]+) of them and caps ([\d,]+) more/.exec(q);
+      const m = /([\d,]+) teeth\. .*? drills ([\d,]+) of them and caps ([\d,]+) more/.exec(q);
       assert.ok(m, q);
       const [teeth, drilled, more] = [num(m[1] ?? ""), num(m[2] ?? ""), num(m[3] ?? "")];
       return [
@@ -106,7 +105,7 @@ const LINES: Array<{ line: number; pairs: (q: string) => Array<[number, number]>
     share: true,
   },
   {
-    // "calls 10 of her friends ... and 8 of them say they will be bringing their spouses".
+    // Friends called, a part "of them" answering: the part stays within the friends called.
     line: 591,
     pairs: (q) => {
       const m = /calls ([\d,]+) of her friends.* and ([\d,]+) of them/.exec(q);
@@ -116,7 +115,7 @@ const LINES: Array<{ line: number; pairs: (q: string) => Array<[number, number]>
     share: false,
   },
   {
-    // "a 20% chance of winning and a second lottery ticket that's three times more likely to win".
+    // A stated percentage chance and a second one some times more likely: at most 100%.
     line: 1153,
     pairs: (q) => {
       const m = /a ([\d.]+)% chance of winning .* that's ([a-z ]+?|[\d,]+) times more likely/.exec(q);
@@ -167,7 +166,7 @@ describe("GSM8K test lines the review named: no impossible variant (number-swap,
     assert.equal(made(591, "digit-expansion", "8", "80"), false);
     assert.equal(made(1153, "digit-expansion", "three", "thirty"), false);
     assert.equal(made(1153, "number-swap", "20%", "70%"), false);
-    // And a possible one stays: 30 -> 300 teeth, (4 + 11) of 300 = 5%.
+    // And a possible one stays: the whole count scaled by 10 (the treated share 5%).
     assert.equal(made(1180, "digit-expansion", "30", "300"), true);
   });
 });

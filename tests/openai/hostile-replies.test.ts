@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { oneLineError, runLitmus } from "../cli/run-litmus.js";
 import { makeTempDir } from "../helpers/data-fixtures.js";
-import { MODELS, okCompletion, type Reply, scriptedServer } from "./scripted-server.js";
+import { MODELS, okCompletion, type Reply, scriptedServer, servedAuditArgs } from "./scripted-server.js";
 
 /** The audit's completions requests all get `reply`; the model listing and /tokenize are valid. */
 async function auditAgainst(reply: Reply, dir: string, extra: string[] = [], retries = 0) {
@@ -18,31 +18,13 @@ async function auditAgainst(reply: Reply, dir: string, extra: string[] = [], ret
     r.path.endsWith("/models") ? MODELS : r.path.endsWith("/tokenize") ? TOKENIZE : reply,
   );
   try {
-    const result = await runLitmus([
-      "audit",
-      "--backend",
-      "openai",
-      "--endpoint",
-      srv.url,
-      "--model-name",
-      "m",
-      "--dataset",
-      "litmus-mini",
-      "--limit",
-      "1",
-      "--probes",
-      "newline",
-      "--n",
-      "0",
-      "--max-new-tokens",
-      "4",
-      "--retries",
-      String(retries),
-      "--quiet",
-      "--out",
-      dir,
-      ...extra,
-    ]);
+    const result = await runLitmus(
+      servedAuditArgs(srv.url, dir, { limit: 1, n: 0, maxNewTokens: 4 }, [
+        "--retries",
+        String(retries),
+        ...extra,
+      ]),
+    );
     const prompts = srv.received
       .filter((r) => r.path.endsWith("/completions"))
       .map((r) => (r.body as { prompt: string }).prompt);
@@ -253,31 +235,13 @@ describe("litmus audit --backend openai against a server that breaks the protoco
         return withTokens(sampleText);
       });
       try {
-        const result = await runLitmus([
-          "audit",
-          "--backend",
-          "openai",
-          "--endpoint",
-          srv.url,
-          "--model-name",
-          "m",
-          "--dataset",
-          "litmus-mini",
-          "--limit",
-          "3",
-          "--probes",
-          "newline",
-          "--n",
-          "3",
-          "--max-new-tokens",
-          "4",
-          "--detectors",
-          "--max-completion-bytes",
-          "65536",
-          "--quiet",
-          "--out",
-          dir,
-        ]);
+        const result = await runLitmus(
+          servedAuditArgs(srv.url, dir, { limit: 3, n: 3, maxNewTokens: 4 }, [
+            "--detectors",
+            "--max-completion-bytes",
+            "65536",
+          ]),
+        );
         assert.equal(result.code, 0, result.stderr);
       } finally {
         await srv.close();

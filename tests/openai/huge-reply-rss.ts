@@ -11,7 +11,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeTempDir } from "../helpers/data-fixtures.js";
-import { MODELS, type Reply, scriptedServer } from "./scripted-server.js";
+import { MODELS, type Reply, scriptedServer, servedAuditArgs } from "./scripted-server.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const MB = Number(process.argv[2] ?? 300);
@@ -32,25 +32,12 @@ async function measure(cap: number | null): Promise<Record<string, unknown>> {
     "-v",
     process.execPath,
     MAIN,
-    "audit",
-    "--backend",
-    "openai",
-    "--endpoint",
-    srv.url,
-    "--model-name",
-    "m",
-    "--dataset",
-    "litmus-mini",
-    "--limit",
-    "1",
-    "--probes",
-    "newline",
-    "--n",
-    "0",
-    "--quiet",
-    "--out",
-    out,
-    ...(cap === null ? [] : ["--max-completion-bytes", String(cap)]),
+    ...servedAuditArgs(
+      srv.url,
+      out,
+      { limit: 1, n: 0 },
+      cap === null ? [] : ["--max-completion-bytes", String(cap)],
+    ),
   ];
   const t0 = performance.now();
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) =>

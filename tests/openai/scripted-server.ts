@@ -144,3 +144,23 @@ export const MODELS: Reply = {
   status: 200,
   body: { object: "list", data: [{ id: "m", object: "model", created: 0, owned_by: "test" }] },
 };
+
+/**
+ * The `litmus audit` arguments of a small greedy run of litmus-mini against a served model at
+ * `url` (newline probe, `--quiet`), written to `out`; `extra` adds or overrides flags after them.
+ */
+export function servedAuditArgs(
+  url: string,
+  out: string,
+  o: { limit: number; n: number; maxNewTokens?: number },
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    "audit",
+    ...["--backend", "openai", "--endpoint", url, "--model-name", "m"],
+    ...["--dataset", "litmus-mini", "--limit", String(o.limit), "--probes", "newline", "--n", String(o.n)],
+    ...(o.maxNewTokens === undefined ? [] : ["--max-new-tokens", String(o.maxNewTokens)]),
+    ...["--quiet", "--out", out],
+    ...extra,
+  ];
+}

@@ -7,11 +7,12 @@ import type { GenerationConfig } from "../runner/types.js";
 import type { ChatMessage } from "../types/audit.js";
 import type {
   ChatCompletionsRequestBody,
+  ChatTokenLogprob,
   ChoiceLogprobs,
   CompletionChoice,
   CompletionsResponse,
 } from "./protocol.js";
-import type { ChatReply, ChatTokenLogprob } from "./reply-shape.js";
+import type { ChatReply } from "./reply-shape.js";
 
 /** Which API a served model's generations go through (`--api`). */
 export type OpenAIApi = "completions" | "chat";

@@ -16,7 +16,6 @@ export { codePointLength } from "./protocol.js";
 export {
   CHAT_REPLY,
   type ChatReply,
-  type ChatTokenLogprob,
   COMPLETIONS_REPLY,
   checkChatReply,
   checkCompletionsReply,

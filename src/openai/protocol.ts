@@ -3,10 +3,8 @@
  * server (`litmus serve`): `GET /v1/models` and `POST /v1/completions`. Field names are the API's.
  */
 
-/** `POST /v1/completions` body (the fields litmus sends or honours). */
-export interface CompletionsRequestBody {
-  model: string;
-  prompt: string | string[];
+/** The sampling fields both request bodies share. */
+export interface SamplingFields {
   max_tokens?: number;
   temperature?: number;
   top_p?: number;
@@ -15,6 +13,12 @@ export interface CompletionsRequestBody {
   n?: number;
   stop?: string | string[] | null;
   seed?: number | null;
+}
+
+/** `POST /v1/completions` body (the fields litmus sends or honours). */
+export interface CompletionsRequestBody extends SamplingFields {
+  model: string;
+  prompt: string | string[];
   /** Number of top alternatives per token; any value >= 0 returns the chosen tokens' log-probs. */
   logprobs?: number | null;
   /** Return the prompt before the completion, with its tokens' log-probs when `logprobs` is set. */
@@ -82,17 +86,9 @@ export function codePointLength(text: string): number {
 }
 
 /** `POST /v1/chat/completions` body (the fields litmus sends or honours). */
-export interface ChatCompletionsRequestBody {
+export interface ChatCompletionsRequestBody extends SamplingFields {
   model: string;
   messages: Array<{ role: "system" | "user" | "assistant"; content: string }>;
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  /** Not in OpenAI's API; vLLM, SGLang and TGI honour it. Sent only when top-k is on. */
-  top_k?: number;
-  n?: number;
-  stop?: string | string[] | null;
-  seed?: number | null;
   /** true: each choice carries `logprobs.content`, the chosen tokens with their log-probs. */
   logprobs?: boolean;
   /** Alternatives per token (0-20); needs `logprobs: true`. */

@@ -8,7 +8,7 @@
  */
 import { InputError } from "../util/errors.js";
 import { terminalSafe } from "../util/terminal-text.js";
-import type { CompletionsResponse } from "./protocol.js";
+import type { ChatTokenLogprob, CompletionsResponse } from "./protocol.js";
 
 /**
  * A server that does not speak the protocol. An InputError (exit 2): no retry can help, and the
@@ -183,14 +183,6 @@ export const CHAT_REPLY: Shape = {
     usage,
   },
 };
-
-/** One chat choice's per-token log-probs, as `/v1/chat/completions` returns them. */
-export interface ChatTokenLogprob {
-  token: string;
-  logprob: number;
-  bytes?: number[] | null;
-  top_logprobs?: Array<{ token: string; logprob: number; bytes?: number[] | null }>;
-}
 
 /** The fields of a chat reply litmus reads (checked by {@link checkChatReply}). */
 export interface ChatReply {

@@ -30,7 +30,7 @@ import type { AuditRequest } from "../src/types/audit.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MODELS: Record<string, string> = {
-  int4: process.env["LITMUS_BENCH_INT4"] ?? "/work/models/phi-1_5-int4",
+  int4: process.env["LITMUS_BENCH_INT4"] ?? "/work/models/phi-1_5-int4-acc4",
   fp32: process.env["LITMUS_BENCH_FP32"] ?? "/work/models/phi-1_5-fp32",
 };
 const THREADS = Number(process.env["LITMUS_BENCH_THREADS"] ?? cpus().length);

@@ -109,11 +109,15 @@ async function main(): Promise<void> {
       return KvCache.fromOutputs(layout, out);
     };
     const src = new Float32Array(outLen).fill(1);
+    const rowMap = Array.from({ length: rows }, (_, r) => r);
     const { handle } = await slots.slotOp({
       op: "begin",
-      cache: presentOf().tensors,
-      rowMap: Array.from({ length: rows }, (_, r) => r),
+      parts: [{ cache: presentOf().tensors, prompts: rowMap }],
+      width: past,
+      pads: rowMap.map(() => 0),
+      rowMap,
       capacity: past + rounds,
+      reserve: past + rounds,
     });
     for (let r = 0; r < rounds; r++) {
       let t0 = now();

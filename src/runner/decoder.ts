@@ -5,11 +5,12 @@
  *   extended by each step's new key/value only (graphs that expose them, see kv-slices.ts);
  * - {@link PresentDecoder}: the graph's own `present.*` outputs fed back each step (any graph).
  */
-import type { KvCache } from "./kv-cache.js";
+import { KvCache } from "./kv-cache.js";
 import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
 import { leftPad, prefill } from "./prefill.js";
+import { type PrefillCaches, wholeCache } from "./prefill-groups.js";
 import type { SlotOp, SlotReply, SlotRunner } from "./slot-decoder.js";
 
 /** Slots added at a time to a slot cache; see slot-cache.ts. */
@@ -27,20 +28,38 @@ export interface Decoder {
 }
 
 /**
- * A decoder over `cache` (the prefill's, one row per prompt; consumed) whose row r is prompt
- * `rowMap[r]`, with room for `capacity` positions when it keeps a slot cache.
+ * A decoder over the prefill's `caches` (consumed) whose row r is prompt `rowMap[r]`, with room for
+ * `capacity` positions when it keeps a slot cache, and memory reserved for `reserve`.
  */
 export async function openDecoder(
   lm: CausalLM,
-  cache: KvCache,
+  caches: PrefillCaches,
   rowMap: readonly number[],
   capacity: number,
+  reserve = capacity,
 ): Promise<Decoder> {
   const runner = lm.slots();
   if (runner) {
-    const reply = await runner.slotOp({ op: "begin", cache: cache.tensors, rowMap: [...rowMap], capacity });
+    const reply = await runner.slotOp({
+      op: "begin",
+      parts: caches.parts.map((p) => ({ cache: p.cache.tensors, prompts: [...p.prompts] })),
+      width: caches.width,
+      pads: [...caches.pads],
+      rowMap: [...rowMap],
+      capacity,
+      reserve,
+    });
     return new SlotDecoder(runner, reply.handle, reply);
   }
+  const only = caches.parts.length === 1 ? caches.parts[0]! : undefined;
+  const cache =
+    only && only.prompts.every((p, j) => p === j) && only.cache.length === caches.width
+      ? only.cache
+      : KvCache.assemble(
+          caches.parts.map((p) => ({ cache: p.cache, rows: p.prompts })),
+          caches.pads,
+          caches.width,
+        );
   const identity = rowMap.length === cache.rows && rowMap.every((v, i) => v === i);
   return new PresentDecoder(lm, identity ? cache : cache.selectRows(rowMap));
 }
@@ -145,7 +164,7 @@ export async function slotStepMismatch(lm: CausalLM): Promise<number> {
   };
   const plain = await run(new PresentDecoder(lm, (await prefill(lm, batch)).cache));
   const pre = await prefill(lm, batch);
-  const slotted = await run(await openDecoder(lm, pre.cache, [0, 1], pre.cache.length + 4));
+  const slotted = await run(await openDecoder(lm, wholeCache(pre.cache), [0, 1], pre.cache.length + 4));
   const x = new Float32Array(lm.info.vocabColumns);
   const y = new Float32Array(lm.info.vocabColumns);
   let worst = 0;

@@ -1,8 +1,8 @@
 /**
- * The generation loop: one left-padded prefill for a batch of prompts, the prompt caches expanded
- * to n rows each, then one decode step per token for every unfinished row. Rows draw from their own
- * generator seeded by (run seed, prompt id, sample index), so a sample does not depend on the batch
- * it ran in. Finished rows are dropped from the cache (with padding no row needs).
+ * The generation loop: a left-padded prefill for a batch of prompts (run in groups of similar
+ * length, prefill-groups.ts), the prompt caches expanded to n rows each, then one decode step per
+ * token for every unfinished row. Rows draw from their own generator seeded by (run seed, prompt
+ * id, sample index), so a sample does not depend on the batch it ran in. Finished rows are dropped from the cache (with padding no row needs).
  */
 import { InputError } from "../util/errors.js";
 import { createRng, deriveSeed, type Rng } from "../util/rng.js";
@@ -12,7 +12,8 @@ import { KvCache } from "./kv-cache.js";
 import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
-import { equalLengthGroups, leftPad, type PaddedBatch, prefill, yieldToEventLoop } from "./prefill.js";
+import { equalLengthGroups, leftPad, type PaddedBatch, yieldToEventLoop } from "./prefill.js";
+import { prefillByGroups } from "./prefill-groups.js";
 import { type PrefixCache, sharedLeadingTokens, sharedPrefixText } from "./prefix-cache.js";
 import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
@@ -128,7 +129,8 @@ export async function generateBatch(
       return byRequest.flat();
     }
   }
-  const batch = leftPad(prompts, lm.eosIds[0] ?? lm.bosId);
+  const padId = lm.eosIds[0] ?? lm.bosId;
+  const batch = leftPad(prompts, padId);
 
   const rows: Row[] = [];
   requests.forEach((req, i) => {
@@ -155,11 +157,18 @@ export async function generateBatch(
   if (rows.length === 0) return [];
   const maxBudget = Math.max(...rows.map((r) => r.budget));
   options.onProgress?.({ phase: "prefill", done: 0, total: requests.length });
-  const past = await sharedPrefixPast(lm, requests, prompts, batch, options.prefixes);
-  const pre = await prefill(lm, batch, {
+  // Prompts of similar length are prefilled together, each group padded only to its own longest.
+  const pre = await prefillByGroups(lm, prompts, batch, padId, {
     maxLogitsBytes: options.maxLogitsBytes,
     afterStep: yieldToEventLoop,
-    ...(past ? { past } : {}),
+    pastFor: (sub, group) =>
+      sharedPrefixPast(
+        lm,
+        group.map((r) => requests[r]!),
+        group.map((r) => prompts[r]!),
+        sub,
+        options.prefixes,
+      ),
   });
   options.onProgress?.({ phase: "prefill", done: requests.length, total: requests.length });
 
@@ -167,7 +176,8 @@ export async function generateBatch(
   // exposes its new key/value positions decodes over a slot cache (no cache copy per step).
   const rowMap = rows.map((r) => r.request);
   const room = (steps: number) => Math.min(GROW_SLOTS, Math.max(1, steps));
-  const decoder = await openDecoder(lm, pre.cache, rowMap, pre.cache.length + room(maxBudget - 1));
+  const width = pre.caches.width;
+  const decoder = await openDecoder(lm, pre.caches, rowMap, width + room(maxBudget - 1), width + maxBudget);
   try {
     let logits: Tensor = pre.logits;
     let source = rowMap; // row of `logits` each active row reads

@@ -69,6 +69,45 @@ export class KvCache {
     return new KvCache(prefix.layout, tensors, pads.length, columns);
   }
 
+  /**
+   * One left-padded cache of `pads.length` rows and `width` columns assembled from the caches of
+   * sub-batches (prefill-groups.ts): row j of `parts[p].cache` becomes row `parts[p].rows[j]`, whose
+   * last `width - pads[row]` columns (its real positions) are copied right-aligned; the padding
+   * columns stay zero (they are masked).
+   */
+  static assemble(
+    parts: readonly { cache: KvCache; rows: readonly number[] }[],
+    pads: readonly number[],
+    width: number,
+  ): KvCache {
+    const first = parts[0];
+    if (!first) throw new Error("no caches to assemble");
+    const layout = first.cache.layout;
+    const { kvHeads, headDim, kvType } = layout;
+    const outRow = kvHeads * width * headDim;
+    const tensors = first.cache.tensors.map((_, k) => {
+      const dst = alloc(kvType, pads.length * outRow);
+      for (const { cache, rows } of parts) {
+        const src = cache.tensors[k]!.data as TensorData;
+        const inRow = kvHeads * cache.length * headDim;
+        rows.forEach((to, j) => {
+          const real = width - pads[to]!;
+          if (real > cache.length)
+            throw new Error(`row ${to} needs ${real} columns of a ${cache.length}-column cache`);
+          for (let h = 0; h < kvHeads; h++) {
+            const s = j * inRow + (h * cache.length + cache.length - real) * headDim;
+            dst.set(
+              src.subarray(s, s + real * headDim) as never,
+              to * outRow + (h * width + pads[to]!) * headDim,
+            );
+          }
+        });
+      }
+      return makeTensor(kvType, dst, [pads.length, kvHeads, width, headDim]);
+    });
+    return new KvCache(layout, tensors, pads.length, width);
+  }
+
   /** The cache as graph inputs. */
   feeds(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};

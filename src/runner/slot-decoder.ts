@@ -7,7 +7,7 @@
  */
 import type { KvSliceNames } from "./kv-slices.js";
 import { int64Tensor, type Tensor } from "./ort.js";
-import { type CacheTensors, SlotKvCache } from "./slot-cache.js";
+import { SlotBufferPool, SlotKvCache } from "./slot-cache.js";
 
 /** A plain tensor (as it crosses threads, or as ONNX Runtime returns it). */
 export interface PlainTensor {
@@ -20,11 +20,19 @@ export interface PlainTensor {
 export type SlotOp =
   | {
       op: "begin";
-      /** The prompt's cache (key0, value0, ...), [prompts, kv_heads, length, head_dim]. */
-      cache: PlainTensor[];
+      /**
+       * The prefill's caches (key0, value0, ...: [part rows, kv_heads, length, head_dim]), part row
+       * j holding prompt `prompts[j]`'s positions right-aligned.
+       */
+      parts: { cache: PlainTensor[]; prompts: number[] }[];
+      /** The batch's width and each prompt's left padding in it. */
+      width: number;
+      pads: number[];
       /** Row r of the slot cache is prompt `rowMap[r]`. */
       rowMap: number[];
       capacity: number;
+      /** Positions to reserve memory for (the most the batch may reach). */
+      reserve: number;
     }
   | {
       op: "step";
@@ -60,6 +68,8 @@ type RunFn = (
 
 export class SlotDecoders implements SlotRunner {
   private readonly caches = new Map<number, SlotKvCache>();
+  /** The buffers of the last finished cache, for the next batch (their pages already resident). */
+  private readonly pool = new SlotBufferPool();
   private nextHandle = 1;
 
   constructor(
@@ -69,15 +79,20 @@ export class SlotDecoders implements SlotRunner {
 
   async slotOp(op: SlotOp): Promise<SlotReply> {
     if (op.op === "begin") {
-      const source: CacheTensors = { tensors: op.cache };
+      const parts = op.parts.map((p) => ({ tensors: p.cache, prompts: p.prompts }));
       const handle = this.nextHandle++;
-      return this.reply(handle, this.set(handle, SlotKvCache.fromCache(source, op.rowMap, op.capacity)));
+      const cache = SlotKvCache.fromParts(parts, op.pads, op.width, op.rowMap, op.capacity, {
+        reserve: op.reserve,
+        pool: this.pool,
+      });
+      return this.reply(handle, this.set(handle, cache));
     }
     const cache = this.caches.get(op.handle);
     if (!cache) throw new Error(`no slot cache ${op.handle}`);
     switch (op.op) {
       case "end":
         this.caches.delete(op.handle);
+        this.pool.give(cache.buffers);
         return { handle: op.handle, length: 0, capacity: 0 };
       case "select":
         return this.reply(op.handle, this.set(op.handle, cache.selectRows(op.rowMap, op.dropColumns)));

@@ -150,8 +150,12 @@ export class WorkerSession implements ModelSession, SlotRunner {
     if (this.failure) return Promise.reject(this.failure);
     if (this.released) return Promise.reject(new Error("the session is closed"));
     // Tensors cross as plain records (an ort.Tensor's data is a getter structured cloning drops).
-    const wire: SlotOp = op.op === "begin" ? { ...op, cache: op.cache.map((t) => toWire(t as Tensor)) } : op;
-    const transfer = wire.op === "begin" ? transferables(wire.cache as WireTensor[]) : [];
+    const wire: SlotOp =
+      op.op === "begin"
+        ? { ...op, parts: op.parts.map((p) => ({ ...p, cache: p.cache.map((t) => toWire(t as Tensor)) })) }
+        : op;
+    const transfer =
+      wire.op === "begin" ? transferables(wire.parts.flatMap((p) => p.cache) as WireTensor[]) : [];
     return this.request({ kind: "slots", id: this.nextId++, op: wire }, transfer).then((reply) => {
       if (reply.kind !== "slots-result") throw new Error("the model worker answered slots with a run");
       const logits = reply.reply.logits;

@@ -8,7 +8,7 @@ import { findKvSlices } from "../../src/runner/kv-slices.js";
 import { CausalLM } from "../../src/runner/model.js";
 import { graphOutputsSuffix, type OnnxGraph, readGraph } from "../../src/runner/onnx-proto.js";
 import { makeTensor } from "../../src/runner/ort.js";
-import { GROW_SLOTS, SlotKvCache } from "../../src/runner/slot-cache.js";
+import { GROW_SLOTS, SlotBufferPool, SlotKvCache } from "../../src/runner/slot-cache.js";
 import type { Completion, GenerationConfig } from "../../src/runner/types.js";
 import { writeWithExternalData } from "./external-data.js";
 import {
@@ -347,5 +347,66 @@ describe("SlotKvCache", () => {
     );
     assert.equal(full.length, 4);
     assert.throws(() => full.appended([slice(0), slice(0)]), /no free slot/);
+  });
+
+  it("with memory reserved, dropping rows and padding and growing rearrange the same buffers", () => {
+    const c = SlotKvCache.fromCache({ tensors: [tensor(0), tensor(0.5)] }, [1, 0, 1], 4, { reserve: 10 });
+    const buffer = c.buffers[0];
+    // Drop row 1 and the first slot: rows 0 and 2 (both prompt 1), slots 1..2 of it.
+    const kept = c.selectRows([0, 2], 1);
+    assert.equal(kept.buffers[0], buffer, "in place");
+    assert.deepEqual([kept.rows, kept.length, kept.capacity], [2, 2, 3]);
+    for (const r of [0, 1])
+      for (let h = 0; h < heads; h++)
+        for (let slot = 0; slot < 2; slot++)
+          for (let i = 0; i < dim; i++) assert.equal(at(kept, 0, r, h, slot, i), val(1, h, slot + 1, i));
+    assert.equal(at(kept, 1, 1, 1, 2, 0), 0, "the free slot is zero");
+    const grown = kept.grown(5);
+    assert.equal(grown.buffers[0], buffer, "grown in place");
+    assert.deepEqual([grown.rows, grown.length, grown.capacity], [2, 2, 8]);
+    for (const r of [0, 1])
+      for (let h = 0; h < heads; h++) {
+        for (let slot = 0; slot < 2; slot++)
+          for (let i = 0; i < dim; i++)
+            assert.equal(at(grown, 1, r, h, slot, i), val(1, h, slot + 1, i) + 0.5);
+        for (let slot = 2; slot < 8; slot++) assert.equal(at(grown, 0, r, h, slot, 0), 0);
+      }
+    // The fed tensors are views of the part in use.
+    assert.deepEqual(grown.feeds()["past_key_values.0.key"]!.dims, [2, heads, 8, dim]);
+    assert.equal((grown.feeds()["past_key_values.0.key"]!.data as Float32Array).length, 2 * heads * 8 * dim);
+  });
+
+  it("lays out groups' caches as one left-padded batch; a reused buffer keeps nothing of the last batch", () => {
+    // Prompt 0 has 1 real position (a 1-column part), prompt 1 has 3 (a 3-column part): width 3.
+    const part = (p: number, len: number) => {
+      const data = new Float32Array(heads * len * dim);
+      for (let h = 0; h < heads; h++)
+        for (let pos = 0; pos < len; pos++)
+          for (let i = 0; i < dim; i++) data[(h * len + pos) * dim + i] = val(p, h, pos, i);
+      return makeTensor("float32", data, [1, heads, len, dim]);
+    };
+    const pool = new SlotBufferPool();
+    pool.give([new Float32Array(64).fill(7), new Float32Array(64).fill(7)]);
+    const c = SlotKvCache.fromParts(
+      [
+        { tensors: [part(1, 3), part(1, 3)], prompts: [1] },
+        { tensors: [part(0, 1), part(0, 1)], prompts: [0] },
+      ],
+      [2, 0],
+      3,
+      [0, 1],
+      5,
+      { pool },
+    );
+    assert.equal(c.buffers[0]!.length, 64, "the pool's buffers were reused");
+    for (let h = 0; h < heads; h++)
+      for (let i = 0; i < dim; i++) {
+        assert.equal(at(c, 0, 0, h, 0, i), 0, "padding cleared");
+        assert.equal(at(c, 0, 0, h, 1, i), 0, "padding cleared");
+        assert.equal(at(c, 0, 0, h, 2, i), val(0, h, 0, i), "the real position right-aligned");
+        for (let slot = 0; slot < 3; slot++) assert.equal(at(c, 1, 1, h, slot, i), val(1, h, slot, i));
+        for (const r of [0, 1])
+          for (const slot of [3, 4]) assert.equal(at(c, 0, r, h, slot, i), 0, "free slots cleared");
+      }
   });
 });

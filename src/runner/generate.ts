@@ -19,6 +19,13 @@ import { type RowPlan, RowSampler, rowPlan } from "./row-sampler.js";
 import { type StopCheck, stopCheck } from "./stopping.js";
 import type { Completion, FinishReason, GenerateRequest, GenerationConfig, RunOptions } from "./types.js";
 
+/**
+ * Most new positions a decode cache reserves memory for at the start (pages are touched only as it
+ * fills; a longer completion moves the cache into buffers twice the size when it outgrows them). A
+ * budget of a whole context (a huge --max-new-tokens) must not become one allocation.
+ */
+const RESERVE_SLOTS = 1024;
+
 /** Most time (ms) one decode step's rows hold the event loop before timers and I/O get a turn. */
 const ROWS_SLICE_MS = 10;
 
@@ -177,7 +184,13 @@ export async function generateBatch(
   const rowMap = rows.map((r) => r.request);
   const room = (steps: number) => Math.min(GROW_SLOTS, Math.max(1, steps));
   const width = pre.caches.width;
-  const decoder = await openDecoder(lm, pre.caches, rowMap, width + room(maxBudget - 1), width + maxBudget);
+  const decoder = await openDecoder(
+    lm,
+    pre.caches,
+    rowMap,
+    width + room(maxBudget - 1),
+    width + Math.min(maxBudget, RESERVE_SLOTS),
+  );
   try {
     let logits: Tensor = pre.logits;
     let source = rowMap; // row of `logits` each active row reads

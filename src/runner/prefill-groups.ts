@@ -102,12 +102,15 @@ export async function prefillByGroups(
     });
   };
   if (groups.length === 1) {
-    const out = await run(batch, groups[0]!);
+    const out = await run(
+      batch,
+      prompts.map((_, i) => i),
+    );
     return { caches: wholeCache(out.cache), logits: out.logits, lastPosition: out.lastPosition };
   }
 
   const parts: { cache: KvCache; rows: number[] }[] = [];
-  const columns = lm.info.vocabColumns;
+  let columns = 0;
   let logitsType: TensorType = "float32";
   let logits: Float32Array | Uint16Array | undefined;
   for (const rows of groups) {
@@ -122,6 +125,7 @@ export async function prefillByGroups(
     const data = out.logits.data as Float32Array | Uint16Array;
     const seq = out.logits.dims[1]!;
     if (!logits) {
+      columns = out.logits.dims[2]!;
       logitsType = out.logits.type as TensorType;
       logits =
         data instanceof Uint16Array

@@ -233,12 +233,14 @@ export class SlotKvCache {
     const growing = rowMap.length === this.rows && rowMap.every((from, r) => from === r) && dropColumns === 0;
     const inPlace = (shrinking || growing) && need <= this.buffers[0]!.length;
     const chunks = rowMap.length * kvHeads;
+    // Outgrowing the reserve: new buffers with as much room again, so that growing on is in place.
+    const size = capacity > this.capacity ? 2 * need : need;
     const buffers = this.buffers.map((src) => {
       const dst = inPlace
         ? src
         : this.layout.kvType === "float16"
-          ? new Uint16Array(need)
-          : new Float32Array(need);
+          ? new Uint16Array(size)
+          : new Float32Array(size);
       const move = (k: number) => {
         const r = Math.floor(k / kvHeads);
         const h = k % kvHeads;

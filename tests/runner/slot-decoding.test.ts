@@ -46,6 +46,36 @@ async function generate(
 }
 
 describe("decoding over a slot cache (only the new key/value positions fetched per step)", () => {
+  it("a batch decoded in the buffers of an earlier, longer batch equals the same batch decoded first", async () => {
+    const config = { maxNewTokens: 12, temperature: 0.9, seed: 5, n: 2 };
+    const second = PROMPTS.map((prompt, i) => ({ id: `b${i}`, prompt: `${prompt} more` }));
+    const lm = await CausalLM.open(TINY, { threads: 1 });
+    let reused: Completion[];
+    try {
+      assert.ok(lm.kvSlices, "the slot cache is on");
+      // A longer batch of other prompts first: its buffers (now holding its cache) serve the next.
+      await generateBatch(
+        lm,
+        PROMPTS.map((prompt, i) => ({ id: `a${i}`, prompt: `${prompt} ${prompt}` })),
+        { ...config, maxNewTokens: 30 },
+      );
+      reused = await generateBatch(lm, second, config);
+    } finally {
+      await lm.close();
+    }
+    const fresh = await CausalLM.open(TINY, { threads: 1 });
+    try {
+      const first = await generateBatch(fresh, second, config);
+      assert.deepEqual(
+        reused.map((c) => [c.tokenIds, c.logprobs]),
+        first.map((c) => [c.tokenIds, c.logprobs]),
+        "bit for bit",
+      );
+    } finally {
+      await fresh.close();
+    }
+  });
+
   // The slot path attends over masked empty slots too, which changes summation order only: fp16
   // logits (whose own rounding is ~1e-3) get a looser bound.
   for (const [name, dir, tol] of [
@@ -336,17 +366,24 @@ describe("SlotKvCache", () => {
     assert.equal(at(c, 0, 0, 1, 2, 1), -100 + 11);
     assert.equal(at(c, 0, 1, 0, 1, 1), val(1, 0, 2, 1));
 
-    const grown = c.grown(GROW_SLOTS);
-    assert.deepEqual([grown.rows, grown.length, grown.capacity], [2, 3, 4 + GROW_SLOTS]);
-    for (let r = 0; r < 2; r++)
-      for (let h = 0; h < heads; h++)
-        for (let s = 0; s < 3; s++)
-          for (let i = 0; i < dim; i++) assert.equal(at(grown, 0, r, h, s, i), at(c, 0, r, h, s, i));
     const full = c.appended(
       [slice(0), slice(0)].map((t) => ({ data: (t.data as Float32Array).subarray(0, 8) })),
     );
     assert.equal(full.length, 4);
     assert.throws(() => full.appended([slice(0), slice(0)]), /no free slot/);
+    // Growing consumes the cache (possibly in place): compare with a copy taken before.
+    const before = (r: number, h: number, s: number, i: number) => at(full, 0, r, h, s, i);
+    const snapshot = [0, 1].map((r) =>
+      [0, 1].map((h) => [0, 1, 2, 3].map((s) => [0, 1].map((i) => before(r, h, s, i)))),
+    );
+    const grown = full.grown(GROW_SLOTS);
+    assert.deepEqual([grown.rows, grown.length, grown.capacity], [2, 4, 4 + GROW_SLOTS]);
+    for (let r = 0; r < 2; r++)
+      for (let h = 0; h < heads; h++)
+        for (let s = 0; s < 4; s++)
+          for (let i = 0; i < dim; i++) assert.equal(at(grown, 0, r, h, s, i), snapshot[r]![h]![s]![i]);
+    // It outgrew its buffers: the new ones hold room to grow again in place.
+    assert.equal(grown.grown(GROW_SLOTS).buffers[0], grown.buffers[0]);
   });
 
   it("with memory reserved, dropping rows and padding and growing rearrange the same buffers", () => {
@@ -377,7 +414,7 @@ describe("SlotKvCache", () => {
   });
 
   it("lays out groups' caches as one left-padded batch; a reused buffer keeps nothing of the last batch", () => {
-    // Prompt 0 has 1 real position (a 1-column part), prompt 1 has 3 (a 3-column part): width 3.
+    // Prompt 0 has 1 real position (in a 2-column part: padded to its group), prompt 1 has 3: width 3.
     const part = (p: number, len: number) => {
       const data = new Float32Array(heads * len * dim);
       for (let h = 0; h < heads; h++)
@@ -385,12 +422,19 @@ describe("SlotKvCache", () => {
           for (let i = 0; i < dim; i++) data[(h * len + pos) * dim + i] = val(p, h, pos, i);
       return makeTensor("float32", data, [1, heads, len, dim]);
     };
+    const wide = (p: number) => {
+      const data = new Float32Array(heads * 2 * dim).fill(99);
+      for (let h = 0; h < heads; h++)
+        for (let i = 0; i < dim; i++) data[(h * 2 + 1) * dim + i] = val(p, h, 0, i);
+      return makeTensor("float32", data, [1, heads, 2, dim]);
+    };
     const pool = new SlotBufferPool();
     pool.give([new Float32Array(64).fill(7), new Float32Array(64).fill(7)]);
     const c = SlotKvCache.fromParts(
       [
         { tensors: [part(1, 3), part(1, 3)], prompts: [1] },
-        { tensors: [part(0, 1), part(0, 1)], prompts: [0] },
+        // A part as wide as its group's longest prompt: prompt 0's position is its last column.
+        { tensors: [wide(0), wide(0)], prompts: [0] },
       ],
       [2, 0],
       3,

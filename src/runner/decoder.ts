@@ -5,12 +5,12 @@
  *   extended by each step's new key/value only (graphs that expose them, see kv-slices.ts);
  * - {@link PresentDecoder}: the graph's own `present.*` outputs fed back each step (any graph).
  */
-import { KvCache } from "./kv-cache.js";
+import type { KvCache } from "./kv-cache.js";
 import { readLogits } from "./logits.js";
 import type { CausalLM } from "./model.js";
 import type { Tensor } from "./ort.js";
 import { leftPad, prefill } from "./prefill.js";
-import { type PrefillCaches, wholeCache } from "./prefill-groups.js";
+import { asOneCache, type PrefillCaches, wholeCache } from "./prefill-groups.js";
 import type { SlotOp, SlotReply, SlotRunner } from "./slot-decoder.js";
 
 /** Slots added at a time to a slot cache; see slot-cache.ts. */
@@ -51,15 +51,7 @@ export async function openDecoder(
     });
     return new SlotDecoder(runner, reply.handle, reply);
   }
-  const only = caches.parts.length === 1 ? caches.parts[0]! : undefined;
-  const cache =
-    only && only.prompts.every((p, j) => p === j) && only.cache.length === caches.width
-      ? only.cache
-      : KvCache.assemble(
-          caches.parts.map((p) => ({ cache: p.cache, rows: p.prompts })),
-          caches.pads,
-          caches.width,
-        );
+  const cache = asOneCache(caches);
   const identity = rowMap.length === cache.rows && rowMap.every((v, i) => v === i);
   return new PresentDecoder(lm, identity ? cache : cache.selectRows(rowMap));
 }

@@ -2,7 +2,8 @@
  * The generation loop: a left-padded prefill for a batch of prompts (run in groups of similar
  * length, prefill-groups.ts), the prompt caches expanded to n rows each, then one decode step per
  * token for every unfinished row. Rows draw from their own generator seeded by (run seed, prompt
- * id, sample index), so a sample does not depend on the batch it ran in. Finished rows are dropped from the cache (with padding no row needs).
+ * id, sample index), so a sample does not depend on the batch it ran in. Finished rows are
+ * dropped from the cache (with padding no row needs).
  */
 import { InputError } from "../util/errors.js";
 import { createRng, deriveSeed, type Rng } from "../util/rng.js";

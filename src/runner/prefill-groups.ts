@@ -6,7 +6,7 @@
  * longest prompt, and the groups' caches are then laid out as the whole batch's left-padded cache
  * (the decode steps run all rows together as before).
  */
-import type { KvCache } from "./kv-cache.js";
+import { KvCache } from "./kv-cache.js";
 import type { CausalLM } from "./model.js";
 import { makeTensor, type Tensor, type TensorData, type TensorType } from "./ort.js";
 import { leftPad, type PaddedBatch, type PrefillResult, prefill } from "./prefill.js";
@@ -70,6 +70,17 @@ export function wholeCache(cache: KvCache): PrefillCaches {
     width: cache.length,
     pads: new Array<number>(cache.rows).fill(0),
   };
+}
+
+/** The caches laid out as one left-padded cache (the very cache when there is one, whole). */
+export function asOneCache(caches: PrefillCaches): KvCache {
+  const only = caches.parts.length === 1 ? caches.parts[0]! : undefined;
+  if (only && only.prompts.every((p, j) => p === j) && only.cache.length === caches.width) return only.cache;
+  return KvCache.assemble(
+    caches.parts.map((p) => ({ cache: p.cache, rows: p.prompts })),
+    caches.pads,
+    caches.width,
+  );
 }
 
 export interface GroupedPrefill {

@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { KvCache } from "../../src/runner/kv-cache.js";
 import { readLogits } from "../../src/runner/logits.js";
 import { CausalLM } from "../../src/runner/model.js";
 import { leftPad, prefill } from "../../src/runner/prefill.js";
-import { PREFILL_CALL_TOKENS, prefillByGroups, prefillGroups } from "../../src/runner/prefill-groups.js";
+import {
+  asOneCache,
+  PREFILL_CALL_TOKENS,
+  prefillByGroups,
+  prefillGroups,
+} from "../../src/runner/prefill-groups.js";
 import { createRng } from "../../src/util/rng.js";
 import { reference, TINY } from "./helpers.js";
 
@@ -87,11 +91,7 @@ describe("prefill by groups on the fp32 fixture", () => {
     const grouped = await prefillByGroups(lm, prompts, batch, padId);
     assert.ok(grouped.caches.parts.length > 1);
     assert.deepEqual(grouped.caches.pads, batch.pads);
-    const assembled = KvCache.assemble(
-      grouped.caches.parts.map((p) => ({ cache: p.cache, rows: p.prompts })),
-      grouped.caches.pads,
-      grouped.caches.width,
-    );
+    const assembled = asOneCache(grouped.caches);
     const whole = await prefill(lm, batch);
     assert.equal(assembled.rows, batch.rows);
     assert.equal(assembled.length, batch.width);

@@ -3,6 +3,7 @@
  * prints its figures as one JSON object on the last line.
  */
 import { readdirSync } from "node:fs";
+import { restartWithHugePagesIfNeeded } from "./runner/huge-pages.js";
 
 export interface Benchmark {
   /** Human-readable progress goes to stderr; the returned figures are printed as JSON. */
@@ -19,6 +20,8 @@ if (!name) {
   process.stderr.write(`usage: npm run bench -- NAME [args]\nbenchmarks: ${names.join(", ")}\n`);
   process.exit(2);
 }
+// Benchmarks run litmus in this process, so it starts as bin/litmus starts the CLI: with huge pages.
+restartWithHugePagesIfNeeded();
 // Standalone benchmark scripts run on import and print their own figures.
 const module = (await import(new URL(`./${name}.js`, here).href)) as Partial<Benchmark>;
 if (typeof module.run === "function") {

@@ -66,3 +66,43 @@ export async function openBareLoop(dir: string, lm: CausalLM, threads: number): 
     release: () => session.release(),
   };
 }
+
+/**
+ * onnxruntime's own cost of one decode step for `rows` rows over a past of `past` positions:
+ * a bare `session.run` fetching only the logits (zeros for the past, which costs the same as real
+ * keys). 16 rows against 1 is the most batching can gain before litmus does anything.
+ */
+export interface BareStep {
+  stepMs(rows: number, past: number): Promise<number>;
+  release(): Promise<void>;
+}
+
+export async function openBareStep(dir: string, lm: CausalLM, threads: number): Promise<BareStep> {
+  const session = await ort.InferenceSession.create(`${dir}/model.onnx`, {
+    graphOptimizationLevel: "all",
+    ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  });
+  const { numLayers, kvHeads, headDim, kvType } = lm.info;
+  const i64 = (length: number, value: number, dims: number[]) =>
+    new ort.Tensor("int64", new BigInt64Array(length).fill(BigInt(value)), dims);
+  return {
+    async stepMs(rows, past) {
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: i64(rows, 5, [rows, 1]),
+        attention_mask: i64(rows * (past + 1), 1, [rows, past + 1]),
+        position_ids: i64(rows, past, [rows, 1]),
+      };
+      const size = rows * kvHeads * past * headDim;
+      for (let i = 0; i < numLayers; i++)
+        for (const k of ["key", "value"]) {
+          const zeros = kvType === "float16" ? new Uint16Array(size) : new Float32Array(size);
+          feeds[`past_key_values.${i}.${k}`] = new ort.Tensor(kvType, zeros, [rows, kvHeads, past, headDim]);
+        }
+      await session.run(feeds, ["logits"]);
+      const t0 = now();
+      await session.run(feeds, ["logits"]);
+      return now() - t0;
+    },
+    release: () => session.release(),
+  };
+}

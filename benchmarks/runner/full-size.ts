@@ -13,6 +13,8 @@
  *   LITMUS_BENCH_FP32 (default /work/models/phi-1_5-fp32), LITMUS_BENCH_INT4
  *   (/work/models/phi-1_5-int4-acc4: `--int4 --accuracy-level 4 --from-fp32 ...`), LITMUS_BENCH_HF (/work/models/phi-1_5-hf, transformers' folder of
  *   the fp32 weights; the PyTorch figure is skipped without it or without pyenv's python3).
+ * litmus runs in this process with huge pages, as bin/litmus starts it (the script restarts itself
+ * so; LITMUS_HUGE_PAGES=0 measures without); the Python loop runs both with and without them.
  * Run: npx tsc -p tsconfig.json && node dist/benchmarks/runner/full-size.js [sections...]
  *   sections: decode transformers int4 batch samples prefix rss (default: all)
  */
@@ -27,8 +29,14 @@ import { GSM8K_5SHOT, preparePromptFormat, QA, renderPrompt } from "../../src/pr
 import { OnnxBackend } from "../../src/runner/index.js";
 import type { GenerateRequest, GenerationConfig } from "../../src/runner/types.js";
 import { readBandwidthGBs } from "./bandwidth.js";
-import { openBareLoop } from "./bare-loop.js";
+import { openBareLoop, openBareStep } from "./bare-loop.js";
 import { now, round } from "./common.js";
+import {
+  anonHugePagesBytes,
+  hugePagesEnv,
+  restartWithHugePagesIfNeeded,
+  startedWithHugePages,
+} from "./huge-pages.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const FP32 = process.env["LITMUS_BENCH_FP32"] ?? "/work/models/phi-1_5-fp32";
@@ -112,7 +120,8 @@ function bytesPerToken(dir: string): number | undefined {
 async function openPythonLoop(
   promptIds: number[],
   tokens: number[],
-): Promise<{ round(): Promise<number>; close(): void } | undefined> {
+  hugePages: boolean,
+): Promise<{ round(): Promise<number>; pid: number; close(): void } | undefined> {
   const child = spawn(
     PYTHON,
     [
@@ -122,7 +131,7 @@ async function openPythonLoop(
       JSON.stringify(tokens),
       String(THREADS),
     ],
-    { stdio: ["pipe", "pipe", "inherit"] },
+    { stdio: ["pipe", "pipe", "inherit"], env: hugePagesEnv(process.env, hugePages) },
   );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, number> | undefined> => {
@@ -141,11 +150,13 @@ async function openPythonLoop(
       if (!r) throw new Error("the python loop ended");
       return r["ms_per_step"]!;
     },
+    pid: child.pid!,
     close: () => child.stdin!.end(),
   };
 }
 
 async function main(): Promise<void> {
+  restartWithHugePagesIfNeeded();
   const sections = new Set(process.argv.slice(2));
   const want = (name: string) => sections.size === 0 || sections.has(name);
   for (const dir of [FP32, INT4])
@@ -158,6 +169,7 @@ async function main(): Promise<void> {
   figures["date"] = new Date().toISOString();
   figures["cpus"] = `${cpus().length} x ${cpus()[0]?.model ?? "?"}`;
   figures["threads"] = THREADS;
+  figures["started_with_huge_pages"] = startedWithHugePages();
   figures["load_before"] = loadavg()
     .map((x) => x.toFixed(2))
     .join(" ");
@@ -182,24 +194,37 @@ async function main(): Promise<void> {
     const bw1 = await readBandwidthGBs(1);
     const bw2 = await readBandwidthGBs(2);
     greedyTokens = (await litmusDecode(fp32, prompt)).tokens;
-    const bare = await openBareLoop(FP32, lm, THREADS);
     // The leanest loop there is: onnxruntime's Python API hands outputs over without a copy. It
-    // stays loaded and runs one round per line we send, so its rounds alternate with ours.
-    const python = await openPythonLoop(promptIds, greedyTokens);
+    // stays loaded and runs one round per line we send, so its rounds alternate with ours. It runs
+    // twice: as a plain `python3` starts (4 KiB pages), and with huge pages as litmus has them.
+    const pythonPlain = await openPythonLoop(promptIds, greedyTokens, false);
+    const pythonHuge = await openPythonLoop(promptIds, greedyTokens, true);
+    // A bare onnxruntime-node loop (every output copied) as well, on request: a fourth copy of
+    // the weights in memory.
+    const bare =
+      process.env["LITMUS_BENCH_NODE_LOOP"] === "1" ? await openBareLoop(FP32, lm, THREADS) : undefined;
     const ours: number[] = [];
+    const plain: number[] = [];
+    const huge: number[] = [];
     const node: number[] = [];
-    const py: number[] = [];
     for (let r = 0; r <= ROUNDS; r++) {
       const a = await litmusDecode(fp32, prompt);
-      const b = await bare.decode(promptIds, greedyTokens);
-      const c = python ? await python.round() : Number.NaN;
+      const b = pythonPlain ? await pythonPlain.round() : Number.NaN;
+      const c = pythonHuge ? await pythonHuge.round() : Number.NaN;
+      const d = bare ? (await bare.decode(promptIds, greedyTokens)).msPerStep : Number.NaN;
       if (r === 0) continue; // warm-up
       ours.push(a.msPerStep);
-      node.push(b.msPerStep);
-      py.push(c);
+      plain.push(b);
+      huge.push(c);
+      node.push(d);
     }
-    await bare.release();
-    python?.close();
+    // Memory on huge pages in each process, to show which ran on them.
+    figures["litmus_huge_pages_bytes"] = anonHugePagesBytes();
+    if (pythonPlain) figures["python_plain_huge_pages_bytes"] = anonHugePagesBytes(pythonPlain.pid);
+    if (pythonHuge) figures["python_huge_pages_bytes"] = anonHugePagesBytes(pythonHuge.pid);
+    await bare?.release();
+    pythonPlain?.close();
+    pythonHuge?.close();
     // The floor counts the bytes a step must read: the embedding table contributes the one row a
     // step gathers (bytes_per_token.py); without Python, every weight byte (a lower floor).
     const stepBytes = bytesPerToken(FP32) ?? fp32Bytes;
@@ -212,20 +237,28 @@ async function main(): Promise<void> {
       fp32_floor_ms_per_token: round(floor, 1),
       fp32_litmus_ms_per_step_median: round(median(ours), 1),
       fp32_litmus_ms_per_step_best: round(Math.min(...ours), 1),
-      fp32_node_bare_ms_per_step_median: round(median(node), 1),
-      fp32_python_bare_ms_per_step_median: round(median(py), 1),
-      fp32_python_bare_ms_per_step_best: round(Math.min(...py), 1),
-      litmus_vs_node_bare: round(ratio(node)),
-      litmus_vs_python_bare: round(ratio(py)),
-      litmus_vs_python_bare_best: round(Math.min(...py) / Math.min(...ours)),
+      fp32_python_bare_ms_per_step_median: round(median(plain), 1),
+      fp32_python_bare_ms_per_step_best: round(Math.min(...plain), 1),
+      fp32_python_bare_huge_pages_ms_per_step_median: round(median(huge), 1),
+      fp32_python_bare_huge_pages_ms_per_step_best: round(Math.min(...huge), 1),
+      litmus_vs_python_bare: round(ratio(plain)),
+      litmus_vs_python_bare_best: round(Math.min(...plain) / Math.min(...ours)),
+      litmus_vs_python_bare_huge_pages: round(ratio(huge)),
+      litmus_vs_python_bare_huge_pages_best: round(Math.min(...huge) / Math.min(...ours)),
       litmus_over_floor_median: round(median(ours) / floor, 2),
       litmus_over_floor_best: round(Math.min(...ours) / floor, 2),
+      python_huge_pages_over_floor_median: round(median(huge) / floor, 2),
     });
+    if (bare)
+      Object.assign(figures, {
+        fp32_node_bare_ms_per_step_median: round(median(node), 1),
+        litmus_vs_node_bare: round(ratio(node)),
+      });
     say(
-      `greedy batch 1, ${NEW_TOKENS} tokens, ${ROUNDS} alternated rounds (median ms/step): litmus ${median(ours).toFixed(1)} (best ${Math.min(...ours).toFixed(1)}), python onnxruntime loop ${median(py).toFixed(1)} (best ${Math.min(...py).toFixed(1)}), node onnxruntime loop ${median(node).toFixed(1)}; litmus's speed vs python ${figures["litmus_vs_python_bare"]}x, vs node ${figures["litmus_vs_node_bare"]}x (median of per-round ratios)`,
+      `greedy batch 1, ${NEW_TOKENS} tokens, ${ROUNDS} alternated rounds (median ms/step): litmus ${median(ours).toFixed(1)} (best ${Math.min(...ours).toFixed(1)}), python onnxruntime loop ${median(plain).toFixed(1)} (best ${Math.min(...plain).toFixed(1)}), the same with huge pages ${median(huge).toFixed(1)} (best ${Math.min(...huge).toFixed(1)})${bare ? `, node onnxruntime loop ${median(node).toFixed(1)}` : ""}; litmus's speed vs python ${figures["litmus_vs_python_bare"]}x, vs python with huge pages ${figures["litmus_vs_python_bare_huge_pages"]}x (median of per-round ratios)`,
     );
     say(
-      `memory read ${bw1.toFixed(1)} GB/s (1 thread), ${bw2.toFixed(1)} GB/s (2 threads), ${(stepBytes / 1e9).toFixed(2)} GB read per step: fp32 floor ${floor.toFixed(1)} ms/token; litmus at ${figures["litmus_over_floor_median"]}x the floor (median, best ${figures["litmus_over_floor_best"]}x)`,
+      `memory read ${bw1.toFixed(1)} GB/s (1 thread), ${bw2.toFixed(1)} GB/s (2 threads), ${(stepBytes / 1e9).toFixed(2)} GB read per step: fp32 floor ${floor.toFixed(1)} ms/token; litmus at ${figures["litmus_over_floor_median"]}x the floor (median, best ${figures["litmus_over_floor_best"]}x), the python loop with huge pages ${figures["python_huge_pages_over_floor_median"]}x`,
     );
   }
 
@@ -330,6 +363,36 @@ async function main(): Promise<void> {
       say(
         `${name} greedy, 16 prompts batched: ${many.toFixed(1)} tok/s vs ${one.toFixed(1)} one at a time: ${(many / one).toFixed(2)}x end to end, ${(manyDecode / oneDecode).toFixed(2)}x after the prefill (${manyDecode.toFixed(1)} vs ${oneDecode.toFixed(1)} tok/s); prefill ${manyPrefill.toFixed(1)} s batched vs ${onePrefill.toFixed(1)} s one at a time (end to end at most ${figures[`${name}_batch16_end_to_end_bound`]}x)`,
       );
+      // onnxruntime's own ceiling: a bare step of 16 rows vs 1 at the rows' mean past (no padding),
+      // alternated; with litmus's prefill times, the most any runner on this graph could reach.
+      const dir = name === "int4" ? INT4 : FP32;
+      const meanPast = Math.round(
+        sixteen.reduce((sum, r) => sum + backend.lm.tokenizer.encode(r.prompt).length, 0) / 16 +
+          NEW_TOKENS / 2,
+      );
+      const bare = await openBareStep(dir, backend.lm, THREADS);
+      const t1: number[] = [];
+      const t16: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        t1.push(await bare.stepMs(1, meanPast));
+        t16.push(await bare.stepMs(16, meanPast));
+      }
+      await bare.release();
+      const step1 = median(t1) / 1000;
+      const step16 = median(t16) / 1000;
+      const decodeCeiling = (16 * step1) / step16;
+      const endToEndCeiling =
+        (onePrefill + (single.tokens - 16) * step1) / (manyPrefill + (NEW_TOKENS - 1) * step16);
+      Object.assign(figures, {
+        [`${name}_bare_step_ms_1_row`]: round(median(t1), 1),
+        [`${name}_bare_step_ms_16_rows`]: round(median(t16), 1),
+        [`${name}_bare_mean_past`]: meanPast,
+        [`${name}_batch16_decode_ceiling`]: round(decodeCeiling, 2),
+        [`${name}_batch16_end_to_end_ceiling`]: round(endToEndCeiling, 2),
+      });
+      say(
+        `${name} onnxruntime alone (bare session.run, logits only, past ${meanPast}): ${median(t1).toFixed(1)} ms for 1 row, ${median(t16).toFixed(1)} ms for 16: batching gains at most ${decodeCeiling.toFixed(2)}x after the prefill, ${endToEndCeiling.toFixed(2)}x end to end with the prefill times above`,
+      );
     }
   }
 
@@ -415,6 +478,7 @@ async function main(): Promise<void> {
         "--out",
         join(out, "run"),
       ];
+      // This process's environment asks for huge pages, as bin/litmus's does for the CLI.
       const rss = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 26 });
       const stderr = rss.stderr ?? "";
       if (!/maxrss_kb=/.test(stderr)) throw new Error(`the audit failed: ${stderr.trim().split("\n").pop()}`);

@@ -1,0 +1,51 @@
+/**
+ * Benchmarks run litmus in their own process, so they start the way bin/litmus starts the CLI:
+ * with glibc's malloc asking for transparent huge pages (`glibc.malloc.hugetlb=1`, read by glibc
+ * only at process start). Baselines can be started with or without them, to compare like with like.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+const HUGETLB = /(^|:)glibc\.malloc\.hugetlb=[^:]*/g;
+
+/** `env` with glibc's malloc asking for huge pages (`on`) or with that tunable removed. */
+export function hugePagesEnv(env: NodeJS.ProcessEnv, on: boolean): NodeJS.ProcessEnv {
+  const rest = (env["GLIBC_TUNABLES"] ?? "").replace(HUGETLB, "").replace(/^:/, "");
+  const tunables = on ? (rest ? `${rest}:glibc.malloc.hugetlb=1` : "glibc.malloc.hugetlb=1") : rest;
+  const out = { ...env };
+  if (tunables) out["GLIBC_TUNABLES"] = tunables;
+  else delete out["GLIBC_TUNABLES"];
+  return out;
+}
+
+/** Whether this process was started asking for huge pages (as bin/litmus starts litmus). */
+export function startedWithHugePages(): boolean {
+  return /(^|:)glibc\.malloc\.hugetlb=[12]/.test(process.env["GLIBC_TUNABLES"] ?? "");
+}
+
+/**
+ * Runs this same script again with huge pages asked for (unless LITMUS_HUGE_PAGES=0, as for
+ * bin/litmus) and exits with its status; returns only in the process that should do the work.
+ */
+export function restartWithHugePagesIfNeeded(): void {
+  if (
+    process.env["LITMUS_HUGE_PAGES"] === "0" ||
+    /(^|:)glibc\.malloc\.hugetlb=/.test(process.env["GLIBC_TUNABLES"] ?? "")
+  )
+    return;
+  const run = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: hugePagesEnv(process.env, true),
+  });
+  process.exit(run.status ?? 1);
+}
+
+/** Memory of process `pid` backed by transparent huge pages, in bytes (0 where unknown). */
+export function anonHugePagesBytes(pid: number | "self" = "self"): number {
+  try {
+    const m = /AnonHugePages:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

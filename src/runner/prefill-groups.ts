@@ -75,7 +75,7 @@ export function wholeCache(cache: KvCache): PrefillCaches {
 /** The caches laid out as one left-padded cache (the very cache when there is one, whole). */
 export function asOneCache(caches: PrefillCaches): KvCache {
   const only = caches.parts.length === 1 ? caches.parts[0]! : undefined;
-  if (only && only.prompts.every((p, j) => p === j) && only.cache.length === caches.width) return only.cache;
+  if (only?.prompts.every((p, j) => p === j) && only.cache.length === caches.width) return only.cache;
   return KvCache.assemble(
     caches.parts.map((p) => ({ cache: p.cache, rows: p.prompts })),
     caches.pads,

@@ -21,7 +21,7 @@ if (!name) {
   process.exit(2);
 }
 // Benchmarks run litmus in this process, so it starts as bin/litmus starts the CLI: with huge pages.
-restartWithHugePagesIfNeeded();
+await restartWithHugePagesIfNeeded();
 // Standalone benchmark scripts run on import and print their own figures.
 const module = (await import(new URL(`./${name}.js`, here).href)) as Partial<Benchmark>;
 if (typeof module.run === "function") {

@@ -156,7 +156,7 @@ async function openPythonLoop(
 }
 
 async function main(): Promise<void> {
-  restartWithHugePagesIfNeeded();
+  await restartWithHugePagesIfNeeded();
   const sections = new Set(process.argv.slice(2));
   const want = (name: string) => sections.size === 0 || sections.has(name);
   for (const dir of [FP32, INT4])
@@ -363,35 +363,49 @@ async function main(): Promise<void> {
       say(
         `${name} greedy, 16 prompts batched: ${many.toFixed(1)} tok/s vs ${one.toFixed(1)} one at a time: ${(many / one).toFixed(2)}x end to end, ${(manyDecode / oneDecode).toFixed(2)}x after the prefill (${manyDecode.toFixed(1)} vs ${oneDecode.toFixed(1)} tok/s); prefill ${manyPrefill.toFixed(1)} s batched vs ${onePrefill.toFixed(1)} s one at a time (end to end at most ${figures[`${name}_batch16_end_to_end_bound`]}x)`,
       );
-      // onnxruntime's own ceiling: a bare step of 16 rows vs 1 at the rows' mean past (no padding),
-      // alternated; with litmus's prefill times, the most any runner on this graph could reach.
+      // onnxruntime's own batched step: a bare session.run of 16 rows at the rows' mean past (no
+      // padding), taken right after litmus's runs. Set against litmus's one-at-a-time run, it bounds
+      // what any runner on this graph could gain by batching, given litmus's prefill times.
       const dir = name === "int4" ? INT4 : FP32;
-      const meanPast = Math.round(
-        sixteen.reduce((sum, r) => sum + backend.lm.tokenizer.encode(r.prompt).length, 0) / 16 +
-          NEW_TOKENS / 2,
-      );
+      const lengths = sixteen.map((r) => backend.lm.tokenizer.encode(r.prompt).length);
+      const meanPast = Math.round(lengths.reduce((a, b) => a + b, 0) / 16 + NEW_TOKENS / 2);
+      // litmus's batch is left-padded to its longest prompt: the width its steps attend over.
+      const paddedPast = Math.max(...lengths) + NEW_TOKENS / 2;
+      const hugeBefore = anonHugePagesBytes();
       const bare = await openBareStep(dir, backend.lm, THREADS);
+      const bareHuge = anonHugePagesBytes() - hugeBefore;
       const t1: number[] = [];
       const t16: number[] = [];
+      const t16Padded: number[] = [];
       for (let r = 0; r < 5; r++) {
         t1.push(await bare.stepMs(1, meanPast));
         t16.push(await bare.stepMs(16, meanPast));
+        t16Padded.push(await bare.stepMs(16, paddedPast));
       }
       await bare.release();
-      const step1 = median(t1) / 1000;
       const step16 = median(t16) / 1000;
-      const decodeCeiling = (16 * step1) / step16;
-      const endToEndCeiling =
-        (onePrefill + (single.tokens - 16) * step1) / (manyPrefill + (NEW_TOKENS - 1) * step16);
+      const oneStep = single.decodeSeconds / (single.tokens - sixteen.length);
+      // Every row runs its whole budget here (no stop strings; random weights never end on EOS).
+      const steps = Math.ceil(batched.tokens / sixteen.length) - 1;
+      const decodeCeiling = (sixteen.length * oneStep) / step16;
+      const endToEndCeiling = single.seconds / (manyPrefill + steps * step16);
       Object.assign(figures, {
         [`${name}_bare_step_ms_1_row`]: round(median(t1), 1),
         [`${name}_bare_step_ms_16_rows`]: round(median(t16), 1),
+        [`${name}_bare_step_ms_16_rows_padded`]: round(median(t16Padded), 1),
+        [`${name}_bare_padded_past`]: paddedPast,
+        [`${name}_bare_session_huge_pages_bytes`]: bareHuge,
+        [`${name}_litmus_batch1_step_ms`]: round(oneStep * 1000, 1),
+        [`${name}_litmus_batch16_step_ms`]: round(
+          (batched.decodeSeconds / (batched.tokens - 16)) * 16 * 1000,
+          1,
+        ),
         [`${name}_bare_mean_past`]: meanPast,
         [`${name}_batch16_decode_ceiling`]: round(decodeCeiling, 2),
         [`${name}_batch16_end_to_end_ceiling`]: round(endToEndCeiling, 2),
       });
       say(
-        `${name} onnxruntime alone (bare session.run, logits only, past ${meanPast}): ${median(t1).toFixed(1)} ms for 1 row, ${median(t16).toFixed(1)} ms for 16: batching gains at most ${decodeCeiling.toFixed(2)}x after the prefill, ${endToEndCeiling.toFixed(2)}x end to end with the prefill times above`,
+        `${name} onnxruntime alone (bare session.run, logits only, past ${meanPast}, ${(bareHuge / 2 ** 30).toFixed(2)} GiB of its session on huge pages): ${median(t1).toFixed(1)} ms for 1 row, ${median(t16).toFixed(1)} ms for 16, ${median(t16Padded).toFixed(1)} ms for 16 at past ${paddedPast} as litmus pads them (litmus: ${(oneStep * 1000).toFixed(1)} ms a step one at a time, ${figures[`${name}_litmus_batch16_step_ms`]} batched); against litmus one at a time, batching on this graph gains at most ${decodeCeiling.toFixed(2)}x after the prefill, ${endToEndCeiling.toFixed(2)}x end to end with litmus's prefill`,
       );
     }
   }

@@ -3,7 +3,7 @@
  * with glibc's malloc asking for transparent huge pages (`glibc.malloc.hugetlb=1`, read by glibc
  * only at process start). Baselines can be started with or without them, to compare like with like.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 const HUGETLB = /(^|:)glibc\.malloc\.hugetlb=[^:]*/g;
@@ -23,21 +23,37 @@ export function startedWithHugePages(): boolean {
   return /(^|:)glibc\.malloc\.hugetlb=[12]/.test(process.env["GLIBC_TUNABLES"] ?? "");
 }
 
+const RESTARTED = "LITMUS_HUGE_PAGES_RESTARTED";
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /**
  * Runs this same script again with huge pages asked for (unless LITMUS_HUGE_PAGES=0, as for
- * bin/litmus) and exits with its status; returns only in the process that should do the work.
+ * bin/litmus) and ends this process as the child ends (its exit code, or its signal); resolves
+ * only in the process that should do the work. Signals sent to this process are passed on, so
+ * stopping a benchmark stops the one doing the work; the child is marked so it never restarts.
  */
-export function restartWithHugePagesIfNeeded(): void {
+export async function restartWithHugePagesIfNeeded(): Promise<void> {
+  const tunables = process.env["GLIBC_TUNABLES"] ?? "";
   if (
     process.env["LITMUS_HUGE_PAGES"] === "0" ||
-    /(^|:)glibc\.malloc\.hugetlb=/.test(process.env["GLIBC_TUNABLES"] ?? "")
+    process.env[RESTARTED] ||
+    /(^|:)glibc\.malloc\.hugetlb=/.test(tunables)
   )
     return;
-  const run = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
-    env: hugePagesEnv(process.env, true),
+    env: { ...hugePagesEnv(process.env, true), [RESTARTED]: "1" },
   });
-  process.exit(run.status ?? 1);
+  for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
+  const [code, signal] = (await new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (c, s) => resolve([c, s]));
+  })) as [number | null, NodeJS.Signals | null];
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+  process.exit(code ?? 1);
 }
 
 /** Memory of process `pid` backed by transparent huge pages, in bytes (0 where unknown). */

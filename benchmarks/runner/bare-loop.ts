@@ -16,11 +16,16 @@ export interface BareLoop {
   release(): Promise<void>;
 }
 
-export async function openBareLoop(dir: string, lm: CausalLM, threads: number): Promise<BareLoop> {
-  const session = await ort.InferenceSession.create(`${dir}/model.onnx`, {
+/** The model's own graph, loaded by onnxruntime-node as it is, with litmus's thread settings. */
+function openBareSession(dir: string, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(`${dir}/model.onnx`, {
     graphOptimizationLevel: "all",
     ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
   });
+}
+
+export async function openBareLoop(dir: string, lm: CausalLM, threads: number): Promise<BareLoop> {
+  const session = await openBareSession(dir, threads);
   const { numLayers, kvHeads, headDim } = lm.info;
   const kvType = lm.info.kvType;
   const i64 = (xs: readonly number[], dims: number[]) =>
@@ -78,10 +83,7 @@ export interface BareStep {
 }
 
 export async function openBareStep(dir: string, lm: CausalLM, threads: number): Promise<BareStep> {
-  const session = await ort.InferenceSession.create(`${dir}/model.onnx`, {
-    graphOptimizationLevel: "all",
-    ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-  });
+  const session = await openBareSession(dir, threads);
   const { numLayers, kvHeads, headDim, kvType } = lm.info;
   const i64 = (length: number, value: number, dims: number[]) =>
     new ort.Tensor("int64", new BigInt64Array(length).fill(BigInt(value)), dims);

@@ -6,7 +6,13 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 
+/** A hugetlb entry among colon-separated tunables, with its value. */
 const HUGETLB = /(^|:)glibc\.malloc\.hugetlb=[^:]*/g;
+
+/** The value `tunables` sets for glibc.malloc.hugetlb, if any. */
+function hugetlbValue(tunables: string | undefined): string | undefined {
+  return /(?:^|:)glibc\.malloc\.hugetlb=([^:]*)/.exec(tunables ?? "")?.[1];
+}
 
 /** `env` with glibc's malloc asking for huge pages (`on`) or with that tunable removed. */
 export function hugePagesEnv(env: NodeJS.ProcessEnv, on: boolean): NodeJS.ProcessEnv {
@@ -20,7 +26,8 @@ export function hugePagesEnv(env: NodeJS.ProcessEnv, on: boolean): NodeJS.Proces
 
 /** Whether this process was started asking for huge pages (as bin/litmus starts litmus). */
 export function startedWithHugePages(): boolean {
-  return /(^|:)glibc\.malloc\.hugetlb=[12]/.test(process.env["GLIBC_TUNABLES"] ?? "");
+  const value = hugetlbValue(process.env["GLIBC_TUNABLES"]);
+  return value === "1" || value === "2";
 }
 
 const RESTARTED = "LITMUS_HUGE_PAGES_RESTARTED";
@@ -33,11 +40,10 @@ const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
  * stopping a benchmark stops the one doing the work; the child is marked so it never restarts.
  */
 export async function restartWithHugePagesIfNeeded(): Promise<void> {
-  const tunables = process.env["GLIBC_TUNABLES"] ?? "";
   if (
     process.env["LITMUS_HUGE_PAGES"] === "0" ||
     process.env[RESTARTED] ||
-    /(^|:)glibc\.malloc\.hugetlb=/.test(tunables)
+    hugetlbValue(process.env["GLIBC_TUNABLES"]) !== undefined
   )
     return;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {

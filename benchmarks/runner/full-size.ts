@@ -5,6 +5,7 @@
  *   (weight bytes / this machine's read bandwidth, measured here);
  * - int4 vs fp32 (greedy batch 1);
  * - greedy over 16 different GSM8K prompts batched vs one at a time (aggregate tokens/s);
+ * - attention over the cache in place (split-attention.ts) vs the graph's own, batched and batch 1;
  * - n = 16 samples of one prompt vs n = 1;
  * - a 5-shot prefill with and without the shared-prefix cache;
  * - peak RSS of a real `litmus audit` process on the fp32 model vs its weight bytes.
@@ -16,7 +17,7 @@
  * litmus runs in this process with huge pages, as bin/litmus starts it (the script restarts itself
  * so; LITMUS_HUGE_PAGES=0 measures without); the Python loop runs both with and without them.
  * Run: npx tsc -p tsconfig.json && node dist/benchmarks/runner/full-size.js [sections...]
- *   sections: decode transformers int4 batch samples prefix rss (default: all)
+ *   sections: decode transformers int4 batch split samples prefix rss (default: all)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -85,7 +86,7 @@ async function timedGenerate(
   backend: OnnxBackend,
   requests: GenerateRequest[],
   config: Partial<GenerationConfig>,
-): Promise<{ seconds: number; tokens: number; decodeSeconds: number }> {
+): Promise<{ seconds: number; tokens: number; decodeSeconds: number; ids: number[][] }> {
   const t0 = now();
   let decodeFrom = 0;
   let decodeMs = 0;
@@ -100,7 +101,12 @@ async function timedGenerate(
     },
   });
   const tokens = out.reduce((s, c) => s + c.tokenIds.length, 0);
-  return { seconds: (now() - t0) / 1000, tokens, decodeSeconds: decodeMs / 1000 };
+  return {
+    seconds: (now() - t0) / 1000,
+    tokens,
+    decodeSeconds: decodeMs / 1000,
+    ids: out.map((c) => c.tokenIds),
+  };
 }
 
 /** Weight bytes one decode step reads (benchmarks/python/bytes_per_token.py); undefined without Python. */
@@ -406,6 +412,55 @@ async function main(): Promise<void> {
       });
       say(
         `${name} onnxruntime alone (bare session.run, logits only, past ${meanPast}, ${(bareHuge / 2 ** 30).toFixed(2)} GiB of its session on huge pages): ${median(t1).toFixed(1)} ms for 1 row, ${median(t16).toFixed(1)} ms for 16, ${median(t16Padded).toFixed(1)} ms for 16 at past ${paddedPast} as litmus pads them (litmus: ${(oneStep * 1000).toFixed(1)} ms a step one at a time, ${figures[`${name}_litmus_batch16_step_ms`]} batched); against litmus one at a time, batching on this graph gains at most ${decodeCeiling.toFixed(2)}x after the prefill, ${endToEndCeiling.toFixed(2)}x end to end with litmus's prefill`,
+      );
+    }
+  }
+
+  if (want("split")) {
+    // Attention over the cache where it lies (src/runner/split-attention.ts) against the graph's
+    // own Concat(past, new), each in its own session of the same model: 16 different prompts
+    // batched, and one prompt at batch 1, alternated round by round.
+    const sixteen = qaPrompts.slice(0, 16).map((p, i) => ({ id: `b${i}`, prompt: p }));
+    const warm = qaPrompts.slice(16, 32).map((p, i) => ({ id: `w${i}`, prompt: p }));
+    const greedy = { temperature: 0, maxNewTokens: NEW_TOKENS, stop: [] };
+    for (const [name, dir, split] of [
+      ["int4", INT4, int4],
+      ["fp32", FP32, fp32],
+    ] as const) {
+      const exported = await OnnxBackend.open(dir, { threads: THREADS, splitAttention: false });
+      if (split.decodePath.attention?.split !== true || exported.decodePath.attention?.split !== false)
+        throw new Error(`${name}: the sessions do not differ in attention`);
+      await timedGenerate(split, warm, greedy);
+      await timedGenerate(exported, warm, greedy);
+      const rows: Record<string, number[]> = { split: [], exported: [], split1: [], exported1: [] };
+      const decode: Record<string, number[]> = { split: [], exported: [] };
+      let sameTokens = true;
+      for (let r = 0; r < 3; r++) {
+        const a = await timedGenerate(split, sixteen, greedy);
+        const b = await timedGenerate(exported, sixteen, greedy);
+        sameTokens &&= JSON.stringify(a.ids) === JSON.stringify(b.ids);
+        rows["split"]!.push(a.seconds);
+        rows["exported"]!.push(b.seconds);
+        decode["split"]!.push((a.tokens - 16) / a.decodeSeconds);
+        decode["exported"]!.push((b.tokens - 16) / b.decodeSeconds);
+        rows["split1"]!.push((await litmusDecode(split, prompt)).msPerStep);
+        rows["exported1"]!.push((await litmusDecode(exported, prompt)).msPerStep);
+      }
+      await exported.close();
+      const m = (k: string) => median(rows[k]!);
+      Object.assign(figures, {
+        [`${name}_split_batch16_s`]: round(m("split"), 2),
+        [`${name}_exported_batch16_s`]: round(m("exported"), 2),
+        [`${name}_split_vs_exported_batch16`]: round(m("exported") / m("split"), 3),
+        [`${name}_split_batch16_decode_tokens_per_s`]: round(median(decode["split"]!), 2),
+        [`${name}_exported_batch16_decode_tokens_per_s`]: round(median(decode["exported"]!), 2),
+        [`${name}_split_batch1_ms_per_step`]: round(m("split1"), 1),
+        [`${name}_exported_batch1_ms_per_step`]: round(m("exported1"), 1),
+        [`${name}_split_vs_exported_batch1`]: round(m("exported1") / m("split1"), 3),
+        [`${name}_split_same_tokens`]: sameTokens,
+      });
+      say(
+        `${name} split attention vs the graph's own (3 alternated rounds): 16 prompts batched ${m("split").toFixed(1)} s vs ${m("exported").toFixed(1)} s (${figures[`${name}_split_vs_exported_batch16`]}x; decode ${median(decode["split"]!).toFixed(1)} vs ${median(decode["exported"]!).toFixed(1)} tok/s); batch 1 ${m("split1").toFixed(1)} vs ${m("exported1").toFixed(1)} ms/step (${figures[`${name}_split_vs_exported_batch1`]}x); same tokens: ${sameTokens}`,
       );
     }
   }

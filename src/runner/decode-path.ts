@@ -2,7 +2,13 @@
 import type { DecodePath } from "./types.js";
 
 export function describeDecodePath(d: DecodePath): string {
-  return d.path === "slot-cache"
-    ? "decoding over a slot cache (each step fetches only the new key/value positions)"
-    : `decoding with present.* fed back each step (${d.reason ?? "no reason given"})`;
+  if (d.path !== "slot-cache")
+    return `decoding with present.* fed back each step (${d.reason ?? "no reason given"})`;
+  const attention =
+    d.attention === undefined
+      ? ""
+      : d.attention.split
+        ? "; attention reads the cache in place (no copy of it per step)"
+        : `; attention as exported (${d.attention.reason ?? "no reason given"})`;
+  return `decoding over a slot cache (each step fetches only the new key/value positions)${attention}`;
 }

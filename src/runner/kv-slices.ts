@@ -6,7 +6,15 @@
  * copy into a fresh buffer every step (see benchmarks/runner/kv-copy.ts).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { graphOutputsSuffix, type OnnxGraph, type OnnxNode, readGraph } from "./onnx-proto.js";
+import {
+  graphOutputsSuffix,
+  graphSuffix,
+  hideGraphField,
+  type OnnxGraph,
+  type OnnxNode,
+  readGraph,
+} from "./onnx-proto.js";
+import { findSplitAttention, splitAttentionNodes } from "./split-attention.js";
 
 /** Per layer, the graph tensors holding the step's new key and value positions. */
 export interface KvSliceNames {
@@ -97,12 +105,20 @@ export function findKvSlices(graph: OnnxGraph): KvSliceSearch {
 }
 
 export interface SlicedModel {
-  /** The model with each layer's appended key/value tensors added as graph outputs. */
-  bytes: Uint8Array;
   slices: KvSliceNames[];
+  /** The model with each layer's appended key/value tensors added as graph outputs. */
+  bytes(): Uint8Array;
+  /**
+   * The same with attention split over the cache (split-attention.ts: no Concat of the cache,
+   * no `present.*` outputs), when the graph has optimum's attention pattern. `bytes` and
+   * `splitBytes` lay out one shared buffer: what one returns is valid until the other is called.
+   */
+  splitBytes: (() => Uint8Array) | undefined;
+  /** Why `splitBytes` is undefined. */
+  splitUnavailable: string | undefined;
 }
 
-/** Room left after the file's bytes for the added outputs (a few hundred bytes per layer). */
+/** Room left after the file's bytes for the added outputs and nodes (a few KB per layer). */
 const SUFFIX_ROOM = 1 << 20;
 
 /**
@@ -126,22 +142,50 @@ export function readSlicedModel(path: string): SlicedModel | { reason: string } 
     closeSync(fd);
   }
   const model = buf.subarray(0, size);
-  const search = findKvSlices(readGraph(model));
+  const graph = readGraph(model);
+  const search = findKvSlices(graph);
   if (!search.found) return { reason: search.reason };
-  const suffix = graphOutputsSuffix(
-    search.slices.flatMap((s) => [
-      { name: s.key, elemType: search.elemType },
-      { name: s.value, elemType: search.elemType },
-    ]),
-  );
-  let bytes: Uint8Array;
-  if (suffix.length <= SUFFIX_ROOM) {
-    buf.set(suffix, size);
-    bytes = buf.subarray(0, size + suffix.length);
-  } else {
-    bytes = new Uint8Array(size + suffix.length);
+  const sliceOutputs = search.slices.flatMap((s) => [
+    { name: s.key, elemType: search.elemType },
+    { name: s.value, elemType: search.elemType },
+  ]);
+  // The file's bytes followed by `suffix`, in `buf` when it has the room (no copy of the model).
+  const withSuffix = (suffix: Uint8Array): Uint8Array => {
+    if (suffix.length <= SUFFIX_ROOM) {
+      buf.set(suffix, size);
+      return buf.subarray(0, size + suffix.length);
+    }
+    const bytes = new Uint8Array(size + suffix.length);
     bytes.set(model);
     bytes.set(suffix, size);
-  }
-  return { bytes, slices: search.slices };
+    return bytes;
+  };
+  let restore: (() => void)[] = [];
+  const unhide = () => {
+    for (const r of restore) r();
+    restore = [];
+  };
+  const plainSuffix = graphOutputsSuffix(sliceOutputs);
+  const bytes = () => {
+    unhide();
+    return withSuffix(plainSuffix);
+  };
+  const split = findSplitAttention(graph, search.slices);
+  if (!split.found)
+    return { slices: search.slices, bytes, splitBytes: undefined, splitUnavailable: split.reason };
+  const presents = new Set(search.slices.flatMap((_, i) => [`present.${i}.key`, `present.${i}.value`]));
+  const hidden = [
+    ...split.layers.flatMap((l) => l.removed.map((n) => n.at)),
+    ...graph.outputs.filter((o) => presents.has(o.name)).map((o) => o.at),
+  ];
+  const splitSuffix = graphSuffix(splitAttentionNodes(split.layers), sliceOutputs);
+  const splitBytes = () => {
+    unhide();
+    restore = hidden.map((at) => {
+      if (at === undefined) throw new Error("a graph field without its offset");
+      return hideGraphField(model, at);
+    });
+    return withSuffix(splitSuffix);
+  };
+  return { slices: search.slices, bytes, splitBytes, splitUnavailable: undefined };
 }

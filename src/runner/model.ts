@@ -38,6 +38,12 @@ export interface OpenOptions {
    * reads the whole `present.*` cache back).
    */
   sliceKv?: boolean;
+  /**
+   * With the slot cache, attend over the cache where it lies instead of the graph's
+   * Concat(past, new) (split-attention.ts), when the graph has optimum's attention pattern
+   * (default true, or false when the environment has LITMUS_SPLIT_ATTENTION=0).
+   */
+  splitAttention?: boolean;
 }
 
 /** One forward pass over `seqLen` new tokens for `rows` rows. */
@@ -83,6 +89,8 @@ export class CausalLM {
       threads: options.threads ?? 0,
       // LITMUS_KV_SLICES=0: a switch for comparing (or bypassing) the slot cache from any command.
       sliceKv: options.sliceKv ?? process.env["LITMUS_KV_SLICES"] !== "0",
+      // LITMUS_SPLIT_ATTENTION=0: the same for the attention rewrite (split-attention.ts).
+      splitAttention: options.splitAttention ?? process.env["LITMUS_SPLIT_ATTENTION"] !== "0",
     };
     const session =
       options.worker === false
@@ -136,7 +144,14 @@ export class CausalLM {
 
   /** Which decode path generation takes on this model, and why not the slot cache. */
   get decodePath(): DecodePath {
-    if (this.kvSlices) return { path: "slot-cache", reason: null };
+    if (this.kvSlices) {
+      const split = this.session.splitAttention;
+      return {
+        path: "slot-cache",
+        reason: null,
+        attention: { split, reason: split ? null : (this.session.splitAttentionUnavailable ?? null) },
+      };
+    }
     const reason =
       this.slotProblem ??
       (this.session.kvSlices

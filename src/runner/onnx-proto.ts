@@ -93,16 +93,24 @@ function text(buf: Uint8Array, f: ProtoField): string {
 
 export interface OnnxNode {
   opType: string;
+  /** The operator set's domain ("" for the default, ai.onnx). */
+  domain: string;
   inputs: string[];
   outputs: string[];
   /** Integer attributes (e.g. Concat's axis, Cast's to). */
   ints: Map<string, bigint>;
+  /** Integer-list attributes (e.g. Transpose's perm). */
+  intLists: Map<string, bigint[]>;
+  /** Offset of the node's field tag in the model's bytes (see {@link hideGraphField}). */
+  at?: number;
 }
 
 export interface OnnxValueInfo {
   name: string;
   /** TensorProto.DataType (1 = float32, 10 = float16), or undefined when not a tensor. */
   elemType: number | undefined;
+  /** Offset of the field's tag in the model's bytes (graph outputs; see {@link hideGraphField}). */
+  at?: number;
 }
 
 /** The parts of a model's graph the runner reads. */
@@ -110,24 +118,41 @@ export interface OnnxGraph {
   nodes: OnnxNode[];
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
+  /** The default (ai.onnx) operator set version the model imports, if it names one. */
+  opset: number | undefined;
 }
 
 function parseNode(buf: Uint8Array, start: number, end: number): OnnxNode {
-  const node: OnnxNode = { opType: "", inputs: [], outputs: [], ints: new Map() };
+  const node: OnnxNode = {
+    opType: "",
+    domain: "",
+    inputs: [],
+    outputs: [],
+    ints: new Map(),
+    intLists: new Map(),
+  };
   for (const f of fields(buf, start, end)) {
     if (f.wire !== WIRE_LEN) continue;
     if (f.num === 1) node.inputs.push(text(buf, f));
     else if (f.num === 2) node.outputs.push(text(buf, f));
     else if (f.num === 4) node.opType = text(buf, f);
+    else if (f.num === 7) node.domain = text(buf, f);
     else if (f.num === 5) {
-      // AttributeProto: name = 1, i = 3 (varint).
+      // AttributeProto: name = 1, i = 3 (varint), ints = 8 (varints, packed or not).
       let name: string | undefined;
       let value: bigint | undefined;
+      const list: bigint[] = [];
       for (const a of fields(buf, f.start, f.end)) {
         if (a.num === 1 && a.wire === WIRE_LEN) name = text(buf, a);
         else if (a.num === 3 && a.wire === WIRE_VARINT) value = readSignedVarint(buf, a.start);
+        else if (a.num === 8 && a.wire === WIRE_VARINT) list.push(readSignedVarint(buf, a.start));
+        else if (a.num === 8 && a.wire === WIRE_LEN) {
+          for (let pos = a.start; pos < a.end; pos = readVarint(buf, pos)[1])
+            list.push(readSignedVarint(buf, pos));
+        }
       }
       if (name !== undefined && value !== undefined) node.ints.set(name, value);
+      if (name !== undefined && list.length > 0) node.intLists.set(name, list);
     }
   }
   return node;
@@ -155,16 +180,27 @@ function parseValueInfo(buf: Uint8Array, start: number, end: number): OnnxValueI
  * graph field that occurs more than once is merged, as protobuf parsers do.
  */
 export function readGraph(model: Uint8Array): OnnxGraph {
-  const graph: OnnxGraph = { nodes: [], inputs: [], outputs: [] };
+  const graph: OnnxGraph = { nodes: [], inputs: [], outputs: [], opset: undefined };
   let seen = false;
   for (const g of fields(model)) {
+    if (g.num === 8 && g.wire === WIRE_LEN) {
+      // ModelProto.opset_import: OperatorSetIdProto { domain = 1, version = 2 }.
+      let domain = "";
+      let version: number | undefined;
+      for (const o of fields(model, g.start, g.end)) {
+        if (o.num === 1 && o.wire === WIRE_LEN) domain = text(model, o);
+        else if (o.num === 2 && o.wire === WIRE_VARINT) version = readVarint(model, o.start)[0];
+      }
+      if ((domain === "" || domain === "ai.onnx") && version !== undefined) graph.opset = version;
+      continue;
+    }
     if (g.num !== 7 || g.wire !== WIRE_LEN) continue;
     seen = true;
     for (const f of fields(model, g.start, g.end)) {
       if (f.wire !== WIRE_LEN) continue;
-      if (f.num === 1) graph.nodes.push(parseNode(model, f.start, f.end));
+      if (f.num === 1) graph.nodes.push({ ...parseNode(model, f.start, f.end), at: f.tagStart });
       else if (f.num === 11) graph.inputs.push(parseValueInfo(model, f.start, f.end));
-      else if (f.num === 12) graph.outputs.push(parseValueInfo(model, f.start, f.end));
+      else if (f.num === 12) graph.outputs.push({ ...parseValueInfo(model, f.start, f.end), at: f.tagStart });
     }
   }
   if (!seen) throw new ProtoError("no graph in the model");
@@ -216,9 +252,84 @@ function tensorValueInfo(name: string, elemType: number): Uint8Array {
  * large model is never copied to be extended.
  */
 export function graphOutputsSuffix(outputs: readonly OnnxValueInfo[]): Uint8Array {
+  return graphSuffix([], outputs);
+}
+
+/** An attribute of a node to write: an integer or a list of integers. */
+export type NewAttribute = number | readonly number[];
+
+/** A node to add to a graph (default domain). */
+export interface NewNode {
+  opType: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  name: string;
+  attributes?: Readonly<Record<string, NewAttribute>>;
+}
+
+const ATTRIBUTE_INT = 2;
+const ATTRIBUTE_INTS = 7;
+
+/** A signed 64-bit integer as a varint (two's complement, as protobuf writes int64). */
+function signedVarint(n: number): number[] {
+  let v = BigInt.asUintN(64, BigInt(n));
+  const out: number[] = [];
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
+  return out;
+}
+
+function nodeProto(node: NewNode): Uint8Array {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [
+    ...node.inputs.map((i) => lenField(1, enc.encode(i))),
+    ...node.outputs.map((o) => lenField(2, enc.encode(o))),
+    lenField(3, enc.encode(node.name)),
+    lenField(4, enc.encode(node.opType)),
+  ];
+  for (const [name, value] of Object.entries(node.attributes ?? {})) {
+    // AttributeProto: name = 1, i = 3, ints = 8, type = 20.
+    const body: number[] = [];
+    if (typeof value === "number") body.push(...varint(3 * 8 + WIRE_VARINT), ...signedVarint(value));
+    else for (const v of value) body.push(...varint(8 * 8 + WIRE_VARINT), ...signedVarint(v));
+    const type = typeof value === "number" ? ATTRIBUTE_INT : ATTRIBUTE_INTS;
+    body.push(...varint(20 * 8 + WIRE_VARINT), ...varint(type));
+    parts.push(lenField(5, concat([lenField(1, enc.encode(name)), new Uint8Array(body)])));
+  }
+  return concat(parts);
+}
+
+/**
+ * Bytes that, appended to a serialized ModelProto, add `nodes` and `outputs` to its graph (a
+ * second `graph` field, merged by protobuf parsers as above). ONNX Runtime orders the nodes
+ * itself, so added nodes may feed nodes listed before them.
+ */
+export function graphSuffix(nodes: readonly NewNode[], outputs: readonly OnnxValueInfo[]): Uint8Array {
   const added = outputs.map((o) => {
     if (o.elemType === undefined) throw new ProtoError(`output ${o.name} has no element type`);
     return lenField(12, tensorValueInfo(o.name, o.elemType));
   });
-  return lenField(7, concat(added));
+  return lenField(7, concat([...nodes.map((n) => lenField(1, nodeProto(n))), ...added]));
+}
+
+/** GraphProto field 3 is reserved: parsers keep a field there as unknown and ignore it. */
+const HIDDEN_TAG = 3 * 8 + WIRE_LEN;
+const ONE_BYTE_TAGS = new Set([1 * 8 + WIRE_LEN, 12 * 8 + WIRE_LEN]);
+
+/**
+ * Removes a node or graph output from a serialized model in place, without moving any byte: the
+ * field at `at` (a one-byte tag: GraphProto.node or .output) is renumbered to a reserved field
+ * number, which parsers skip. Returns a function that puts the original tag back.
+ */
+export function hideGraphField(model: Uint8Array, at: number): () => void {
+  const tag = model[at];
+  if (tag === undefined || !ONE_BYTE_TAGS.has(tag))
+    throw new ProtoError(`no node or output field at byte ${at}`);
+  model[at] = HIDDEN_TAG;
+  return () => {
+    model[at] = tag;
+  };
 }

@@ -40,6 +40,8 @@ try {
     warning: session.warning,
     kvSlices: session.kvSlices,
     kvSlicesUnavailable: session.kvSlicesUnavailable,
+    splitAttention: session.splitAttention,
+    splitAttentionUnavailable: session.splitAttentionUnavailable,
   });
 } catch (err) {
   post({ kind: "open-error", error: wireError(err) });

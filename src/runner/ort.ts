@@ -58,6 +58,11 @@ export interface SessionOptions {
    * (default true), so that a decode step need not fetch the whole `present.*` cache.
    */
   sliceKv?: boolean;
+  /**
+   * With the new positions exposed, also split attention over the cache (split-attention.ts) when
+   * the graph has optimum's pattern (default true).
+   */
+  splitAttention?: boolean;
 }
 
 export interface RunCallOptions {
@@ -79,6 +84,13 @@ export interface ModelSession {
   readonly kvSlices: KvSliceNames[] | undefined;
   /** Why `kvSlices` is undefined: turned off, a graph that does not qualify, a failed load. */
   readonly kvSlicesUnavailable: string | undefined;
+  /**
+   * Whether the graph attends over the cache in place (split-attention.ts); `present.*` are then
+   * built from the past fed and the new positions when fetched.
+   */
+  readonly splitAttention: boolean;
+  /** Why `splitAttention` is false (undefined when the slices are off: see `kvSlicesUnavailable`). */
+  readonly splitAttentionUnavailable: string | undefined;
   run(
     feeds: Record<string, Tensor>,
     fetches?: Record<string, Tensor | null>,
@@ -106,7 +118,14 @@ export class OnnxSession implements ModelSession {
     readonly warning: string | undefined,
     readonly kvSlices: KvSliceNames[] | undefined,
     readonly kvSlicesUnavailable: string | undefined,
-  ) {}
+    readonly splitAttention: boolean,
+    readonly splitAttentionUnavailable: string | undefined,
+  ) {
+    // The names the split graph's present.* are built from, fixed at load (the graph's own).
+    this.splitSlices = splitAttention && kvSlices ? kvSlices.map((s) => ({ ...s })) : undefined;
+  }
+
+  private readonly splitSlices: readonly KvSliceNames[] | undefined;
 
   static async open(modelPath: string, options: SessionOptions): Promise<OnnxSession> {
     const base: ort.InferenceSession.SessionOptions = {
@@ -115,8 +134,14 @@ export class OnnxSession implements ModelSession {
       ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
     };
     const wanted = options.sliceKv === false ? { reason: SLICES_TURNED_OFF } : slicedModel(modelPath);
-    const loads = sessionSources(modelPath, "bytes" in wanted ? wanted : undefined);
+    const sliced = "bytes" in wanted ? wanted : undefined;
+    const loads = sessionSources(modelPath, sliced, options.splitAttention !== false);
     let slicesOff = "bytes" in wanted ? loads.slicesOff : wanted.reason;
+    let splitOff = !sliced
+      ? undefined
+      : options.splitAttention === false
+        ? SPLIT_TURNED_OFF
+        : sliced.splitUnavailable;
     const withData = (load: SessionSource, o: ort.InferenceSession.SessionOptions) =>
       load.dataFolder === undefined
         ? o
@@ -131,7 +156,7 @@ export class OnnxSession implements ModelSession {
         if (cudaProblem === undefined) {
           try {
             session = await create(
-              load.source,
+              sourceBytes(load),
               withData(load, { ...base, logSeverityLevel: 4, executionProviders: ["cuda", "cpu"] }),
             );
             device = "cuda";
@@ -152,11 +177,13 @@ export class OnnxSession implements ModelSession {
       for (const candidate of session ? [] : loads.sources) {
         try {
           session = await create(
-            candidate.source,
+            sourceBytes(candidate),
             withData(candidate, { ...base, executionProviders: ["cpu"] }),
           );
           if (load.slices && !candidate.slices)
             slicesOff = `ONNX Runtime cannot load the graph with its new key/value positions exposed (${firstLine(firstError)})`;
+          else if (load.split && !candidate.split)
+            splitOff = `ONNX Runtime cannot load the graph with attention split over the cache (${firstLine(firstError)})`;
           load = candidate;
           break;
         } catch (err) {
@@ -177,17 +204,34 @@ export class OnnxSession implements ModelSession {
         return { name, type: "unknown", shape: [] };
       });
     const added = new Set(load.slices?.flatMap((s) => [s.key, s.value]));
+    const inputs = meta(session.inputMetadata, session.inputNames);
+    const outputs = meta(
+      session.outputMetadata,
+      session.outputNames.filter((n) => !added.has(n)),
+    );
+    // The split graph has no present.* outputs; run() builds them, typed as the past, with the
+    // past's positions plus the new ones.
+    if (load.split && load.slices) {
+      const newPositions = inputs.find((x) => x.name === "input_ids")?.shape[1] ?? "sequence_length";
+      for (const [i] of load.slices.entries())
+        for (const kind of ["key", "value"]) {
+          const past = inputs.find((x) => x.name === `past_key_values.${i}.${kind}`);
+          const shape = [...(past?.shape ?? [])];
+          if (shape.length === 4) shape[2] = `${shape[2]} + ${newPositions}`;
+          outputs.push({ name: `present.${i}.${kind}`, type: past?.type ?? "unknown", shape });
+        }
+    }
+    const split = load.split === true && load.slices !== undefined;
     return new OnnxSession(
       session,
       device,
-      meta(session.inputMetadata, session.inputNames),
-      meta(
-        session.outputMetadata,
-        session.outputNames.filter((n) => !added.has(n)),
-      ),
+      inputs,
+      outputs,
       warning,
       load.slices,
       load.slices ? undefined : slicesOff,
+      split,
+      split || !load.slices ? undefined : splitOff,
     );
   }
 
@@ -201,15 +245,97 @@ export class OnnxSession implements ModelSession {
     feeds: Record<string, Tensor>,
     fetches?: Record<string, Tensor | null>,
   ): Promise<Record<string, Tensor>> {
+    if (this.splitSlices) return this.runSplit(feeds, fetches, this.splitSlices);
+    return this.runGraph(feeds, fetches);
+  }
+
+  private async runGraph(
+    feeds: Record<string, Tensor>,
+    fetches?: Record<string, Tensor | null>,
+  ): Promise<Record<string, Tensor>> {
     const f = feeds as unknown as ort.InferenceSession.FeedsType;
     if (fetches)
       return (await this.session.run(f, fetches as unknown as ort.InferenceSession.FetchesType)) as never;
     return (await this.session.run(f)) as never;
   }
 
+  /**
+   * A run of the split graph: each `present.*` asked for (all outputs when `fetches` is
+   * undefined) is fetched as its new positions and returned as Concat(past fed, new), what the
+   * exported graph would have returned.
+   */
+  private async runSplit(
+    feeds: Record<string, Tensor>,
+    fetches: Record<string, Tensor | null> | undefined,
+    slices: readonly KvSliceNames[],
+  ): Promise<Record<string, Tensor>> {
+    const wanted = fetches ? Object.keys(fetches) : this.outputs.map((o) => o.name);
+    const sliceOf = new Map<string, { slice: string; past: string }>();
+    slices.forEach((s, i) => {
+      sliceOf.set(`present.${i}.key`, { slice: s.key, past: `past_key_values.${i}.key` });
+      sliceOf.set(`present.${i}.value`, { slice: s.value, past: `past_key_values.${i}.value` });
+    });
+    const asked: Record<string, Tensor | null> = {};
+    for (const name of wanted) {
+      const present = sliceOf.get(name);
+      if (present && fetches?.[name]) throw new Error(`${name}: pre-allocated presents are not supported`);
+      if (present) asked[present.slice] = null;
+      else asked[name] = fetches?.[name] ?? null;
+    }
+    const out = await this.runGraph(feeds, asked);
+    const result: Record<string, Tensor> = {};
+    for (const name of wanted) {
+      const present = sliceOf.get(name);
+      const value = present ? appendPositions(feeds[present.past], out[present.slice], name) : out[name];
+      if (value) result[name] = value;
+    }
+    return result;
+  }
+
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * Concat(past, added) along the positions axis of [rows, heads, positions, head_dim] tensors; the
+ * new positions themselves (no copy) when the past is empty.
+ */
+function appendPositions(past: Tensor | undefined, added: Tensor | undefined, name: string): Tensor {
+  if (!past || !added) throw new Error(`${name}: the run has no past or new positions to build it from`);
+  const [rows, heads, pastLen, headDim] = past.dims as [number, number, number, number];
+  const addedLen = added.dims[2]!;
+  if (pastLen === 0) return added;
+  const src = past.data as Float32Array | Uint16Array;
+  const add = added.data as Float32Array | Uint16Array;
+  if (
+    added.dims[0] !== rows ||
+    added.dims[1] !== heads ||
+    added.dims[3] !== headDim ||
+    src.constructor !== add.constructor
+  )
+    throw new Error(`${name}: the new positions do not match the past`);
+  const total = pastLen + addedLen;
+  const out =
+    src instanceof Float32Array
+      ? new Float32Array(rows * heads * total * headDim)
+      : new Uint16Array(rows * heads * total * headDim);
+  for (let rh = 0; rh < rows * heads; rh++) {
+    out.set(
+      src.subarray(rh * pastLen * headDim, (rh + 1) * pastLen * headDim) as never,
+      rh * total * headDim,
+    );
+    out.set(
+      add.subarray(rh * addedLen * headDim, (rh + 1) * addedLen * headDim) as never,
+      (rh * total + pastLen) * headDim,
+    );
+  }
+  return makeTensor(past.type as TensorType, out, [rows, heads, total, headDim]);
+}
+
+/** The bytes or path a session is created from. */
+function sourceBytes(load: SessionSource): string | Uint8Array {
+  return typeof load.source === "function" ? load.source() : load.source;
 }
 
 /** InferenceSession.create from a path or bytes (its overloads take one or the other, not a union). */
@@ -218,6 +344,10 @@ function create(source: string | Uint8Array, options: ort.InferenceSession.Sessi
     ? ort.InferenceSession.create(source, options)
     : ort.InferenceSession.create(source, options);
 }
+
+/** Why attention is not split when the caller turned that off. */
+export const SPLIT_TURNED_OFF =
+  "split attention is turned off (splitAttention: false, or LITMUS_SPLIT_ATTENTION=0)";
 
 /** Why no new key/value positions are exposed when the caller turned that off. */
 export const SLICES_TURNED_OFF = "the slot cache is turned off (sliceKv: false, or LITMUS_KV_SLICES=0)";
@@ -237,11 +367,14 @@ function slicedModel(modelPath: string): SlicedModel | { reason: string } {
 
 /** One way to create the session: a path or bytes, and the folder of its external data. */
 interface SessionSource {
-  source: string | Uint8Array;
+  /** A path, bytes, or what lays the bytes out (the sliced forms share one buffer). */
+  source: string | Uint8Array | (() => Uint8Array);
   /** `model_external_initializers_file_folder_path`; unset: beside the file (a path only). */
   dataFolder?: string;
   /** Set when `source` is the graph with its new key/value positions exposed. */
   slices?: KvSliceNames[];
+  /** Set when that graph also attends over the cache in place (split-attention.ts). */
+  split?: boolean;
 }
 
 /**
@@ -255,11 +388,12 @@ interface SessionSource {
 function sessionSources(
   modelPath: string,
   sliced: SlicedModel | undefined,
+  splitAttention: boolean,
 ): { sources: SessionSource[]; slicesOff?: string; linkError?: InputError; remove: () => void } {
   const folder = dirname(modelPath);
   let data: DataFolder | undefined;
   try {
-    data = linkedDataFolder(modelPath, dataLocations(modelPath, sliced?.bytes));
+    data = linkedDataFolder(modelPath, dataLocations(modelPath, sliced?.bytes()));
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     return {
@@ -271,10 +405,12 @@ function sessionSources(
   }
   const dataFolder = data?.folder ?? folder;
   const plain: SessionSource = data ? { source: readFileSync(modelPath), dataFolder } : { source: modelPath };
-  return {
-    sources: sliced ? [{ source: sliced.bytes, dataFolder, slices: sliced.slices }, plain] : [plain],
-    remove: () => data?.remove(),
-  };
+  const sources: SessionSource[] = [];
+  if (sliced?.splitBytes && splitAttention)
+    sources.push({ source: sliced.splitBytes, dataFolder, slices: sliced.slices, split: true });
+  if (sliced) sources.push({ source: sliced.bytes, dataFolder, slices: sliced.slices });
+  sources.push(plain);
+  return { sources, remove: () => data?.remove() };
 }
 
 /** The external data files the graph names (none when this reader cannot parse it). */

@@ -76,6 +76,12 @@ export interface GenerateRequest {
 export interface DecodePath {
   path: "slot-cache" | "present-feedback";
   reason: string | null;
+  /**
+   * On the slot cache: whether the graph attends over the cache in place (split-attention.ts), or
+   * why not. Said by `--verbose`; not recorded in summary.json (the results agree up to summation
+   * order, as the decode paths do).
+   */
+  attention?: { split: boolean; reason: string | null };
 }
 
 /** One sampled (or greedy) continuation of one prompt. */

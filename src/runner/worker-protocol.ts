@@ -40,6 +40,8 @@ export type FromWorker =
       warning: string | undefined;
       kvSlices: KvSliceNames[] | undefined;
       kvSlicesUnavailable: string | undefined;
+      splitAttention: boolean;
+      splitAttentionUnavailable: string | undefined;
     }
   | { kind: "open-error"; error: WireError }
   | { kind: "result"; id: number; outputs: Record<string, WireTensor> }

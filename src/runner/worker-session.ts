@@ -53,6 +53,8 @@ export class WorkerSession implements ModelSession, SlotRunner {
     readonly warning: string | undefined,
     readonly kvSlices: KvSliceNames[] | undefined,
     readonly kvSlicesUnavailable: string | undefined,
+    readonly splitAttention: boolean,
+    readonly splitAttentionUnavailable: string | undefined,
   ) {
     worker.on("message", (msg: FromWorker) => {
       if (msg.kind === "released") void worker.terminate();
@@ -101,6 +103,8 @@ export class WorkerSession implements ModelSession, SlotRunner {
               msg.warning,
               msg.kvSlices,
               msg.kvSlicesUnavailable,
+              msg.splitAttention,
+              msg.splitAttentionUnavailable,
             ),
           );
         } else {

@@ -171,7 +171,11 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
           path: "present-feedback",
           reason: "the slot cache is turned off (sliceKv: false, or LITMUS_KV_SLICES=0)",
         });
-        assert.deepEqual(forced.decodePath, { path: "slot-cache", reason: null });
+        assert.deepEqual(forced.decodePath, {
+          path: "slot-cache",
+          reason: null,
+          attention: { split: true, reason: null },
+        });
       } finally {
         await off.close();
         await forced.close();
@@ -246,14 +250,17 @@ describe("graph reading", () => {
   const io = (name: string, elemType = 1) => ({ name, elemType });
   const node = (opType: string, inputs: string[], outputs: string[], ints: Record<string, bigint> = {}) => ({
     opType,
+    domain: "",
     inputs,
     outputs,
     ints: new Map(Object.entries(ints)),
+    intLists: new Map<string, bigint[]>(),
   });
   const oneLayer = (nodes: OnnxGraph["nodes"]): OnnxGraph => ({
     nodes,
     inputs: [io("input_ids", 7), io("past_key_values.0.key"), io("past_key_values.0.value")],
     outputs: [io("logits"), io("present.0.key"), io("present.0.value")],
+    opset: 21,
   });
 
   it("refuses graphs whose cache is not a Concat of the past and the new positions", () => {
@@ -291,6 +298,7 @@ describe("graph reading", () => {
       nodes,
       inputs: [io("past_key_values.0.key", 10), io("past_key_values.0.value", 10)],
       outputs: [io("present.0.key", 10), io("present.0.value", 10)],
+      opset: 21,
     });
     const layer = (kind: string, newChain: OnnxGraph["nodes"], added: string) => [
       node("Cast", [`past_key_values.0.${kind}`], [`p32${kind}`], { to: 1n }),

@@ -1,0 +1,163 @@
+/**
+ * Attention that reads the KV cache where it lies. An optimum export attends over
+ * `present = Concat(past, new)`, so every step copies each layer's whole cache into a fresh
+ * tensor before reading it (and ONNX Runtime runs that Concat whether or not `present.*` is
+ * fetched). Scores and weighted sums split over the cache's two parts give the same result
+ * without the copy:
+ *
+ *   scores = Concat(q · past_kᵀ, q · new_kᵀ)         (rows x heads x new x (past + new): small)
+ *   out    = probs[.., :past] · past_v + probs[.., past:] · new_v
+ *
+ * The graph's own scaling, mask and softmax stay between the two, untouched. Only the exact
+ * pattern of optimum's export is rewritten (rules below); anything else keeps its attention.
+ * With the Concats gone, `present.*` are no longer graph outputs: the session builds them from
+ * the past it was fed and the new positions (kv-slices.ts) when a caller asks for them.
+ */
+import type { KvSliceNames } from "./kv-slices.js";
+import type { NewNode, OnnxGraph, OnnxNode } from "./onnx-proto.js";
+
+/** One layer's attention as the rewrite finds it. */
+interface LayerAttention {
+  layer: number;
+  pastKey: string;
+  pastValue: string;
+  newKey: string;
+  newValue: string;
+  /** The queries, and the softmax's probabilities the values are weighted by. */
+  query: string;
+  probs: string;
+  /** Nodes the rewrite removes: the two Concats, the transpose of the keys, the two MatMuls. */
+  removed: OnnxNode[];
+  /** Outputs the new nodes take over: the scores' MatMul's and the weighted sum's. */
+  scores: string;
+  mixed: string;
+}
+
+export type SplitAttentionSearch =
+  | { found: true; layers: LayerAttention[] }
+  | { found: false; reason: string };
+
+/** Shape with `start`/`end` attributes, which the rewrite uses, arrived in opset 15. */
+const MIN_OPSET = 15;
+const SWAP_LAST_TWO = [0n, 1n, 3n, 2n];
+
+/**
+ * Finds every layer's attention in optimum's form, given the new key/value tensors found by
+ * kv-slices.ts: `present.{i}.key = Concat(past, newKey, axis 2)` read only through a Transpose
+ * of its last two axes into the second input of one MatMul (the scores), and
+ * `present.{i}.value = Concat(past, newValue, axis 2)` read only as the second input of one
+ * MatMul (the weighted sum). Casts or any other reader of the caches leave the graph as it is.
+ */
+export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNames[]): SplitAttentionSearch {
+  if (graph.opset === undefined || graph.opset < MIN_OPSET)
+    return { found: false, reason: `the graph's opset ${graph.opset ?? "(none)"} is below ${MIN_OPSET}` };
+  const producer = new Map<string, OnnxNode>();
+  const readers = new Map<string, OnnxNode[]>();
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) producer.set(o, n);
+    for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
+  }
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+  const onlyReader = (name: string): OnnxNode | undefined => {
+    const r = readers.get(name) ?? [];
+    return r.length === 1 ? r[0] : undefined;
+  };
+  const layers: LayerAttention[] = [];
+  for (const [layer, slice] of slices.entries()) {
+    const where = `layer ${layer}`;
+    const concatOf = (kind: "key" | "value", added: string): OnnxNode | undefined => {
+      const c = producer.get(`present.${layer}.${kind}`);
+      const axis = c?.ints.get("axis");
+      const ok =
+        c?.opType === "Concat" &&
+        c.domain === "" &&
+        c.inputs.length === 2 &&
+        c.inputs[0] === `past_key_values.${layer}.${kind}` &&
+        c.inputs[1] === added &&
+        (axis === 2n || axis === -2n);
+      return ok ? c : undefined;
+    };
+    const keyConcat = concatOf("key", slice.key);
+    const valueConcat = concatOf("value", slice.value);
+    if (!keyConcat || !valueConcat)
+      return { found: false, reason: `${where}: present is not Concat(past, new) of the cache's type` };
+    const transpose = onlyReader(`present.${layer}.key`);
+    const perm = transpose?.intLists.get("perm");
+    if (
+      transpose?.opType !== "Transpose" ||
+      transpose.domain !== "" ||
+      perm?.length !== 4 ||
+      perm.some((p, k) => p !== SWAP_LAST_TWO[k]) ||
+      outputs.has(transpose.outputs[0]!)
+    )
+      return {
+        found: false,
+        reason: `${where}: the keys are not read through one transpose of their last two axes`,
+      };
+    const scores = onlyReader(transpose.outputs[0]!);
+    if (scores?.opType !== "MatMul" || scores.domain !== "" || scores.inputs[1] !== transpose.outputs[0])
+      return { found: false, reason: `${where}: the transposed keys do not feed one MatMul` };
+    const mix = onlyReader(`present.${layer}.value`);
+    if (mix?.opType !== "MatMul" || mix.domain !== "" || mix.inputs[1] !== `present.${layer}.value`)
+      return { found: false, reason: `${where}: the values do not feed one MatMul` };
+    layers.push({
+      layer,
+      pastKey: keyConcat.inputs[0]!,
+      pastValue: valueConcat.inputs[0]!,
+      newKey: slice.key,
+      newValue: slice.value,
+      query: scores.inputs[0]!,
+      probs: mix.inputs[0]!,
+      removed: [keyConcat, valueConcat, transpose, scores, mix],
+      scores: scores.outputs[0]!,
+      mixed: mix.outputs[0]!,
+    });
+  }
+  if (layers.length === 0) return { found: false, reason: "no layers" };
+  return { found: true, layers };
+}
+
+const PREFIX = "litmus_split";
+const ZERO = `${PREFIX}_zero`;
+const LAST_AXIS = `${PREFIX}_last_axis`;
+const TO_END = `${PREFIX}_to_end`;
+
+/** The nodes that replace the removed ones: three shared constants, then eleven per layer. */
+export function splitAttentionNodes(layers: readonly LayerAttention[]): NewNode[] {
+  const constant = (name: string, value: number): NewNode => ({
+    opType: "Constant",
+    inputs: [],
+    outputs: [name],
+    name,
+    attributes: { value_ints: [value] },
+  });
+  const nodes: NewNode[] = [
+    constant(ZERO, 0),
+    constant(LAST_AXIS, -1),
+    // Slice clamps ends to the axis's length; the largest int64 is the ONNX idiom for "to the end".
+    constant(TO_END, Number.MAX_SAFE_INTEGER),
+  ];
+  for (const l of layers) {
+    const x = (s: string) => `${PREFIX}_${l.layer}_${s}`;
+    const node = (opType: string, inputs: string[], output: string, attributes?: NewNode["attributes"]) =>
+      nodes.push({
+        opType,
+        inputs,
+        outputs: [output],
+        name: x(opType.toLowerCase() + nodes.length),
+        attributes,
+      });
+    node("Transpose", [l.pastKey], x("past_key_t"), { perm: [0, 1, 3, 2] });
+    node("MatMul", [l.query, x("past_key_t")], x("past_scores"));
+    node("Transpose", [l.newKey], x("new_key_t"), { perm: [0, 1, 3, 2] });
+    node("MatMul", [l.query, x("new_key_t")], x("new_scores"));
+    node("Concat", [x("past_scores"), x("new_scores")], l.scores, { axis: -1 });
+    node("Shape", [l.pastValue], x("past_length"), { start: 2, end: 3 });
+    node("Slice", [l.probs, ZERO, x("past_length"), LAST_AXIS], x("past_probs"));
+    node("Slice", [l.probs, x("past_length"), TO_END, LAST_AXIS], x("new_probs"));
+    node("MatMul", [x("past_probs"), l.pastValue], x("past_mixed"));
+    node("MatMul", [x("new_probs"), l.newValue], x("new_mixed"));
+    node("Add", [x("past_mixed"), x("new_mixed")], l.mixed);
+  }
+  return nodes;
+}

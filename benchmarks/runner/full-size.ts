@@ -17,7 +17,7 @@
  * litmus runs in this process with huge pages, as bin/litmus starts it (the script restarts itself
  * so; LITMUS_HUGE_PAGES=0 measures without); the Python loop runs both with and without them.
  * Run: npx tsc -p tsconfig.json && node dist/benchmarks/runner/full-size.js [sections...]
- *   sections: decode transformers int4 batch split samples prefix rss (default: all)
+ *   sections: decode transformers int4 batch split split-5shot samples prefix rss (default: all)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -416,53 +416,86 @@ async function main(): Promise<void> {
     }
   }
 
+  // Attention over the cache where it lies (src/runner/split-attention.ts) against the graph's
+  // own Concat(past, new), each in its own session of the same model, alternated round by round.
+  const compareAttention = async (
+    name: string,
+    dir: string,
+    split: OnnxBackend,
+    label: string,
+    requests: GenerateRequest[],
+    warm: GenerateRequest[],
+    config: Partial<GenerationConfig>,
+    rounds: number,
+    batch1: boolean,
+  ) => {
+    const exported = await OnnxBackend.open(dir, { threads: THREADS, splitAttention: false });
+    if (split.decodePath.attention?.split !== true || exported.decodePath.attention?.split !== false)
+      throw new Error(`${name}: the sessions do not differ in attention`);
+    await timedGenerate(split, warm, config);
+    await timedGenerate(exported, warm, config);
+    const t: Record<string, number[]> = { split: [], exported: [], split1: [], exported1: [] };
+    const decode: Record<string, number[]> = { split: [], exported: [] };
+    let sameTokens = true;
+    for (let r = 0; r < rounds; r++) {
+      const a = await timedGenerate(split, requests, config);
+      const b = await timedGenerate(exported, requests, config);
+      sameTokens &&= JSON.stringify(a.ids) === JSON.stringify(b.ids);
+      t["split"]!.push(a.seconds);
+      t["exported"]!.push(b.seconds);
+      decode["split"]!.push((a.tokens - requests.length) / a.decodeSeconds);
+      decode["exported"]!.push((b.tokens - requests.length) / b.decodeSeconds);
+      if (batch1) {
+        t["split1"]!.push((await litmusDecode(split, prompt)).msPerStep);
+        t["exported1"]!.push((await litmusDecode(exported, prompt)).msPerStep);
+      }
+    }
+    await exported.close();
+    const m = (k: string) => median(t[k]!);
+    const key = `${name}_${label}`;
+    Object.assign(figures, {
+      [`${key}_split_batched_s`]: round(m("split"), 2),
+      [`${key}_exported_batched_s`]: round(m("exported"), 2),
+      [`${key}_split_vs_exported_batched`]: round(m("exported") / m("split"), 3),
+      [`${key}_split_batched_decode_tokens_per_s`]: round(median(decode["split"]!), 2),
+      [`${key}_exported_batched_decode_tokens_per_s`]: round(median(decode["exported"]!), 2),
+      [`${key}_split_same_tokens`]: sameTokens,
+    });
+    let line = `${name} ${label}: split attention vs the graph's own (${rounds} alternated rounds): ${requests.length} prompts batched ${m("split").toFixed(1)} s vs ${m("exported").toFixed(1)} s (${figures[`${key}_split_vs_exported_batched`]}x; decode ${median(decode["split"]!).toFixed(1)} vs ${median(decode["exported"]!).toFixed(1)} tok/s)`;
+    if (batch1) {
+      Object.assign(figures, {
+        [`${key}_split_batch1_ms_per_step`]: round(m("split1"), 1),
+        [`${key}_exported_batch1_ms_per_step`]: round(m("exported1"), 1),
+        [`${key}_split_vs_exported_batch1`]: round(m("exported1") / m("split1"), 3),
+      });
+      line += `; batch 1 ${m("split1").toFixed(1)} vs ${m("exported1").toFixed(1)} ms/step (${figures[`${key}_split_vs_exported_batch1`]}x)`;
+    }
+    say(`${line}; same tokens: ${sameTokens}`);
+  };
+
   if (want("split")) {
-    // Attention over the cache where it lies (src/runner/split-attention.ts) against the graph's
-    // own Concat(past, new), each in its own session of the same model: 16 different prompts
-    // batched, and one prompt at batch 1, alternated round by round.
+    // 16 different prompts batched (qa, 64 greedy tokens), and one prompt at batch 1.
     const sixteen = qaPrompts.slice(0, 16).map((p, i) => ({ id: `b${i}`, prompt: p }));
     const warm = qaPrompts.slice(16, 32).map((p, i) => ({ id: `w${i}`, prompt: p }));
     const greedy = { temperature: 0, maxNewTokens: NEW_TOKENS, stop: [] };
-    for (const [name, dir, split] of [
-      ["int4", INT4, int4],
-      ["fp32", FP32, fp32],
-    ] as const) {
-      const exported = await OnnxBackend.open(dir, { threads: THREADS, splitAttention: false });
-      if (split.decodePath.attention?.split !== true || exported.decodePath.attention?.split !== false)
-        throw new Error(`${name}: the sessions do not differ in attention`);
-      await timedGenerate(split, warm, greedy);
-      await timedGenerate(exported, warm, greedy);
-      const rows: Record<string, number[]> = { split: [], exported: [], split1: [], exported1: [] };
-      const decode: Record<string, number[]> = { split: [], exported: [] };
-      let sameTokens = true;
-      for (let r = 0; r < 3; r++) {
-        const a = await timedGenerate(split, sixteen, greedy);
-        const b = await timedGenerate(exported, sixteen, greedy);
-        sameTokens &&= JSON.stringify(a.ids) === JSON.stringify(b.ids);
-        rows["split"]!.push(a.seconds);
-        rows["exported"]!.push(b.seconds);
-        decode["split"]!.push((a.tokens - 16) / a.decodeSeconds);
-        decode["exported"]!.push((b.tokens - 16) / b.decodeSeconds);
-        rows["split1"]!.push((await litmusDecode(split, prompt)).msPerStep);
-        rows["exported1"]!.push((await litmusDecode(exported, prompt)).msPerStep);
-      }
-      await exported.close();
-      const m = (k: string) => median(rows[k]!);
-      Object.assign(figures, {
-        [`${name}_split_batch16_s`]: round(m("split"), 2),
-        [`${name}_exported_batch16_s`]: round(m("exported"), 2),
-        [`${name}_split_vs_exported_batch16`]: round(m("exported") / m("split"), 3),
-        [`${name}_split_batch16_decode_tokens_per_s`]: round(median(decode["split"]!), 2),
-        [`${name}_exported_batch16_decode_tokens_per_s`]: round(median(decode["exported"]!), 2),
-        [`${name}_split_batch1_ms_per_step`]: round(m("split1"), 1),
-        [`${name}_exported_batch1_ms_per_step`]: round(m("exported1"), 1),
-        [`${name}_split_vs_exported_batch1`]: round(m("exported1") / m("split1"), 3),
-        [`${name}_split_same_tokens`]: sameTokens,
+    await compareAttention("int4", INT4, int4, "qa", sixteen, warm, greedy, 3, true);
+    await compareAttention("fp32", FP32, fp32, "qa", sixteen, warm, greedy, 3, true);
+  }
+
+  if (want("split-5shot")) {
+    // A long past: 4 prompts in gsm8k-5shot (the exemplar block from the shared-prefix cache),
+    // 32 greedy tokens each, where every step attends over 630-700 positions. int4 and 4 rows:
+    // with 8 rows, two sessions' caches and prefill copies at that length beside the fp32 model
+    // went past 24 GB (killed by the kernel).
+    const five = preparePromptFormat(GSM8K_5SHOT, train);
+    const render = (from: number, id: string): GenerateRequest[] =>
+      test.slice(from, from + 4).map((p, i) => {
+        const r = renderPrompt(five, { question: p.question, problemId: p.id, problemHash: p.hash });
+        return { id: `${id}${i}`, prompt: r.text, sharedPrefix: r.sharedPrefix };
       });
-      say(
-        `${name} split attention vs the graph's own (3 alternated rounds): 16 prompts batched ${m("split").toFixed(1)} s vs ${m("exported").toFixed(1)} s (${figures[`${name}_split_vs_exported_batch16`]}x; decode ${median(decode["split"]!).toFixed(1)} vs ${median(decode["exported"]!).toFixed(1)} tok/s); batch 1 ${m("split1").toFixed(1)} vs ${m("exported1").toFixed(1)} ms/step (${figures[`${name}_split_vs_exported_batch1`]}x); same tokens: ${sameTokens}`,
-      );
-    }
+    const greedy = { temperature: 0, maxNewTokens: 32, stop: [] };
+    figures["5shot_prompt_tokens_first"] = lm.tokenizer.encode(render(0, "f")[0]!.prompt).length;
+    await compareAttention("int4", INT4, int4, "5shot", render(0, "f"), render(4, "w"), greedy, 2, false);
   }
 
   if (want("samples")) {

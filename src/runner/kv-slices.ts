@@ -181,10 +181,15 @@ export function readSlicedModel(path: string): SlicedModel | { reason: string } 
   const splitSuffix = graphSuffix(splitAttentionNodes(split.layers), sliceOutputs);
   const splitBytes = () => {
     unhide();
-    restore = hidden.map((at) => {
-      if (at === undefined) throw new Error("a graph field without its offset");
-      return hideGraphField(model, at);
-    });
+    try {
+      for (const at of hidden) {
+        if (at === undefined) throw new Error("a graph field without its offset");
+        restore.push(hideGraphField(model, at));
+      }
+    } catch (err) {
+      unhide();
+      throw err;
+    }
     return withSuffix(splitSuffix);
   };
   return { slices: search.slices, bytes, splitBytes, splitUnavailable: undefined };

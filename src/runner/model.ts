@@ -144,20 +144,16 @@ export class CausalLM {
 
   /** Which decode path generation takes on this model, and why not the slot cache. */
   get decodePath(): DecodePath {
-    if (this.kvSlices) {
-      const split = this.session.splitAttention;
-      return {
-        path: "slot-cache",
-        reason: null,
-        attention: { split, reason: split ? null : (this.session.splitAttentionUnavailable ?? null) },
-      };
-    }
+    const split = this.session.splitAttention;
+    const attention = { split, reason: split ? null : (this.session.splitAttentionUnavailable ?? null) };
+    if (this.kvSlices) return { path: "slot-cache", reason: null, attention };
     const reason =
       this.slotProblem ??
       (this.session.kvSlices
         ? "the graph has no position_ids (positions read off the mask would skip the empty slots)"
         : (this.session.kvSlicesUnavailable ?? "the graph exposes no new key/value positions"));
-    return { path: "present-feedback", reason };
+    // Loaded split, the graph stays split on this path too (present.* are then built per step).
+    return split ? { path: "present-feedback", reason, attention } : { path: "present-feedback", reason };
   }
 
   /** Warnings from loading: `auto` fell back to the CPU, or the slot cache was turned off. */

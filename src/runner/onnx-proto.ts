@@ -1,6 +1,7 @@
 /**
- * Just enough of the ONNX protobuf format to read a graph's nodes and IO and to append graph
- * outputs, without decoding (or copying) the weights: initializers are skipped by their length.
+ * Just enough of the ONNX protobuf format to read a graph's nodes and IO, to append nodes and graph
+ * outputs, and to hide nodes and outputs in place, without decoding (or copying) the weights:
+ * initializers are skipped by their length.
  * Field numbers are those of onnx/onnx.proto (ModelProto.graph = 7, GraphProto.node = 1,
  * GraphProto.input = 11, GraphProto.output = 12, ...).
  */
@@ -109,6 +110,8 @@ export interface OnnxValueInfo {
   name: string;
   /** TensorProto.DataType (1 = float32, 10 = float16), or undefined when not a tensor. */
   elemType: number | undefined;
+  /** The number of dimensions, when the graph gives the tensor a shape. */
+  rank?: number;
   /** Offset of the field's tag in the model's bytes (graph outputs; see {@link hideGraphField}). */
   at?: number;
 }
@@ -161,18 +164,24 @@ function parseNode(buf: Uint8Array, start: number, end: number): OnnxNode {
 function parseValueInfo(buf: Uint8Array, start: number, end: number): OnnxValueInfo {
   let name = "";
   let elemType: number | undefined;
+  let rank: number | undefined;
   for (const f of fields(buf, start, end)) {
     if (f.num === 1 && f.wire === WIRE_LEN) name = text(buf, f);
     else if (f.num === 2 && f.wire === WIRE_LEN) {
-      // TypeProto.tensor_type = 1 -> TypeProto.Tensor.elem_type = 1.
+      // TypeProto.tensor_type = 1 -> TypeProto.Tensor { elem_type = 1, shape = 2 { dim = 1 } }.
       for (const t of fields(buf, f.start, f.end)) {
         if (t.num !== 1 || t.wire !== WIRE_LEN) continue;
-        for (const e of fields(buf, t.start, t.end))
+        for (const e of fields(buf, t.start, t.end)) {
           if (e.num === 1 && e.wire === WIRE_VARINT) elemType = readVarint(buf, e.start)[0];
+          else if (e.num === 2 && e.wire === WIRE_LEN) {
+            rank = 0;
+            for (const d of fields(buf, e.start, e.end)) if (d.num === 1) rank++;
+          }
+        }
       }
     }
   }
-  return { name, elemType };
+  return rank === undefined ? { name, elemType } : { name, elemType, rank };
 }
 
 /**

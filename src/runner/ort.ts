@@ -150,21 +150,42 @@ export class OnnxSession implements ModelSession {
     let session: ort.InferenceSession | undefined;
     let device: "cpu" | "cuda" = "cpu";
     let warning: string | undefined;
+    // The extended graphs must never cost a model that loads as it is: each form in turn, best
+    // first, then the file itself.
+    let firstError: unknown;
+    const firstLoadable = async (o: ort.InferenceSession.SessionOptions) => {
+      for (const candidate of loads.sources) {
+        try {
+          const created = await create(sourceBytes(candidate), withData(candidate, o));
+          if (load.slices && !candidate.slices)
+            slicesOff = `ONNX Runtime cannot load the graph with its new key/value positions exposed (${firstLine(firstError)})`;
+          else if (load.split && !candidate.split)
+            splitOff = `ONNX Runtime cannot load the graph with attention split over the cache (${firstLine(firstError)})`;
+          load = candidate;
+          return created;
+        } catch (err) {
+          firstError ??= err;
+        }
+      }
+      return undefined;
+    };
     try {
       if (options.device === "cuda" || options.device === "auto") {
         const cudaProblem = cudaUnavailableReason();
         if (cudaProblem === undefined) {
-          try {
-            session = await create(
-              sourceBytes(load),
-              withData(load, { ...base, logSeverityLevel: 4, executionProviders: ["cuda", "cpu"] }),
+          session = await firstLoadable({
+            ...base,
+            logSeverityLevel: 4,
+            executionProviders: ["cuda", "cpu"],
+          });
+          if (session) device = "cuda";
+          else if (options.device === "cuda") {
+            throw new InputError(
+              `CUDA provider failed to start (${firstLine(firstError)}); ${CUDA_INSTALL_HINT}`,
             );
-            device = "cuda";
-          } catch (err) {
-            if (options.device === "cuda") {
-              throw new InputError(`CUDA provider failed to start (${firstLine(err)}); ${CUDA_INSTALL_HINT}`);
-            }
-            warning = `CUDA unavailable (${firstLine(err)}); running on CPU`;
+          } else {
+            warning = `CUDA unavailable (${firstLine(firstError)}); running on CPU`;
+            firstError = undefined;
           }
         } else if (options.device === "cuda") {
           throw new InputError(`--device cuda: ${cudaProblem}; ${CUDA_INSTALL_HINT}`);
@@ -172,24 +193,7 @@ export class OnnxSession implements ModelSession {
           warning = `CUDA unavailable (${cudaProblem}); running on CPU`;
         }
       }
-      // The extended graph must never cost a model that loads as it is: then the file itself.
-      let firstError: unknown;
-      for (const candidate of session ? [] : loads.sources) {
-        try {
-          session = await create(
-            sourceBytes(candidate),
-            withData(candidate, { ...base, executionProviders: ["cpu"] }),
-          );
-          if (load.slices && !candidate.slices)
-            slicesOff = `ONNX Runtime cannot load the graph with its new key/value positions exposed (${firstLine(firstError)})`;
-          else if (load.split && !candidate.split)
-            splitOff = `ONNX Runtime cannot load the graph with attention split over the cache (${firstLine(firstError)})`;
-          load = candidate;
-          break;
-        } catch (err) {
-          firstError ??= err;
-        }
-      }
+      session ??= await firstLoadable({ ...base, executionProviders: ["cpu"] });
       if (!session) {
         if (loads.linkError) throw loads.linkError;
         throw new InputError(`${modelPath}: ONNX Runtime cannot load the model: ${firstLine(firstError)}`);
@@ -303,23 +307,24 @@ export class OnnxSession implements ModelSession {
  */
 function appendPositions(past: Tensor | undefined, added: Tensor | undefined, name: string): Tensor {
   if (!past || !added) throw new Error(`${name}: the run has no past or new positions to build it from`);
+  if (past.dims.length !== 4 || added.dims.length !== 4)
+    throw new Error(`${name}: expected [rows, heads, positions, head_dim] tensors`);
   const [rows, heads, pastLen, headDim] = past.dims as [number, number, number, number];
   const addedLen = added.dims[2]!;
-  if (pastLen === 0) return added;
   const src = past.data as Float32Array | Uint16Array;
   const add = added.data as Float32Array | Uint16Array;
   if (
     added.dims[0] !== rows ||
     added.dims[1] !== heads ||
     added.dims[3] !== headDim ||
+    past.type !== added.type ||
     src.constructor !== add.constructor
   )
     throw new Error(`${name}: the new positions do not match the past`);
+  if (pastLen === 0) return added;
   const total = pastLen + addedLen;
-  const out =
-    src instanceof Float32Array
-      ? new Float32Array(rows * heads * total * headDim)
-      : new Uint16Array(rows * heads * total * headDim);
+  // The past's own array type (fp16 may arrive as Uint16Array or Float16Array): elements copied as they are.
+  const out = new (src.constructor as new (n: number) => typeof src)(rows * heads * total * headDim);
   for (let rh = 0; rh < rows * heads; rh++) {
     out.set(
       src.subarray(rh * pastLen * headDim, (rh + 1) * pastLen * headDim) as never,
@@ -330,7 +335,7 @@ function appendPositions(past: Tensor | undefined, added: Tensor | undefined, na
       (rh * total + pastLen) * headDim,
     );
   }
-  return makeTensor(past.type as TensorType, out, [rows, heads, total, headDim]);
+  return makeTensor(past.type as TensorType, out as TensorData, [rows, heads, total, headDim]);
 }
 
 /** The bytes or path a session is created from. */

@@ -58,6 +58,7 @@ export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNam
     for (const i of n.inputs) readers.set(i, [...(readers.get(i) ?? []), n]);
   }
   const outputs = new Set(graph.outputs.map((o) => o.name));
+  const rank = new Map(graph.inputs.map((i) => [i.name, i.rank]));
   const onlyReader = (name: string): OnnxNode | undefined => {
     const r = readers.get(name) ?? [];
     return r.length === 1 ? r[0] : undefined;
@@ -65,6 +66,9 @@ export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNam
   const layers: LayerAttention[] = [];
   for (const [layer, slice] of slices.entries()) {
     const where = `layer ${layer}`;
+    // [rows, heads, positions, head_dim]: the rewrite slices and multiplies along the last two axes.
+    if (rank.get(`past_key_values.${layer}.key`) !== 4 || rank.get(`past_key_values.${layer}.value`) !== 4)
+      return { found: false, reason: `${where}: the cache inputs are not of rank 4` };
     const concatOf = (kind: "key" | "value", added: string): OnnxNode | undefined => {
       const c = producer.get(`present.${layer}.${kind}`);
       const axis = c?.ints.get("axis");
@@ -152,7 +156,7 @@ export function splitAttentionNodes(layers: readonly LayerAttention[]): NewNode[
     node("Transpose", [l.newKey], x("new_key_t"), { perm: [0, 1, 3, 2] });
     node("MatMul", [l.query, x("new_key_t")], x("new_scores"));
     node("Concat", [x("past_scores"), x("new_scores")], l.scores, { axis: -1 });
-    node("Shape", [l.pastValue], x("past_length"), { start: 2, end: 3 });
+    node("Shape", [l.pastValue], x("past_length"), { start: -2, end: -1 });
     node("Slice", [l.probs, ZERO, x("past_length"), LAST_AXIS], x("past_probs"));
     node("Slice", [l.probs, x("past_length"), TO_END, LAST_AXIS], x("new_probs"));
     node("MatMul", [x("past_probs"), l.pastValue], x("past_mixed"));

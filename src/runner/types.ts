@@ -77,9 +77,10 @@ export interface DecodePath {
   path: "slot-cache" | "present-feedback";
   reason: string | null;
   /**
-   * On the slot cache: whether the graph attends over the cache in place (split-attention.ts), or
-   * why not. Said by `--verbose`; not recorded in summary.json (the results agree up to summation
-   * order, as the decode paths do).
+   * Whether the graph attends over the cache in place (split-attention.ts), or why not: always on
+   * the slot cache, and on the present-feedback path when the graph was loaded split. Said by
+   * `--verbose`; not recorded in summary.json (the results agree up to summation order, as the
+   * decode paths do).
    */
   attention?: { split: boolean; reason: string | null };
 }

@@ -35,6 +35,23 @@ describe("split attention (attention over the cache where it lies)", () => {
     );
     // Five nodes a layer removed, eleven a layer and three constants added.
     assert.equal(split.nodes.length, original.nodes.length - 5 * layers + 11 * layers + 3);
+    // The added nodes' attributes, read back as written (negative values included).
+    const own = (op: string) =>
+      split.nodes.filter((n) => n.opType === op && n.outputs.some((o) => o.startsWith("litmus_split_")));
+    assert.equal(own("Transpose").length, 2 * layers);
+    assert.ok(own("Transpose").every((n) => String(n.intLists.get("perm")) === "0,1,3,2"));
+    assert.equal(own("Shape").length, layers);
+    assert.ok(own("Shape").every((n) => n.ints.get("start") === -2n && n.ints.get("end") === -1n));
+    assert.deepEqual(
+      own("Constant").map((n) => String(n.intLists.get("value_ints"))),
+      ["0", "-1", String(Number.MAX_SAFE_INTEGER)],
+    );
+    // The scores' Concat takes over the exported MatMul's output name, on the last axis.
+    const scoreConcats = split.nodes.filter(
+      (n) => n.opType === "Concat" && n.inputs.some((i) => i.endsWith("_past_scores")),
+    );
+    assert.equal(scoreConcats.length, layers);
+    assert.ok(scoreConcats.every((n) => n.ints.get("axis") === -1n));
 
     const again = readGraph(model.bytes());
     assert.equal(again.nodes.length, original.nodes.length);
@@ -234,11 +251,11 @@ describe("split attention (attention over the cache where it lies)", () => {
       node("Softmax", ["scores"], ["probs"]),
       node("MatMul", ["probs", "present.0.value"], ["mixed"]),
     ];
-    const graph = (nodes: OnnxNode[], opset = 21): OnnxGraph => ({
+    const graph = (nodes: OnnxNode[], opset = 21, rank = 4): OnnxGraph => ({
       nodes,
       inputs: [
-        { name: "past_key_values.0.key", elemType: 1 },
-        { name: "past_key_values.0.value", elemType: 1 },
+        { name: "past_key_values.0.key", elemType: 1, rank },
+        { name: "past_key_values.0.value", elemType: 1, rank: 4 },
       ],
       outputs: [
         { name: "logits", elemType: 1 },
@@ -267,6 +284,7 @@ describe("split attention (attention over the cache where it lies)", () => {
     it("refuses each departure from it, saying which", () => {
       const edit = (k: number, n: OnnxNode) => layer().map((x, j) => (j === k ? n : x));
       assert.match(reason(graph(layer(), 14)), /opset 14 is below 15/);
+      assert.match(reason(graph(layer(), 21, 3)), /layer 0: the cache inputs are not of rank 4/);
       assert.match(
         reason(
           graph(

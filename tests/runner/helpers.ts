@@ -104,3 +104,15 @@ export function assertSameCompletions(a: Completion[], b: Completion[], what: st
     assertClose(c.logprobs, d.logprobs, tol, `${what}: log-probs of ${row}`);
   });
 }
+
+/** Runs `fn` with the environment variable `name` set to `value`, and restores it afterwards. */
+export async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env[name];
+  process.env[name] = value;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+  }
+}

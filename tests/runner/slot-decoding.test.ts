@@ -19,6 +19,7 @@ import {
   TINY,
   TINY_FP16,
   TINY_INT4,
+  withEnv,
 } from "./helpers.js";
 
 const PROMPTS = [
@@ -148,6 +149,8 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
       assert.match(lm.warning ?? "", /slot cache differs from the plain path.*present\.\* back/);
       assert.equal(lm.decodePath.path, "present-feedback");
       assert.match(lm.decodePath.reason ?? "", /slot cache differs from the plain path/);
+      // The graph stays loaded with split attention: present.* are built from the past each step.
+      assert.deepEqual(lm.decodePath.attention, { split: true, reason: null });
       const [c] = await generateBatch(lm, [{ id: "x", prompt: reference().prompts[0]!.text }], {
         maxNewTokens: 5,
         temperature: 0,
@@ -159,9 +162,7 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
   });
 
   it("LITMUS_KV_SLICES=0 turns the slot cache off for every command", async () => {
-    const before = process.env["LITMUS_KV_SLICES"];
-    process.env["LITMUS_KV_SLICES"] = "0";
-    try {
+    await withEnv("LITMUS_KV_SLICES", "0", async () => {
       const off = await CausalLM.open(TINY, { threads: 1 });
       const forced = await CausalLM.open(TINY, { threads: 1, sliceKv: true });
       try {
@@ -180,10 +181,7 @@ describe("decoding over a slot cache (only the new key/value positions fetched p
         await off.close();
         await forced.close();
       }
-    } finally {
-      if (before === undefined) delete process.env["LITMUS_KV_SLICES"];
-      else process.env["LITMUS_KV_SLICES"] = before;
-    }
+    });
   });
 
   it("runs the same in this thread (worker: false) as in the worker", async () => {

@@ -8,7 +8,15 @@ import { hideGraphField, type OnnxGraph, type OnnxNode, readGraph } from "../../
 import { int64Tensor, makeTensor, OnnxSession, type Tensor } from "../../src/runner/ort.js";
 import { findSplitAttention } from "../../src/runner/split-attention.js";
 import type { Completion, GenerationConfig } from "../../src/runner/types.js";
-import { assertClose, assertSameCompletions, modelDir, TINY, TINY_FP16, TINY_INT4 } from "./helpers.js";
+import {
+  assertClose,
+  assertSameCompletions,
+  modelDir,
+  TINY,
+  TINY_FP16,
+  TINY_INT4,
+  withEnv,
+} from "./helpers.js";
 
 function sliced(dir: string): SlicedModel {
   const read = readSlicedModel(join(dir, "model.onnx"));
@@ -206,9 +214,7 @@ describe("split attention (attention over the cache where it lies)", () => {
   });
 
   it("LITMUS_SPLIT_ATTENTION=0 keeps the graph's attention; an explicit option wins", async () => {
-    const before = process.env["LITMUS_SPLIT_ATTENTION"];
-    process.env["LITMUS_SPLIT_ATTENTION"] = "0";
-    try {
+    await withEnv("LITMUS_SPLIT_ATTENTION", "0", async () => {
       const off = await CausalLM.open(TINY, { threads: 1 });
       const forced = await CausalLM.open(TINY, { threads: 1, splitAttention: true });
       try {
@@ -222,10 +228,7 @@ describe("split attention (attention over the cache where it lies)", () => {
         await off.close();
         await forced.close();
       }
-    } finally {
-      if (before === undefined) delete process.env["LITMUS_SPLIT_ATTENTION"];
-      else process.env["LITMUS_SPLIT_ATTENTION"] = before;
-    }
+    });
   });
 
   describe("the pattern it rewrites (anything else keeps its attention)", () => {

@@ -170,7 +170,7 @@ export function readSlicedModel(path: string): SlicedModel | { reason: string } 
     unhide();
     return withSuffix(plainSuffix);
   };
-  const split = findSplitAttention(graph, search.slices);
+  const split = findSplitAttention(graph, search.slices, search.elemType);
   if (!split.found)
     return { slices: search.slices, bytes, splitBytes: undefined, splitUnavailable: split.reason };
   const presents = new Set(search.slices.flatMap((_, i) => [`present.${i}.key`, `present.${i}.value`]));

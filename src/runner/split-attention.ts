@@ -37,8 +37,11 @@ export type SplitAttentionSearch =
   | { found: true; layers: LayerAttention[] }
   | { found: false; reason: string };
 
-/** Shape with `start`/`end` attributes, which the rewrite uses, arrived in opset 15. */
-const MIN_OPSET = 15;
+/**
+ * Constant's `value_ints` arrived in opset 12, and every other operator the rewrite writes is as
+ * old; 13 keeps to the versions the tests run (optimum exports phi at opset 14).
+ */
+const MIN_OPSET = 13;
 const SWAP_LAST_TWO = [0n, 1n, 3n, 2n];
 
 /**
@@ -46,9 +49,15 @@ const SWAP_LAST_TWO = [0n, 1n, 3n, 2n];
  * kv-slices.ts: `present.{i}.key = Concat(past, newKey, axis 2)` read only through a Transpose
  * of its last two axes into the second input of one MatMul (the scores), and
  * `present.{i}.value = Concat(past, newValue, axis 2)` read only as the second input of one
- * MatMul (the weighted sum). Casts or any other reader of the caches leave the graph as it is.
+ * MatMul (the weighted sum). Casts to the cache's own type around the Concat are followed; other
+ * Casts, or any other reader of the caches, leave the graph as it is.
  */
-export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNames[]): SplitAttentionSearch {
+export function findSplitAttention(
+  graph: OnnxGraph,
+  slices: readonly KvSliceNames[],
+  /** The cache's TensorProto.DataType: a Cast to it changes nothing. */
+  kvType: number,
+): SplitAttentionSearch {
   if (graph.opset === undefined || graph.opset < MIN_OPSET)
     return { found: false, reason: `the graph's opset ${graph.opset ?? "(none)"} is below ${MIN_OPSET}` };
   const producer = new Map<string, OnnxNode>();
@@ -59,6 +68,8 @@ export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNam
   }
   const outputs = new Set(graph.outputs.map((o) => o.name));
   const rank = new Map(graph.inputs.map((i) => [i.name, i.rank]));
+  const isNoOpCast = (n: OnnxNode | undefined): boolean =>
+    n?.opType === "Cast" && n.domain === "" && n.inputs.length === 1 && n.ints.get("to") === BigInt(kvType);
   const onlyReader = (name: string): OnnxNode | undefined => {
     const r = readers.get(name) ?? [];
     return r.length === 1 ? r[0] : undefined;
@@ -69,22 +80,35 @@ export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNam
     // [rows, heads, positions, head_dim]: the rewrite slices and multiplies along the last two axes.
     if (rank.get(`past_key_values.${layer}.key`) !== 4 || rank.get(`past_key_values.${layer}.value`) !== 4)
       return { found: false, reason: `${where}: the cache inputs are not of rank 4` };
-    const concatOf = (kind: "key" | "value", added: string): OnnxNode | undefined => {
-      const c = producer.get(`present.${layer}.${kind}`);
+    // present.{i}.kind back to its Concat, and the Concat's first input back to the past, through
+    // Casts to the cache's own type (no-ops; TorchScript exports put them around the Concat). The
+    // Casts between the Concat and present.* go with it, so each must be its input's only reader.
+    const concatOf = (kind: "key" | "value", added: string) => {
+      let at = `present.${layer}.${kind}`;
+      const casts: OnnxNode[] = [];
+      for (let n = producer.get(at); isNoOpCast(n); n = producer.get(at)) {
+        casts.push(n!);
+        at = n!.inputs[0]!;
+        if (onlyReader(at) !== n || outputs.has(at)) return undefined;
+      }
+      const c = producer.get(at);
+      let past = c?.inputs[0];
+      for (let n = producer.get(past ?? ""); isNoOpCast(n); n = producer.get(past ?? "")) past = n!.inputs[0];
       const axis = c?.ints.get("axis");
       const ok =
         c?.opType === "Concat" &&
         c.domain === "" &&
         c.inputs.length === 2 &&
-        c.inputs[0] === `past_key_values.${layer}.${kind}` &&
+        past === `past_key_values.${layer}.${kind}` &&
         c.inputs[1] === added &&
         (axis === 2n || axis === -2n);
-      return ok ? c : undefined;
+      return ok ? { concat: c, casts } : undefined;
     };
-    const keyConcat = concatOf("key", slice.key);
-    const valueConcat = concatOf("value", slice.value);
-    if (!keyConcat || !valueConcat)
+    const key = concatOf("key", slice.key);
+    const value = concatOf("value", slice.value);
+    if (!key || !value)
       return { found: false, reason: `${where}: present is not Concat(past, new) of the cache's type` };
+    const [keyConcat, valueConcat] = [key.concat, value.concat];
     const transpose = onlyReader(`present.${layer}.key`);
     const perm = transpose?.intLists.get("perm");
     if (
@@ -112,7 +136,7 @@ export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNam
       newValue: slice.value,
       query: scores.inputs[0]!,
       probs: mix.inputs[0]!,
-      removed: [keyConcat, valueConcat, transpose, scores, mix],
+      removed: [...key.casts, keyConcat, ...value.casts, valueConcat, transpose, scores, mix],
       scores: scores.outputs[0]!,
       mixed: mix.outputs[0]!,
     });
@@ -124,9 +148,10 @@ export function findSplitAttention(graph: OnnxGraph, slices: readonly KvSliceNam
 const PREFIX = "litmus_split";
 const ZERO = `${PREFIX}_zero`;
 const LAST_AXIS = `${PREFIX}_last_axis`;
+const POSITIONS_AXIS = `${PREFIX}_positions_axis`;
 const TO_END = `${PREFIX}_to_end`;
 
-/** The nodes that replace the removed ones: three shared constants, then eleven per layer. */
+/** The nodes that replace the removed ones: four shared constants, then twelve per layer. */
 export function splitAttentionNodes(layers: readonly LayerAttention[]): NewNode[] {
   const constant = (name: string, value: number): NewNode => ({
     opType: "Constant",
@@ -138,7 +163,8 @@ export function splitAttentionNodes(layers: readonly LayerAttention[]): NewNode[
   const nodes: NewNode[] = [
     constant(ZERO, 0),
     constant(LAST_AXIS, -1),
-    // Slice clamps ends to the axis's length; the largest int64 is the ONNX idiom for "to the end".
+    constant(POSITIONS_AXIS, -2),
+    // Slice clamps ends to the axis's length: any end past it reads "to the end".
     constant(TO_END, Number.MAX_SAFE_INTEGER),
   ];
   for (const l of layers) {
@@ -156,7 +182,10 @@ export function splitAttentionNodes(layers: readonly LayerAttention[]): NewNode[
     node("Transpose", [l.newKey], x("new_key_t"), { perm: [0, 1, 3, 2] });
     node("MatMul", [l.query, x("new_key_t")], x("new_scores"));
     node("Concat", [x("past_scores"), x("new_scores")], l.scores, { axis: -1 });
-    node("Shape", [l.pastValue], x("past_length"), { start: -2, end: -1 });
+    // The past's length as a 1-element tensor: its shape's entry -2 (Shape's own start/end
+    // attributes need opset 15).
+    node("Shape", [l.pastValue], x("past_shape"));
+    node("Slice", [x("past_shape"), POSITIONS_AXIS, LAST_AXIS, ZERO], x("past_length"));
     node("Slice", [l.probs, ZERO, x("past_length"), LAST_AXIS], x("past_probs"));
     node("Slice", [l.probs, x("past_length"), TO_END, LAST_AXIS], x("new_probs"));
     node("MatMul", [x("past_probs"), l.pastValue], x("past_mixed"));

@@ -121,11 +121,21 @@ export class OnnxSession implements ModelSession {
     readonly splitAttention: boolean,
     readonly splitAttentionUnavailable: string | undefined,
   ) {
-    // The names the split graph's present.* are built from, fixed at load (the graph's own).
-    this.splitSlices = splitAttention && kvSlices ? kvSlices.map((s) => ({ ...s })) : undefined;
+    // What the split graph's present.* are built from, fixed at load (the graph's own names).
+    if (splitAttention && kvSlices) {
+      this.presentSources = new Map();
+      kvSlices.forEach((s, i) => {
+        this.presentSources!.set(`present.${i}.key`, { slice: s.key, past: `past_key_values.${i}.key` });
+        this.presentSources!.set(`present.${i}.value`, {
+          slice: s.value,
+          past: `past_key_values.${i}.value`,
+        });
+      });
+    }
   }
 
-  private readonly splitSlices: readonly KvSliceNames[] | undefined;
+  /** On the split graph: each present.* by the new positions fetched for it and the past fed. */
+  private readonly presentSources: Map<string, { slice: string; past: string }> | undefined;
 
   static async open(modelPath: string, options: SessionOptions): Promise<OnnxSession> {
     const base: ort.InferenceSession.SessionOptions = {
@@ -249,7 +259,7 @@ export class OnnxSession implements ModelSession {
     feeds: Record<string, Tensor>,
     fetches?: Record<string, Tensor | null>,
   ): Promise<Record<string, Tensor>> {
-    if (this.splitSlices) return this.runSplit(feeds, fetches, this.splitSlices);
+    if (this.presentSources) return this.runSplit(feeds, fetches, this.presentSources);
     return this.runGraph(feeds, fetches);
   }
 
@@ -271,14 +281,9 @@ export class OnnxSession implements ModelSession {
   private async runSplit(
     feeds: Record<string, Tensor>,
     fetches: Record<string, Tensor | null> | undefined,
-    slices: readonly KvSliceNames[],
+    sliceOf: ReadonlyMap<string, { slice: string; past: string }>,
   ): Promise<Record<string, Tensor>> {
     const wanted = fetches ? Object.keys(fetches) : this.outputs.map((o) => o.name);
-    const sliceOf = new Map<string, { slice: string; past: string }>();
-    slices.forEach((s, i) => {
-      sliceOf.set(`present.${i}.key`, { slice: s.key, past: `past_key_values.${i}.key` });
-      sliceOf.set(`present.${i}.value`, { slice: s.value, past: `past_key_values.${i}.value` });
-    });
     const asked: Record<string, Tensor | null> = {};
     for (const name of wanted) {
       const present = sliceOf.get(name);
